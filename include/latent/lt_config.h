@@ -1,0 +1,130 @@
+/* The run configuration: one plain struct with a sub-struct per deck section.
+ * It holds no pointers, so rank 0 parses the deck and broadcasts the bytes.
+ * Every key is described once in the key table of src/config/deck.c (type,
+ * default, range, documentation); the parser, `latent --help-deck` and
+ * docs/deck-reference.md all come from that table. */
+#ifndef LT_CONFIG_H
+#define LT_CONFIG_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include "lt_comm.h"
+#include "lt_error.h"
+
+#define LT_PATH_MAX 1024
+#define LT_LIST_MAX 1024
+
+typedef struct {
+    char source[16];          /* blobs uniform npy csv idx hdf5 */
+    char path[LT_PATH_MAX];
+    char labels_path[LT_PATH_MAX];
+    char dataset[128];        /* HDF5 dataset name */
+    char labels_dataset[128]; /* HDF5 labels dataset name ("" = none) */
+    int64_t n_samples, n_features;
+    char centers[LT_LIST_MAX];     /* "8" or "x,y,...; x,y,..." */
+    char cluster_std[LT_LIST_MAX]; /* "2" or "0.5, 1, 2" */
+    double center_box_lo, center_box_hi;
+    int64_t noise_features;
+    uint64_t seed;
+    char csv_header[8];       /* auto yes no */
+    int64_t csv_label_column; /* -1 = none */
+    char csv_separator[8];    /* auto , tab ; space */
+    int allow_nonfinite;
+} lt_cfg_data;
+
+typedef struct {
+    char scaler[16];          /* none minmax standard */
+    double feature_min, feature_max;
+    double test_fraction;
+    uint64_t split_seed;
+} lt_cfg_preprocess;
+
+typedef struct {
+    int enabled;
+    int64_t n_components;
+    char method[16];          /* auto covariance svd replicated */
+    int64_t block_size;
+} lt_cfg_pca;
+
+typedef struct {
+    int enabled;
+    char layers[LT_LIST_MAX];      /* "10,8,6,2,6,8,10" */
+    char activations[LT_LIST_MAX]; /* one per weight layer, or "" to use the three below */
+    char activation[16];           /* hidden layers */
+    char bottleneck_activation[16];
+    char output_activation[16];
+    int64_t bottleneck;            /* index into layers; -1 = narrowest */
+} lt_cfg_autoencoder;
+
+typedef struct {
+    char optimizer[16];       /* sgd adam rmsprop */
+    char loss[16];            /* mse bce */
+    double learning_rate, momentum;
+    int nesterov;
+    double beta1, beta2, epsilon, rho;
+    double l2;
+    int64_t batch_size, epochs;
+    uint64_t seed;
+    double noise_factor;      /* denoising: input + noise_factor * N(0,1), clipped to [0,1] */
+    int64_t patience;         /* early stopping epochs, 0 = off */
+    double min_delta;
+    int64_t checkpoint_every; /* epochs, 0 = off */
+} lt_cfg_train;
+
+typedef struct {
+    int enabled;
+    char spaces[128];         /* comma list of raw pca autoencoder */
+    int64_t n_clusters;
+    char init[16];            /* k-means++ random */
+    int64_t n_init, max_iter;
+    double tol;
+    uint64_t seed;
+} lt_cfg_kmeans;
+
+typedef struct {
+    char silhouette[16];      /* exact sampled sqeuclidean none */
+    int64_t sample_size;
+    uint64_t seed;
+    char rows[16];            /* test train all: which rows are clustered and scored */
+} lt_cfg_metrics;
+
+typedef struct {
+    char dir[LT_PATH_MAX];    /* "" = results/<deck name> */
+    char format[8];           /* npy csv hdf5: format of written datasets */
+    int write_data;           /* write the (scaled, split) data sets */
+    int figures;
+    char figure_format[8];    /* png svg pdf */
+    int force;                /* overwrite an existing results folder */
+} lt_cfg_output;
+
+typedef struct lt_config {
+    char deck_path[LT_PATH_MAX];
+    char deck_name[128];
+    lt_cfg_data data;
+    lt_cfg_preprocess preprocess;
+    lt_cfg_pca pca;
+    lt_cfg_autoencoder autoencoder;
+    lt_cfg_train train;
+    lt_cfg_kmeans kmeans;
+    lt_cfg_metrics metrics;
+    lt_cfg_output output;
+} lt_config;
+
+/* Fills every key with its default. Not collective. */
+void lt_config_defaults(lt_config *cfg);
+/* Collective. Rank 0 reads the deck (path may be NULL: defaults only), then
+ * applies overrides "--section.key=value" from argv (other arguments are
+ * ignored here), validates, and broadcasts. Errors name file:line, key, value. */
+lt_status lt_config_load(lt_comm *c, const char *path, int argc, char **argv, lt_config *cfg);
+/* Sets one key from text, as the deck parser does (origin is for messages). */
+lt_status lt_config_set(lt_config *cfg, const char *section, const char *key, const char *value,
+                        const char *origin);
+/* Writes "[section]\nkey = value" lines of the effective configuration. */
+void lt_config_print(const lt_config *cfg, FILE *f);
+/* Writes the key table as Markdown (docs/deck-reference.md). */
+void lt_config_print_reference(FILE *f);
+/* Value of a key as text into buf; LT_ERR_ARG if unknown. */
+lt_status lt_config_get(const lt_config *cfg, const char *section, const char *key, char *buf,
+                        size_t cap);
+
+#endif

@@ -1,0 +1,48 @@
+/* The row-sharded dataset every stage works on.
+ * n x d floats, row-major, plus optional int32 labels. Rank r holds rows
+ * [row0, row0 + nloc) with mb = ceil(n / P) (ScaLAPACK's 1-D block layout,
+ * see lt_shard_range). A rank may hold zero rows. */
+#ifndef LT_DATASET_H
+#define LT_DATASET_H
+
+#include <stdint.h>
+#include "lt_comm.h"
+#include "lt_error.h"
+
+typedef struct lt_dataset {
+    int64_t n, d;        /* global shape */
+    int64_t row0, nloc;  /* this rank's rows */
+    float *x;            /* nloc x d, row-major */
+    int32_t *y;          /* nloc labels, or NULL */
+} lt_dataset;
+
+/* Allocates the local block (zeroed). Collective: allocation failure is agreed. */
+lt_status lt_dataset_create(lt_comm *c, int64_t n, int64_t d, int with_labels, lt_dataset **out);
+void lt_dataset_destroy(lt_dataset **ds);
+/* Local deep copy of the shard (not collective). */
+lt_status lt_dataset_copy(const lt_dataset *src, lt_dataset **out);
+/* Collective. Moves rows into a new dataset of n_out rows in block layout:
+ * local row i of src goes to global row dest[i] of the output (dest[i] < 0
+ * drops it). Each output row must be targeted exactly once. Labels follow. */
+lt_status lt_dataset_redistribute(lt_comm *c, const lt_dataset *src, const int64_t *dest,
+                                  int64_t n_out, lt_dataset **out);
+/* Collective. Error (LT_ERR_DATA) naming the first non-finite value's global
+ * row and column, with `what` describing the source (e.g. the file name). */
+lt_status lt_dataset_check_finite(lt_comm *c, const lt_dataset *ds, const char *what);
+/* Collective. Order-sensitive checksum of values and labels that does not
+ * depend on the rank count (per-row hashes keyed by global row, summed). */
+lt_status lt_dataset_checksum(lt_comm *c, const lt_dataset *ds, uint64_t *out);
+
+/* Per-column statistics in double, reduced over all rows. Collective. */
+typedef struct lt_colstats {
+    int64_t n, d;
+    double *min, *max, *mean, *std; /* std: population (ddof = 0), like numpy */
+} lt_colstats;
+lt_status lt_colstats_compute(lt_comm *c, const lt_dataset *ds, lt_colstats **out);
+void lt_colstats_destroy(lt_colstats **s);
+
+/* Label histogram: counts for labels 0..max_label (collective). *nlabels is
+ * max_label + 1 (0 when the dataset has no labels); negative labels rejected. */
+lt_status lt_label_counts(lt_comm *c, const lt_dataset *ds, int64_t **counts, int *nlabels);
+
+#endif

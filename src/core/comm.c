@@ -1,0 +1,215 @@
+/* The only file (with pca/ and the MPI-IO/HDF5 readers) that calls MPI. */
+#include "latent/lt_comm.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LT_CHUNK ((int64_t)1 << 28) /* elements per MPI call: counts stay < INT_MAX */
+
+static lt_status mpi_fail(int rc, const char *what, const char *file, int line)
+{
+    char msg[MPI_MAX_ERROR_STRING];
+    int len = 0;
+    MPI_Error_string(rc, msg, &len);
+    return lt_error_raise(LT_ERR_MPI, file, line, "%s failed: %s", what, msg);
+}
+#define MPI_CHECK(call)                                                  \
+    do {                                                                 \
+        int rc_ = (call);                                                \
+        if (rc_ != MPI_SUCCESS) return mpi_fail(rc_, #call, __FILE__, __LINE__); \
+    } while (0)
+
+void lt_comm_charge(lt_comm *c, double seconds, int64_t bytes)
+{
+    if (!c || !c->timer) return;
+    c->timer->comm[c->timer->current] += seconds;
+    c->timer->bytes[c->timer->current] += bytes;
+}
+
+lt_status lt_comm_create(MPI_Comm parent, lt_comm **out)
+{
+    lt_comm *c;
+    LT_ALLOC(c, 1);
+    if (MPI_Comm_dup(parent, &c->comm) != MPI_SUCCESS) {
+        free(c);
+        LT_FAIL(LT_ERR_MPI, "MPI_Comm_dup failed");
+    }
+    /* Errors come back as codes so that they become lt_status, not aborts. */
+    MPI_Comm_set_errhandler(c->comm, MPI_ERRORS_RETURN);
+    MPI_Comm_rank(c->comm, &c->rank);
+    MPI_Comm_size(c->comm, &c->size);
+    *out = c;
+    return LT_OK;
+}
+
+void lt_comm_destroy(lt_comm **c)
+{
+    if (!c || !*c) return;
+    MPI_Comm_free(&(*c)->comm);
+    free(*c);
+    *c = NULL;
+}
+
+lt_status lt_comm_agree(lt_comm *c, lt_status local)
+{
+    int mine = local != LT_OK ? c->rank : c->size, first = c->size;
+    MPI_CHECK(MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, c->comm));
+    if (first == c->size) return LT_OK;
+    int failed = local != LT_OK, nfailed = 0;
+    MPI_CHECK(MPI_Allreduce(&failed, &nfailed, 1, MPI_INT, MPI_SUM, c->comm));
+    /* Ship the first failing rank's record: code, message, trace. */
+    enum { MSG = 2048, TRACE = 4096 };
+    struct { int code; char msg[MSG]; char trace[TRACE]; } r;
+    memset(&r, 0, sizeof r);
+    if (c->rank == first) {
+        r.code = (int)local;
+        if (c->size > 1 && nfailed < c->size)
+            snprintf(r.msg, MSG, "rank %d: %s", first, lt_error_message());
+        else
+            snprintf(r.msg, MSG, "%s", lt_error_message());
+        snprintf(r.trace, TRACE, "%s", lt_error_traceback());
+    }
+    MPI_CHECK(MPI_Bcast(&r, (int)sizeof r, MPI_BYTE, first, c->comm));
+    lt_error_set_record((lt_status)r.code, r.msg, r.trace);
+    return (lt_status)r.code;
+}
+
+static lt_status allreduce(lt_comm *c, void *buf, int64_t n, MPI_Datatype t, size_t esize,
+                           MPI_Op op)
+{
+    double t0 = MPI_Wtime();
+    for (int64_t off = 0; off < n; off += LT_CHUNK) {
+        int64_t m = n - off < LT_CHUNK ? n - off : LT_CHUNK;
+        MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, (char *)buf + off * (int64_t)esize, (int)m, t, op,
+                                c->comm));
+    }
+    lt_comm_charge(c, MPI_Wtime() - t0, n * (int64_t)esize);
+    return LT_OK;
+}
+
+lt_status lt_comm_sum_d(lt_comm *c, double *b, int64_t n) { return allreduce(c, b, n, MPI_DOUBLE, sizeof *b, MPI_SUM); }
+lt_status lt_comm_sum_f(lt_comm *c, float *b, int64_t n) { return allreduce(c, b, n, MPI_FLOAT, sizeof *b, MPI_SUM); }
+lt_status lt_comm_sum_i64(lt_comm *c, int64_t *b, int64_t n) { return allreduce(c, b, n, MPI_INT64_T, sizeof *b, MPI_SUM); }
+lt_status lt_comm_max_d(lt_comm *c, double *b, int64_t n) { return allreduce(c, b, n, MPI_DOUBLE, sizeof *b, MPI_MAX); }
+lt_status lt_comm_min_d(lt_comm *c, double *b, int64_t n) { return allreduce(c, b, n, MPI_DOUBLE, sizeof *b, MPI_MIN); }
+lt_status lt_comm_max_i64(lt_comm *c, int64_t *b, int64_t n) { return allreduce(c, b, n, MPI_INT64_T, sizeof *b, MPI_MAX); }
+lt_status lt_comm_min_i64(lt_comm *c, int64_t *b, int64_t n) { return allreduce(c, b, n, MPI_INT64_T, sizeof *b, MPI_MIN); }
+
+lt_status lt_comm_exscan_i64(lt_comm *c, int64_t value, int64_t *out)
+{
+    double t0 = MPI_Wtime();
+    int64_t r = 0;
+    MPI_CHECK(MPI_Exscan(&value, &r, 1, MPI_INT64_T, MPI_SUM, c->comm));
+    *out = c->rank == 0 ? 0 : r; /* MPI leaves rank 0's result undefined */
+    lt_comm_charge(c, MPI_Wtime() - t0, 8);
+    return LT_OK;
+}
+
+lt_status lt_comm_bcast(lt_comm *c, void *buf, int64_t bytes, int root)
+{
+    double t0 = MPI_Wtime();
+    for (int64_t off = 0; off < bytes; off += LT_CHUNK)
+        MPI_CHECK(MPI_Bcast((char *)buf + off, (int)(bytes - off < LT_CHUNK ? bytes - off : LT_CHUNK),
+                            MPI_BYTE, root, c->comm));
+    lt_comm_charge(c, MPI_Wtime() - t0, bytes);
+    return LT_OK;
+}
+
+lt_status lt_comm_barrier(lt_comm *c)
+{
+    double t0 = MPI_Wtime();
+    MPI_CHECK(MPI_Barrier(c->comm));
+    lt_comm_charge(c, MPI_Wtime() - t0, 0);
+    return LT_OK;
+}
+
+lt_status lt_comm_allgather(lt_comm *c, const void *in, int64_t bytes, void *out)
+{
+    LT_CHECK(bytes < INT_MAX, LT_ERR_INTERNAL, "allgather of %lld bytes per rank is too large",
+             (long long)bytes);
+    double t0 = MPI_Wtime();
+    MPI_CHECK(MPI_Allgather(in, (int)bytes, MPI_BYTE, out, (int)bytes, MPI_BYTE, c->comm));
+    lt_comm_charge(c, MPI_Wtime() - t0, bytes * c->size);
+    return LT_OK;
+}
+
+/* Byte counts can pass INT_MAX: exchange in units of the largest power-of-two
+ * block that divides every count and displacement. */
+static int64_t common_unit(int n, const int64_t *a, const int64_t *b, const int64_t *e,
+                           const int64_t *f)
+{
+    int64_t g = 0;
+    for (int i = 0; i < n; i++) g |= a[i] | b[i] | e[i] | f[i];
+    int64_t unit = 1;
+    while (unit < ((int64_t)1 << 20) && !(g & unit)) unit <<= 1;
+    return g == 0 ? 1 : unit;
+}
+
+lt_status lt_comm_alltoallv(lt_comm *c, const void *send, const int64_t *scount,
+                            const int64_t *sdispl, void *recv, const int64_t *rcount,
+                            const int64_t *rdispl)
+{
+    int p = c->size;
+    int64_t unit = common_unit(p, scount, sdispl, rcount, rdispl), total = 0;
+    int *ib;
+    LT_ALLOC(ib, 4 * p);
+    lt_status st = LT_OK;
+    for (int i = 0; i < p; i++) {
+        int64_t v[4] = {scount[i] / unit, sdispl[i] / unit, rcount[i] / unit, rdispl[i] / unit};
+        for (int j = 0; j < 4; j++) {
+            if (v[j] >= INT_MAX) {
+                st = lt_error_raise(LT_ERR_INTERNAL, __FILE__, __LINE__,
+                                    "alltoallv exchange too large (%lld units)", (long long)v[j]);
+                break;
+            }
+            ib[j * p + i] = (int)v[j];
+        }
+        total += scount[i];
+    }
+    MPI_Datatype t;
+    if (st == LT_OK) {
+        MPI_Type_contiguous((int)unit, MPI_BYTE, &t);
+        MPI_Type_commit(&t);
+        double t0 = MPI_Wtime();
+        int rc = MPI_Alltoallv(send, ib, ib + p, t, recv, ib + 2 * p, ib + 3 * p, t, c->comm);
+        lt_comm_charge(c, MPI_Wtime() - t0, total);
+        MPI_Type_free(&t);
+        if (rc != MPI_SUCCESS) st = mpi_fail(rc, "MPI_Alltoallv", __FILE__, __LINE__);
+    }
+    free(ib);
+    return st;
+}
+
+lt_status lt_comm_ring_shift(lt_comm *c, const void *send, int64_t sbytes, void *recv,
+                             int64_t rcap, int64_t *rbytes)
+{
+    LT_CHECK(sbytes < INT_MAX && rcap < INT_MAX, LT_ERR_INTERNAL, "ring message too large");
+    int to = (c->rank + 1) % c->size, from = (c->rank + c->size - 1) % c->size;
+    MPI_Status s;
+    double t0 = MPI_Wtime();
+    MPI_CHECK(MPI_Sendrecv(send, (int)sbytes, MPI_BYTE, to, 77, recv, (int)rcap, MPI_BYTE, from, 77,
+                           c->comm, &s));
+    int got = 0;
+    MPI_Get_count(&s, MPI_BYTE, &got);
+    *rbytes = got;
+    lt_comm_charge(c, MPI_Wtime() - t0, sbytes);
+    return LT_OK;
+}
+
+void lt_shard_range(int64_t n, int nranks, int rank, int64_t *row0, int64_t *nloc)
+{
+    int64_t mb = nranks > 0 ? (n + nranks - 1) / nranks : n;
+    int64_t lo = (int64_t)rank * mb, hi = lo + mb;
+    if (lo > n) lo = n;
+    if (hi > n) hi = n;
+    *row0 = lo;
+    *nloc = hi - lo;
+}
+
+int lt_shard_owner(int64_t n, int nranks, int64_t i)
+{
+    int64_t mb = (n + nranks - 1) / nranks;
+    return mb > 0 ? (int)(i / mb) : 0;
+}

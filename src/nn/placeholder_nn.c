@@ -1,0 +1,2 @@
+/* placeholder until the nn module lands; removed by it */
+typedef int lt_placeholder_nn;

@@ -1,0 +1,61 @@
+#include "lt_test.h"
+
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+
+static lt_comm *test_comm;
+static char prog[256];
+
+lt_comm *lt_test_comm(void) { return test_comm; }
+
+int lt_test_all(int cond)
+{
+    int64_t bad = cond ? 0 : 1;
+    if (lt_comm_sum_i64(test_comm, &bad, 1) != LT_OK) return 0;
+    return bad == 0;
+}
+
+const char *lt_test_path(char *buf, size_t cap, const char *name)
+{
+    const char *dir = getenv("LT_TMP");
+    snprintf(buf, cap, "%s/%s_np%d_%s", dir && *dir ? dir : "/tmp", prog, test_comm->size, name);
+    return buf;
+}
+
+const char *lt_test_fixture(char *buf, size_t cap, const char *name)
+{
+    const char *dir = getenv("LT_FIXTURES");
+    snprintf(buf, cap, "%s/%s", dir && *dir ? dir : "tests/fixtures", name);
+    return buf;
+}
+
+int lt_test_main(Suite *(*make)(void), int argc, char **argv)
+{
+    MPI_Init(&argc, &argv);
+    char tmp[256];
+    snprintf(tmp, sizeof tmp, "%s", argv[0]);
+    snprintf(prog, sizeof prog, "%s", basename(tmp));
+    if (lt_comm_create(MPI_COMM_WORLD, &test_comm) != LT_OK) {
+        fprintf(stderr, "cannot create communicator\n");
+        MPI_Abort(MPI_COMM_WORLD, 1);
+    }
+    SRunner *sr = srunner_create(make());
+    srunner_set_fork_status(sr, CK_NOFORK);
+    /* Rank 0 prints the normal report; other ranks print only their failures. */
+    srunner_run_all(sr, test_comm->rank == 0 ? CK_NORMAL : CK_SILENT);
+    int failed = srunner_ntests_failed(sr);
+    if (failed && test_comm->rank != 0) {
+        TestResult **r = srunner_failures(sr);
+        for (int i = 0; i < failed; i++)
+            fprintf(stderr, "[rank %d] %s:%d: %s\n", test_comm->rank, tr_lfile(r[i]), tr_lno(r[i]),
+                    tr_msg(r[i]));
+        free(r);
+    }
+    srunner_free(sr);
+    int64_t total = failed;
+    lt_comm_sum_i64(test_comm, &total, 1);
+    lt_comm_destroy(&test_comm);
+    MPI_Finalize();
+    return total ? 1 : 0;
+}

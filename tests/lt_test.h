@@ -1,0 +1,36 @@
+/* Check under MPI: the harness initialises MPI, runs the suite without fork
+ * (a forked child is not an MPI process), and agrees the failure count
+ * across ranks so that all ranks pass or fail together.
+ *
+ * A failing ck_assert before a collective would leave other ranks waiting:
+ * do the collectives first, then assert on an agreed condition
+ * (LT_ASSERT_ALL). */
+#ifndef LT_TEST_H
+#define LT_TEST_H
+
+#include <check.h>
+#include <stdio.h>
+#include "latent/lt_comm.h"
+#include "latent/lt_error.h"
+
+/* The communicator of the running test program (valid inside test cases). */
+lt_comm *lt_test_comm(void);
+/* Runs the suite made by `make` and returns the process exit code. */
+int lt_test_main(Suite *(*make)(void), int argc, char **argv);
+/* A path unique to this program, rank count and name, in $LT_TMP (or /tmp). */
+const char *lt_test_path(char *buf, size_t cap, const char *name);
+/* Fixture path: $LT_FIXTURES/name. */
+const char *lt_test_fixture(char *buf, size_t cap, const char *name);
+/* 1 on every rank iff cond is true on every rank (collective). */
+int lt_test_all(int cond);
+
+#define LT_ASSERT_ALL(cond) ck_assert_msg(lt_test_all(cond), "failed on some rank: %s", #cond)
+/* Asserts an lt_status call succeeded, printing the error record if not. */
+#define LT_ASSERT_OK(expr)                                                         \
+    do {                                                                           \
+        lt_status s_ = (expr);                                                     \
+        ck_assert_msg(s_ == LT_OK, "%s -> %s: %s\n%s", #expr, lt_status_name(s_),   \
+                      lt_error_message(), lt_error_traceback());                   \
+    } while (0)
+
+#endif
