@@ -127,4 +127,7 @@ void lt_config_print_reference(FILE *f);
 lt_status lt_config_get(const lt_config *cfg, const char *section, const char *key, char *buf,
                         size_t cap);
 
+/* Parses "1, 2.5, 3" (separator sep) into out[0..*n). Not collective. */
+lt_status lt_parse_list_d(const char *text, char sep, double *out, int cap, int *n);
+
 #endif

@@ -1,2 +1,120 @@
-#include <mpi.h>
-int main(int argc, char **argv) { MPI_Init(&argc, &argv); MPI_Finalize(); return 0; }
+/* latent: PCA versus autoencoders on row-sharded data, with MPI.
+ * main reads as: init, parse the command, run it, agree on the outcome,
+ * report, finalize. It is the only place that exits. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "latent/lt_log.h"
+
+static const lt_command commands[] = {
+    {"run", lt_cmd_run, "latent run DECK.ini [--section.key=value ...] [--force]",
+     "Run the whole pipeline of the deck: data, preprocessing, PCA, autoencoder,\n"
+     "k-means, scores and report, into [output] dir."},
+    {"generate", lt_cmd_generate, "latent generate DECK.ini [--section.key=value ...] [--force]",
+     "Make (or read) the deck's dataset, scale and split it, and write the train and\n"
+     "test sets into [output] dir in [output] format, with a summary."},
+    {"info", lt_cmd_info, "latent info FILE [--data.labels_path=FILE] [--data.dataset=NAME]",
+     "Print shape, dtype, per-column min/max/mean/std and label counts of a data file\n"
+     "(.npy, .csv/.tsv, .h5, IDX), computed in parallel."},
+};
+#define NCOMMANDS (int)(sizeof commands / sizeof commands[0])
+
+static void usage(FILE *f)
+{
+    fprintf(f, "latent %s: PCA versus autoencoders on row-sharded data, with MPI\n\n"
+               "usage: mpirun -np N latent COMMAND [ARGS]   (or: srun latent ...)\n\ncommands:\n",
+            LATENT_VERSION);
+    for (int i = 0; i < NCOMMANDS; i++) fprintf(f, "  %s\n", commands[i].usage);
+    fprintf(f, "  latent help-deck          print every deck key (Markdown)\n"
+               "  latent --version          print versions of latent and its libraries\n\n"
+               "Any deck key can be overridden as --section.key=value. `latent COMMAND --help`\n"
+               "describes a command. Documentation: docs/user-guide.md.\n");
+}
+
+static int has_flag(int argc, char **argv, const char *flag)
+{
+    for (int i = 2; i < argc; i++)
+        if (!strcmp(argv[i], flag)) return 1;
+    return 0;
+}
+
+static void parse_common(lt_cli *cli)
+{
+    for (int i = 2; i < cli->argc; i++) {
+        const char *a = cli->argv[i];
+        if (!strcmp(a, "--model") && i + 1 < cli->argc) cli->model = cli->argv[++i];
+        else if (!strncmp(a, "--model=", 8)) cli->model = a + 8;
+        else if (!strcmp(a, "--force")) cli->force = 1;
+        else if (!strcmp(a, "--resume")) cli->resume = 1;
+        else if (a[0] != '-' && !cli->deck) cli->deck = a;
+    }
+}
+
+/* Unknown flags are usage errors; --section.key=value is checked by the deck. */
+static lt_status check_flags(const lt_cli *cli)
+{
+    for (int i = 2; i < cli->argc; i++) {
+        const char *a = cli->argv[i];
+        if (a[0] != '-') continue;
+        if (!strcmp(a, "--model")) { i++; continue; }
+        if (!strcmp(a, "--force") || !strcmp(a, "--resume") || !strncmp(a, "--model=", 8)) continue;
+        LT_CHECK(!strncmp(a, "--", 2) && strchr(a, '.') && strchr(a, '='), LT_ERR_ARG,
+                 "unknown option '%s' (see `latent %s --help`)", a, cli->argv[1]);
+    }
+    return LT_OK;
+}
+
+static int finish(lt_cli *cli, lt_status st)
+{
+    st = lt_comm_agree(cli->comm, st);
+    if (st != LT_OK && cli->comm->rank == 0) {
+        fprintf(stderr, "latent: error: %s\n", lt_error_message());
+        if (getenv("LATENT_TRACE")) fprintf(stderr, "%s", lt_error_traceback());
+    }
+    lt_comm_destroy(&cli->comm);
+    MPI_Finalize();
+    return lt_status_exit_code(st);
+}
+
+int main(int argc, char **argv)
+{
+    MPI_Init(&argc, &argv);
+    lt_cli cli = {.argc = argc, .argv = argv};
+    lt_timer_init(&cli.timer);
+    if (lt_comm_create(MPI_COMM_WORLD, &cli.comm) != LT_OK) {
+        fprintf(stderr, "latent: cannot set up MPI\n");
+        MPI_Abort(MPI_COMM_WORLD, 1);
+    }
+    cli.comm->timer = &cli.timer;
+    const char *cmd = argc > 1 ? argv[1] : "--help";
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        if (cli.comm->rank == 0) usage(stdout);
+        return finish(&cli, LT_OK);
+    }
+    if (!strcmp(cmd, "--version")) {
+        lt_cli_print_versions(cli.comm, stdout);
+        return finish(&cli, LT_OK);
+    }
+    if (!strcmp(cmd, "help-deck")) {
+        if (cli.comm->rank == 0) lt_config_print_reference(stdout);
+        return finish(&cli, LT_OK);
+    }
+    for (int i = 0; i < NCOMMANDS; i++) {
+        if (strcmp(cmd, commands[i].name)) continue;
+        if (has_flag(argc, argv, "--help") || has_flag(argc, argv, "-h")) {
+            lt_log(cli.comm, "usage: %s\n\n%s\n", commands[i].usage, commands[i].help);
+            return finish(&cli, LT_OK);
+        }
+        parse_common(&cli);
+        lt_status st = check_flags(&cli);
+        if (st == LT_OK) st = commands[i].run(&cli);
+        return finish(&cli, st);
+    }
+    if (cli.comm->rank == 0) {
+        usage(stderr);
+        fputc('\n', stderr);
+    }
+    return finish(&cli, lt_error_raise(LT_ERR_ARG, __FILE__, __LINE__, "unknown command '%s'", cmd));
+}

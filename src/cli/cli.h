@@ -1,0 +1,49 @@
+/* The command-line layer: the only place that prints for the user and exits. */
+#ifndef LT_CLI_H
+#define LT_CLI_H
+
+#include "latent/lt_comm.h"
+#include "latent/lt_config.h"
+#include "latent/lt_dataset.h"
+#include "latent/lt_timer.h"
+
+typedef struct lt_cli {
+    lt_comm *comm;
+    lt_timer timer;
+    int argc;
+    char **argv;
+    const char *deck;  /* first positional argument after the command, or NULL */
+    const char *model; /* --model FILE, or NULL */
+    int force, resume;
+} lt_cli;
+
+typedef struct lt_command {
+    const char *name;
+    lt_status (*run)(lt_cli *cli);
+    const char *usage;
+    const char *help;
+} lt_command;
+
+lt_status lt_cmd_run(lt_cli *cli);
+lt_status lt_cmd_generate(lt_cli *cli);
+lt_status lt_cmd_info(lt_cli *cli);
+
+/* Loads the deck (with overrides) and prints the banner on rank 0. Collective. */
+lt_status lt_cli_setup(lt_cli *cli, lt_config *cfg);
+/* Prints library versions and rank count (rank 0). */
+void lt_cli_print_versions(const lt_comm *c, FILE *f);
+
+/* Data stage: generate or read the dataset named by [data]. Collective. */
+lt_status lt_stage_load(lt_comm *c, const lt_config *cfg, lt_dataset **out);
+/* Preprocess stage: split, fit the scaler on train, apply to both. Collective. */
+lt_status lt_stage_preprocess(lt_comm *c, const lt_config *cfg, lt_dataset **all, lt_dataset **train,
+                              lt_dataset **test);
+/* Writes ds to <dir>/<stem>.<format> ([output] format). Collective. */
+lt_status lt_stage_write(lt_comm *c, const lt_config *cfg, const char *dir, const char *stem,
+                         const lt_dataset *ds);
+/* Prints shape, per-column statistics and label counts (rank 0). Collective. */
+/* mkdir -p on rank 0 (collective). */
+lt_status lt_cli_mkdirs(lt_comm *c, const char *dir);
+lt_status lt_print_summary(lt_comm *c, const char *title, const lt_dataset *ds, int max_cols);
+
+#endif

@@ -1,0 +1,246 @@
+/* The input deck: one table of every key. The parser, the validator, the
+ * effective-configuration printout and docs/deck-reference.md all read it. */
+#include "latent/lt_config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+typedef enum { K_INT, K_UINT, K_REAL, K_BOOL, K_STR, K_ENUM } key_kind;
+
+typedef struct {
+    const char *section, *key;
+    key_kind kind;
+    size_t off, size;
+    const char *def;
+    double lo, hi;       /* range for K_INT / K_REAL */
+    const char *choices; /* "a|b|c" for K_ENUM */
+    const char *doc;
+} lt_key;
+
+#define F(sec, fld) offsetof(lt_config, sec.fld), sizeof(((lt_config *)0)->sec.fld)
+#define BIG 9.2e18
+/* clang-format off */
+static const lt_key keys[] = {
+ {"data","source",K_ENUM,F(data,source),"blobs",0,0,"blobs|uniform|npy|csv|idx|hdf5","where rows come from: a generator or a file format"},
+ {"data","path",K_STR,F(data,path),"",0,0,NULL,"data file (npy, csv, idx images, hdf5); relative to the working directory"},
+ {"data","labels_path",K_STR,F(data,labels_path),"",0,0,NULL,"labels file where labels live in their own file (npy int, idx labels)"},
+ {"data","dataset",K_STR,F(data,dataset),"X",0,0,NULL,"HDF5: name of the 2-D data set"},
+ {"data","labels_dataset",K_STR,F(data,labels_dataset),"",0,0,NULL,"HDF5: name of the 1-D labels data set (empty: none)"},
+ {"data","n_samples",K_INT,F(data,n_samples),"1000",1,BIG,NULL,"generators: number of rows"},
+ {"data","n_features",K_INT,F(data,n_features),"2",1,1e7,NULL,"generators: number of columns (before noise_features)"},
+ {"data","centers",K_STR,F(data,centers),"3",0,0,NULL,"blobs: a count, or explicit centers 'x1,x2,...; y1,y2,...' (one per ';')"},
+ {"data","cluster_std",K_STR,F(data,cluster_std),"1.0",0,0,NULL,"blobs: standard deviation, one value or one per center (comma list)"},
+ {"data","center_box_lo",K_REAL,F(data,center_box_lo),"-10",-1e30,1e30,NULL,"blobs: lower bound of the box centers are drawn from"},
+ {"data","center_box_hi",K_REAL,F(data,center_box_hi),"10",-1e30,1e30,NULL,"blobs: upper bound of the box centers are drawn from"},
+ {"data","noise_features",K_INT,F(data,noise_features),"0",0,1e7,NULL,"blobs: extra uniform [0,1) columns appended (seed 000 adds 1)"},
+ {"data","seed",K_UINT,F(data,seed),"0",0,0,NULL,"generators: random seed (same data for any rank count)"},
+ {"data","csv_header",K_ENUM,F(data,csv_header),"auto",0,0,"auto|yes|no","CSV: first line is a header"},
+ {"data","csv_label_column",K_INT,F(data,csv_label_column),"-1",-1,1e7,NULL,"CSV: 0-based column holding integer labels (-1: none)"},
+ {"data","csv_separator",K_ENUM,F(data,csv_separator),"auto",0,0,"auto|comma|tab|semicolon|space","CSV: field separator"},
+ {"data","allow_nonfinite",K_BOOL,F(data,allow_nonfinite),"false",0,0,NULL,"accept NaN/Inf in input files instead of failing"},
+ {"preprocess","scaler",K_ENUM,F(preprocess,scaler),"minmax",0,0,"none|minmax|standard","feature scaling fitted on the training rows"},
+ {"preprocess","feature_min",K_REAL,F(preprocess,feature_min),"0",-1e30,1e30,NULL,"MinMax: lower end of feature_range"},
+ {"preprocess","feature_max",K_REAL,F(preprocess,feature_max),"1",-1e30,1e30,NULL,"MinMax: upper end of feature_range"},
+ {"preprocess","test_fraction",K_REAL,F(preprocess,test_fraction),"0.2",0,0.99,NULL,"share of rows held out as the test split (ceil(f*n) rows)"},
+ {"preprocess","split_seed",K_UINT,F(preprocess,split_seed),"1",0,0,NULL,"seed of the train/test split"},
+ {"pca","enabled",K_BOOL,F(pca,enabled),"true",0,0,NULL,"run the PCA stage"},
+ {"pca","n_components",K_INT,F(pca,n_components),"2",1,1e6,NULL,"number of principal components (<= min(n, d))"},
+ {"pca","method",K_ENUM,F(pca,method),"auto",0,0,"auto|covariance|svd|replicated","solver: ScaLAPACK covariance/eigen, ScaLAPACK SVD, or replicated d x d LAPACK"},
+ {"pca","block_size",K_INT,F(pca,block_size),"64",1,4096,NULL,"ScaLAPACK block size of 2-D block-cyclic matrices"},
+ {"autoencoder","enabled",K_BOOL,F(autoencoder,enabled),"true",0,0,NULL,"run the autoencoder stage"},
+ {"autoencoder","layers",K_STR,F(autoencoder,layers),"",0,0,NULL,"layer widths, input to output, e.g. '10,8,6,2,6,8,10' (empty: d,2,d)"},
+ {"autoencoder","activations",K_STR,F(autoencoder,activations),"",0,0,NULL,"one activation per weight layer (overrides the three keys below)"},
+ {"autoencoder","activation",K_ENUM,F(autoencoder,activation),"relu",0,0,"sigmoid|relu|tanh|linear","activation of hidden layers"},
+ {"autoencoder","bottleneck_activation",K_ENUM,F(autoencoder,bottleneck_activation),"linear",0,0,"sigmoid|relu|tanh|linear","activation of the bottleneck layer"},
+ {"autoencoder","output_activation",K_ENUM,F(autoencoder,output_activation),"sigmoid",0,0,"sigmoid|relu|tanh|linear","activation of the output layer"},
+ {"autoencoder","bottleneck",K_INT,F(autoencoder,bottleneck),"-1",-1,1000,NULL,"index of the code layer in 'layers' (-1: the narrowest)"},
+ {"train","optimizer",K_ENUM,F(train,optimizer),"adam",0,0,"sgd|adam|rmsprop","optimizer (Keras defaults)"},
+ {"train","loss",K_ENUM,F(train,loss),"mse",0,0,"mse|bce","reconstruction loss: mean squared error or binary cross-entropy"},
+ {"train","learning_rate",K_REAL,F(train,learning_rate),"0.001",1e-12,10,NULL,"learning rate"},
+ {"train","momentum",K_REAL,F(train,momentum),"0",0,0.999999,NULL,"SGD momentum"},
+ {"train","nesterov",K_BOOL,F(train,nesterov),"false",0,0,NULL,"SGD Nesterov momentum"},
+ {"train","beta1",K_REAL,F(train,beta1),"0.9",0,0.999999,NULL,"Adam beta_1"},
+ {"train","beta2",K_REAL,F(train,beta2),"0.999",0,0.9999999,NULL,"Adam beta_2"},
+ {"train","epsilon",K_REAL,F(train,epsilon),"1e-7",1e-20,1,NULL,"Adam/RMSprop epsilon"},
+ {"train","rho",K_REAL,F(train,rho),"0.9",0,0.999999,NULL,"RMSprop decay rho"},
+ {"train","l2",K_REAL,F(train,l2),"0",0,1e6,NULL,"L2 penalty on weights (scikit-learn's alpha)"},
+ {"train","batch_size",K_INT,F(train,batch_size),"64",1,1e9,NULL,"global minibatch size (split across ranks)"},
+ {"train","epochs",K_INT,F(train,epochs),"10",1,1e7,NULL,"passes over the training rows"},
+ {"train","seed",K_UINT,F(train,seed),"0",0,0,NULL,"seed of weight init, shuffling and denoising noise"},
+ {"train","noise_factor",K_REAL,F(train,noise_factor),"0",0,100,NULL,"denoising: input + factor * N(0,1), clipped to [0,1]; 0 = off"},
+ {"train","patience",K_INT,F(train,patience),"0",0,1e6,NULL,"early stopping: epochs without improvement of validation loss (0 = off)"},
+ {"train","min_delta",K_REAL,F(train,min_delta),"0",0,1e30,NULL,"early stopping: smallest improvement that counts"},
+ {"train","checkpoint_every",K_INT,F(train,checkpoint_every),"0",0,1e6,NULL,"write a checkpoint every N epochs (0 = off)"},
+ {"kmeans","enabled",K_BOOL,F(kmeans,enabled),"true",0,0,NULL,"run k-means on each space in 'spaces'"},
+ {"kmeans","spaces",K_STR,F(kmeans,spaces),"pca,autoencoder",0,0,NULL,"comma list of spaces to cluster and score: raw, pca, autoencoder"},
+ {"kmeans","n_clusters",K_INT,F(kmeans,n_clusters),"8",1,1e7,NULL,"number of clusters k (<= rows)"},
+ {"kmeans","init",K_ENUM,F(kmeans,init),"k-means++",0,0,"k-means++|random","initialisation"},
+ {"kmeans","n_init",K_INT,F(kmeans,n_init),"1",1,1000,NULL,"initialisations; the best inertia is kept"},
+ {"kmeans","max_iter",K_INT,F(kmeans,max_iter),"300",1,1e7,NULL,"maximum Lloyd iterations"},
+ {"kmeans","tol",K_REAL,F(kmeans,tol),"1e-4",0,1,NULL,"convergence tolerance, relative to the mean feature variance (scikit-learn)"},
+ {"kmeans","seed",K_UINT,F(kmeans,seed),"0",0,0,NULL,"seed of the initialisation"},
+ {"metrics","silhouette",K_ENUM,F(metrics,silhouette),"exact",0,0,"exact|sampled|sqeuclidean|none","silhouette mode (see docs/clustering.md)"},
+ {"metrics","sample_size",K_INT,F(metrics,sample_size),"10000",2,BIG,NULL,"rows used by the sampled silhouette"},
+ {"metrics","seed",K_UINT,F(metrics,seed),"0",0,0,NULL,"seed of the silhouette sample"},
+ {"metrics","rows",K_ENUM,F(metrics,rows),"test",0,0,"test|train|all","rows that are clustered and scored"},
+ {"output","dir",K_STR,F(output,dir),"",0,0,NULL,"results folder (default results/<deck name>)"},
+ {"output","format",K_ENUM,F(output,format),"npy",0,0,"npy|csv|hdf5","format of written data sets"},
+ {"output","write_data",K_BOOL,F(output,write_data),"true",0,0,NULL,"write the scaled train/test data sets"},
+ {"output","figures",K_BOOL,F(output,figures),"true",0,0,NULL,"draw figures into <dir>/figures"},
+ {"output","figure_format",K_ENUM,F(output,figure_format),"png",0,0,"png|svg|pdf","figure file format"},
+ {"output","force",K_BOOL,F(output,force),"false",0,0,NULL,"replace an existing results folder"},
+};
+/* clang-format on */
+#define NKEYS (sizeof keys / sizeof keys[0])
+
+static const lt_key *find_key(const char *section, const char *key)
+{
+    for (size_t i = 0; i < NKEYS; i++)
+        if (!strcmp(keys[i].section, section) && !strcmp(keys[i].key, key)) return &keys[i];
+    return NULL;
+}
+
+static int known_section(const char *section)
+{
+    for (size_t i = 0; i < NKEYS; i++)
+        if (!strcmp(keys[i].section, section)) return 1;
+    return 0;
+}
+
+static int in_choices(const char *choices, const char *v)
+{
+    size_t n = strlen(v);
+    for (const char *p = choices; p && *p;) {
+        const char *bar = strchr(p, '|');
+        size_t len = bar ? (size_t)(bar - p) : strlen(p);
+        if (len == n && !strncmp(p, v, n)) return 1;
+        p = bar ? bar + 1 : NULL;
+    }
+    return 0;
+}
+
+static int parse_bool(const char *v, int *out)
+{
+    static const char *yes[] = {"true", "yes", "on", "1"}, *no[] = {"false", "no", "off", "0"};
+    for (int i = 0; i < 4; i++) {
+        if (!strcasecmp(v, yes[i])) return *out = 1, 1;
+        if (!strcasecmp(v, no[i])) return *out = 0, 1;
+    }
+    return 0;
+}
+
+/* Stores text v into the field of k; on failure writes the reason into why. */
+static int store(lt_config *cfg, const lt_key *k, const char *v, char *why, size_t cap)
+{
+    char *field = (char *)cfg + k->off, *end = NULL;
+    errno = 0;
+    switch (k->kind) {
+    case K_INT: {
+        long long x = strtoll(v, &end, 10);
+        if (!*v || *end || errno) return snprintf(why, cap, "not an integer"), 0;
+        if (x < k->lo || x > k->hi)
+            return snprintf(why, cap, "out of range [%.15g, %.15g]", k->lo, k->hi), 0;
+        *(int64_t *)field = x;
+        return 1;
+    }
+    case K_UINT: {
+        unsigned long long x = strtoull(v, &end, 10);
+        if (!*v || *end || errno || strchr(v, '-')) return snprintf(why, cap, "not a non-negative integer"), 0;
+        *(uint64_t *)field = x;
+        return 1;
+    }
+    case K_REAL: {
+        double x = strtod(v, &end);
+        if (!*v || *end || errno || !isfinite(x)) return snprintf(why, cap, "not a finite number"), 0;
+        if (x < k->lo || x > k->hi)
+            return snprintf(why, cap, "out of range [%.15g, %.15g]", k->lo, k->hi), 0;
+        *(double *)field = x;
+        return 1;
+    }
+    case K_BOOL:
+        if (!parse_bool(v, (int *)field)) return snprintf(why, cap, "not a boolean (true/false)"), 0;
+        return 1;
+    case K_ENUM:
+        if (!in_choices(k->choices, v)) return snprintf(why, cap, "must be one of %s", k->choices), 0;
+        /* fall through */
+    case K_STR:
+        if (strlen(v) >= k->size) return snprintf(why, cap, "longer than %zu characters", k->size - 1), 0;
+        snprintf(field, k->size, "%s", v);
+        return 1;
+    }
+    return 0;
+}
+
+lt_status lt_config_set(lt_config *cfg, const char *section, const char *key, const char *value,
+                        const char *origin)
+{
+    LT_CHECK(known_section(section), LT_ERR_CONFIG, "%s: unknown section [%s]", origin, section);
+    const lt_key *k = find_key(section, key);
+    LT_CHECK(k, LT_ERR_CONFIG, "%s: unknown key '%s' in section [%s]", origin, key, section);
+    char why[200];
+    LT_CHECK(store(cfg, k, value, why, sizeof why), LT_ERR_CONFIG, "%s: [%s] %s = '%s': %s",
+             origin, section, key, value, why);
+    return LT_OK;
+}
+
+void lt_config_defaults(lt_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    char why[200];
+    for (size_t i = 0; i < NKEYS; i++) store(cfg, &keys[i], keys[i].def, why, sizeof why);
+}
+
+lt_status lt_config_get(const lt_config *cfg, const char *section, const char *key, char *buf,
+                        size_t cap)
+{
+    const lt_key *k = find_key(section, key);
+    LT_CHECK(k, LT_ERR_ARG, "unknown key [%s] %s", section, key);
+    const char *field = (const char *)cfg + k->off;
+    switch (k->kind) {
+    case K_INT: snprintf(buf, cap, "%lld", (long long)*(const int64_t *)field); break;
+    case K_UINT: snprintf(buf, cap, "%llu", (unsigned long long)*(const uint64_t *)field); break;
+    case K_REAL: snprintf(buf, cap, "%.17g", *(const double *)field); break;
+    case K_BOOL: snprintf(buf, cap, "%s", *(const int *)field ? "true" : "false"); break;
+    default: snprintf(buf, cap, "%s", field); break;
+    }
+    return LT_OK;
+}
+
+void lt_config_print(const lt_config *cfg, FILE *f)
+{
+    const char *sec = "";
+    char buf[LT_LIST_MAX + 64];
+    for (size_t i = 0; i < NKEYS; i++) {
+        if (strcmp(sec, keys[i].section)) {
+            fprintf(f, "%s[%s]\n", *sec ? "\n" : "", keys[i].section);
+            sec = keys[i].section;
+        }
+        lt_config_get(cfg, keys[i].section, keys[i].key, buf, sizeof buf);
+        fprintf(f, "%s = %s\n", keys[i].key, buf);
+    }
+}
+
+void lt_config_print_reference(FILE *f)
+{
+    static const char *kinds[] = {"integer", "unsigned integer", "real", "boolean", "string", "choice"};
+    const char *sec = "";
+    for (size_t i = 0; i < NKEYS; i++) {
+        const lt_key *k = &keys[i];
+        if (strcmp(sec, k->section)) {
+            sec = k->section;
+            fprintf(f, "\n## [%s]\n\n| key | type | default | allowed | meaning |\n|---|---|---|---|---|\n",
+                    sec);
+        }
+        char range[128] = "";
+        if (k->kind == K_INT || k->kind == K_REAL) snprintf(range, sizeof range, "%.6g .. %.6g", k->lo, k->hi);
+        if (k->kind == K_ENUM) snprintf(range, sizeof range, "%s", k->choices);
+        for (char *p = range; *p; p++)
+            if (*p == '|') *p = ',';
+        fprintf(f, "| `%s` | %s | `%s` | %s | %s |\n", k->key, kinds[k->kind], k->def, range, k->doc);
+    }
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Deck parsing, overrides and usage errors: clear messages with file:line, key
+# and value; the same non-zero exit on every rank, no hang.
+. "$(dirname "$0")/common.inc"
+deck=$WORK/deck.ini
+printf '[data]\nsource = blobs\nn_samples = 100\n\n[train]\nbatch_size = abc\n' >"$deck"
+for np in 1 2; do
+  run $np generate "$deck"
+  expect_rc 2 "non-numeric value np=$np"
+  expect_out "deck.ini:6: \[train\] batch_size = 'abc': not an integer" "non-numeric value np=$np"
+done
+printf '[data]\nn_samples = 0\n' >"$deck"
+run 2 generate "$deck"; expect_rc 2 "out of range"; expect_out "deck.ini:2: \[data\] n_samples = '0': out of range" "out of range"
+printf '[data]\nsourcee = blobs\n' >"$deck"
+run 2 generate "$deck"; expect_rc 2 "unknown key"; expect_out "deck.ini:2: unknown key 'sourcee' in section \[data\]" "unknown key"
+printf '[dta]\nsource = blobs\n' >"$deck"
+run 1 generate "$deck"; expect_rc 2 "unknown section"; expect_out "unknown section \[dta\]" "unknown section"
+printf '[data]\nsource = parquet\n' >"$deck"
+run 1 generate "$deck"; expect_rc 2 "bad choice"; expect_out "must be one of blobs|uniform|npy|csv|idx|hdf5" "bad choice"
+printf 'this is not ini\n' >"$deck"
+run 1 generate "$deck"; expect_rc 2 "syntax"; expect_out "deck.ini:1: syntax error" "syntax"
+run 2 generate "$WORK/missing.ini"; expect_rc 2 "missing deck"; expect_out "cannot open input deck" "missing deck"
+printf '[data]\nsource = blobs\nn_samples = 50\nn_features = 3\n[preprocess]\ntest_fraction = 0.2\n[output]\ndir = %s/o1\n' "$WORK" >"$deck"
+run 2 generate "$deck" --data.n_samples=abc
+expect_rc 2 "override"; expect_out "command line '--data.n_samples=abc': \[data\] n_samples = 'abc': not an integer" "override"
+run 2 generate "$deck" --data.n_samples=77
+expect_rc 0 "override ok"; expect_out "n_samples = 77" "effective configuration shows the override"
+expect_out "train: 61 rows\|train (scaled): 61 rows" "ceil split of 77 rows"
+run 1 generate "$deck" --bogus; expect_rc 2 "unknown flag"; expect_out "unknown option '--bogus'" "unknown flag"
+run 1 frobnicate; expect_rc 2 "unknown command"; expect_out "unknown command 'frobnicate'" "unknown command"
+run 1 --help; expect_rc 0 "help"; expect_out "latent run DECK.ini" "help"
+run 1 generate --help; expect_rc 0 "command help"; expect_out "usage: latent generate" "command help"
+run 2 --version; expect_rc 0 "version"; expect_out "ScaLAPACK" "version"; expect_out "HDF5: 1.10" "version"
+run 1 help-deck; expect_rc 0 "help-deck"; expect_out "| \`batch_size\` | integer | \`64\`" "help-deck"
+finish
