@@ -44,6 +44,8 @@ typedef struct {
     int64_t n_components;
     char method[16];          /* auto covariance svd replicated */
     int64_t block_size;
+    char precision[16];       /* double mixed */
+    int64_t replicated_max_d;
 } lt_cfg_pca;
 
 typedef struct {
@@ -66,6 +68,7 @@ typedef struct {
     int64_t batch_size, epochs;
     uint64_t seed;
     double noise_factor;      /* denoising: input + noise_factor * N(0,1), clipped to [0,1] */
+    int shuffle;
     int64_t patience;         /* early stopping epochs, 0 = off */
     double min_delta;
     int64_t checkpoint_every; /* epochs, 0 = off */
@@ -85,7 +88,7 @@ typedef struct {
     char silhouette[16];      /* exact sampled sqeuclidean none */
     int64_t sample_size;
     uint64_t seed;
-    char rows[16];            /* test train all: which rows are clustered and scored */
+    char rows[16];            /* test train: which rows are clustered and scored */
 } lt_cfg_metrics;
 
 typedef struct {
@@ -95,6 +98,7 @@ typedef struct {
     int figures;
     char figure_format[8];    /* png svg pdf */
     int force;                /* overwrite an existing results folder */
+    int64_t sample_size;      /* rows drawn for scatter plots */
 } lt_cfg_output;
 
 typedef struct lt_config {
@@ -121,6 +125,9 @@ lt_status lt_config_set(lt_config *cfg, const char *section, const char *key, co
                         const char *origin);
 /* Writes "[section]\nkey = value" lines of the effective configuration. */
 void lt_config_print(const lt_config *cfg, FILE *f);
+/* Calls visit(section, key, value text) for every key, in table order. */
+typedef void (*lt_config_visit)(const char *section, const char *key, const char *value, void *ctx);
+void lt_config_foreach(const lt_config *cfg, lt_config_visit visit, void *ctx);
 /* Writes the key table as Markdown (docs/deck-reference.md). */
 void lt_config_print_reference(FILE *f);
 /* Value of a key as text into buf; LT_ERR_ARG if unknown. */

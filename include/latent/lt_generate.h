@@ -25,4 +25,13 @@ void lt_blobs_centers(uint64_t seed, int k, int64_t d, double lo, double hi, dou
 /* A seeded bijection of [0, n) (Feistel network with cycle walking). Not collective. */
 int64_t lt_permute_index(int64_t i, int64_t n, uint64_t seed, uint32_t stream);
 
+/* Deck helpers (not collective). `text` is either a count ("8": *n_centers = 8,
+ * *centers = NULL, drawn in the box) or rows "x,y,...; x,y,..." of exactly
+ * n_features values each (*centers allocated, caller frees). */
+lt_status lt_blobs_parse_centers(const char *text, int64_t n_features, int *n_centers,
+                                 double **centers);
+/* One value for every center ("2") or one per center ("0.5, 1, 2"), all >= 0;
+ * *cluster_std is allocated with n_centers values (caller frees). */
+lt_status lt_blobs_parse_std(const char *text, int n_centers, double **cluster_std);
+
 #endif

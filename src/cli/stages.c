@@ -10,58 +10,12 @@
 #include "latent/lt_log.h"
 #include "latent/lt_preprocess.h"
 
-#define LT_MAX_CENTERS 4096
-
-/* centers = "8" (a count) or "x,y,...; x,y,..." (explicit rows). */
-static lt_status parse_centers(const lt_cfg_data *d, double **centers, int *k)
-{
-    *centers = NULL;
-    if (!strpbrk(d->centers, ",;")) {
-        double v;
-        int n;
-        LT_CALL(lt_parse_list_d(d->centers, ',', &v, 1, &n));
-        LT_CHECK(n == 1 && v >= 1 && v <= LT_MAX_CENTERS && v == (int)v, LT_ERR_CONFIG,
-                 "[data] centers = '%s': expected a count in [1, %d] or a list of centers",
-                 d->centers, LT_MAX_CENTERS);
-        *k = (int)v;
-        return LT_OK;
-    }
-    int64_t cap = LT_LIST_MAX;
-    double *c;
-    LT_ALLOC(c, cap);
-    int rows = 0, total = 0;
-    char buf[LT_LIST_MAX];
-    snprintf(buf, sizeof buf, "%s", d->centers);
-    lt_status st = LT_OK;
-    for (char *save = NULL, *row = strtok_r(buf, ";", &save); row && st == LT_OK;
-         row = strtok_r(NULL, ";", &save), rows++) {
-        int n = 0;
-        st = lt_parse_list_d(row, ',', c + total, (int)(cap - total), &n);
-        if (st == LT_OK && n != d->n_features)
-            st = lt_error_raise(LT_ERR_CONFIG, __FILE__, __LINE__,
-                                "[data] centers: center %d has %d values, n_features is %lld",
-                                rows + 1, n, (long long)d->n_features);
-        total += n;
-    }
-    if (st != LT_OK) {
-        free(c);
-        return st;
-    }
-    *centers = c;
-    *k = rows;
-    return LT_OK;
-}
-
 static lt_status load_blobs(lt_comm *c, const lt_cfg_data *d, lt_dataset **out)
 {
-    double *centers = NULL, stds[LT_MAX_CENTERS];
-    int k = 0, nstd = 0;
-    LT_CALL(parse_centers(d, &centers, &k));
-    lt_status st = lt_parse_list_d(d->cluster_std, ',', stds, LT_MAX_CENTERS, &nstd);
-    if (st == LT_OK && nstd != 1 && nstd != k)
-        st = lt_error_raise(LT_ERR_CONFIG, __FILE__, __LINE__,
-                            "[data] cluster_std has %d values: give 1 or one per center (%d)", nstd, k);
-    for (int i = nstd; st == LT_OK && i < k; i++) stds[i] = stds[0];
+    double *centers = NULL, *stds = NULL;
+    int k = 0;
+    LT_CALL(lt_blobs_parse_centers(d->centers, d->n_features, &k, &centers));
+    lt_status st = lt_blobs_parse_std(d->cluster_std, k, &stds);
     if (st == LT_OK) {
         lt_blobs_opts o = {.n_samples = d->n_samples, .n_features = d->n_features, .n_centers = k,
                            .centers = centers, .cluster_std = stds, .box_lo = d->center_box_lo,
@@ -70,6 +24,7 @@ static lt_status load_blobs(lt_comm *c, const lt_cfg_data *d, lt_dataset **out)
         st = lt_generate_blobs(c, &o, out);
     }
     free(centers);
+    free(stds);
     return st;
 }
 

@@ -52,6 +52,8 @@ static const lt_key keys[] = {
  {"pca","n_components",K_INT,F(pca,n_components),"2",1,1e6,NULL,"number of principal components (<= min(n, d))"},
  {"pca","method",K_ENUM,F(pca,method),"auto",0,0,"auto|covariance|svd|replicated","solver: ScaLAPACK covariance/eigen, ScaLAPACK SVD, or replicated d x d LAPACK"},
  {"pca","block_size",K_INT,F(pca,block_size),"64",1,4096,NULL,"ScaLAPACK block size of 2-D block-cyclic matrices"},
+ {"pca","precision",K_ENUM,F(pca,precision),"double",0,0,"double|mixed","replicated path: Gram matrix from double rows, or float ssyrk blocks summed in double (2x faster, ~1e-8 rank-dependent)"},
+ {"pca","replicated_max_d",K_INT,F(pca,replicated_max_d),"2048",0,1e6,NULL,"auto picks the replicated d x d path up to this d"},
  {"autoencoder","enabled",K_BOOL,F(autoencoder,enabled),"true",0,0,NULL,"run the autoencoder stage"},
  {"autoencoder","layers",K_STR,F(autoencoder,layers),"",0,0,NULL,"layer widths, input to output, e.g. '10,8,6,2,6,8,10' (empty: d,2,d)"},
  {"autoencoder","activations",K_STR,F(autoencoder,activations),"",0,0,NULL,"one activation per weight layer (overrides the three keys below)"},
@@ -61,7 +63,7 @@ static const lt_key keys[] = {
  {"autoencoder","bottleneck",K_INT,F(autoencoder,bottleneck),"-1",-1,1000,NULL,"index of the code layer in 'layers' (-1: the narrowest)"},
  {"train","optimizer",K_ENUM,F(train,optimizer),"adam",0,0,"sgd|adam|rmsprop","optimizer (Keras defaults)"},
  {"train","loss",K_ENUM,F(train,loss),"mse",0,0,"mse|bce","reconstruction loss: mean squared error or binary cross-entropy"},
- {"train","learning_rate",K_REAL,F(train,learning_rate),"0.001",1e-12,10,NULL,"learning rate"},
+ {"train","learning_rate",K_REAL,F(train,learning_rate),"-1",-1,10,NULL,"learning rate; -1: the optimizer's Keras default (sgd 0.01, adam and rmsprop 0.001)"},
  {"train","momentum",K_REAL,F(train,momentum),"0",0,0.999999,NULL,"SGD momentum"},
  {"train","nesterov",K_BOOL,F(train,nesterov),"false",0,0,NULL,"SGD Nesterov momentum"},
  {"train","beta1",K_REAL,F(train,beta1),"0.9",0,0.999999,NULL,"Adam beta_1"},
@@ -75,24 +77,26 @@ static const lt_key keys[] = {
  {"train","noise_factor",K_REAL,F(train,noise_factor),"0",0,100,NULL,"denoising: input + factor * N(0,1), clipped to [0,1]; 0 = off"},
  {"train","patience",K_INT,F(train,patience),"0",0,1e6,NULL,"early stopping: epochs without improvement of validation loss (0 = off)"},
  {"train","min_delta",K_REAL,F(train,min_delta),"0",0,1e30,NULL,"early stopping: smallest improvement that counts"},
+ {"train","shuffle",K_BOOL,F(train,shuffle),"true",0,0,NULL,"new batch order every epoch"},
  {"train","checkpoint_every",K_INT,F(train,checkpoint_every),"0",0,1e6,NULL,"write a checkpoint every N epochs (0 = off)"},
  {"kmeans","enabled",K_BOOL,F(kmeans,enabled),"true",0,0,NULL,"run k-means on each space in 'spaces'"},
  {"kmeans","spaces",K_STR,F(kmeans,spaces),"pca,autoencoder",0,0,NULL,"comma list of spaces to cluster and score: raw, pca, autoencoder"},
  {"kmeans","n_clusters",K_INT,F(kmeans,n_clusters),"8",1,1e7,NULL,"number of clusters k (<= rows)"},
  {"kmeans","init",K_ENUM,F(kmeans,init),"k-means++",0,0,"k-means++|random","initialisation"},
- {"kmeans","n_init",K_INT,F(kmeans,n_init),"1",1,1000,NULL,"initialisations; the best inertia is kept"},
+ {"kmeans","n_init",K_INT,F(kmeans,n_init),"0",0,1000,NULL,"initialisations, the best inertia kept; 0: scikit-learn's auto (1 for k-means++, 10 for random)"},
  {"kmeans","max_iter",K_INT,F(kmeans,max_iter),"300",1,1e7,NULL,"maximum Lloyd iterations"},
  {"kmeans","tol",K_REAL,F(kmeans,tol),"1e-4",0,1,NULL,"convergence tolerance, relative to the mean feature variance (scikit-learn)"},
  {"kmeans","seed",K_UINT,F(kmeans,seed),"0",0,0,NULL,"seed of the initialisation"},
  {"metrics","silhouette",K_ENUM,F(metrics,silhouette),"exact",0,0,"exact|sampled|sqeuclidean|none","silhouette mode (see docs/clustering.md)"},
  {"metrics","sample_size",K_INT,F(metrics,sample_size),"10000",2,BIG,NULL,"rows used by the sampled silhouette"},
  {"metrics","seed",K_UINT,F(metrics,seed),"0",0,0,NULL,"seed of the silhouette sample"},
- {"metrics","rows",K_ENUM,F(metrics,rows),"test",0,0,"test|train|all","rows that are clustered and scored"},
+ {"metrics","rows",K_ENUM,F(metrics,rows),"test",0,0,"test|train","rows that are clustered and scored (test falls back to train when the test split is empty)"},
  {"output","dir",K_STR,F(output,dir),"",0,0,NULL,"results folder (default results/<deck name>)"},
  {"output","format",K_ENUM,F(output,format),"npy",0,0,"npy|csv|hdf5","format of written data sets"},
  {"output","write_data",K_BOOL,F(output,write_data),"true",0,0,NULL,"write the scaled train/test data sets"},
  {"output","figures",K_BOOL,F(output,figures),"true",0,0,NULL,"draw figures into <dir>/figures"},
  {"output","figure_format",K_ENUM,F(output,figure_format),"png",0,0,"png|svg|pdf","figure file format"},
+ {"output","sample_size",K_INT,F(output,sample_size),"50000",100,1e6,NULL,"rows drawn (seeded) for scatter plots"},
  {"output","force",K_BOOL,F(output,force),"false",0,0,NULL,"replace an existing results folder"},
 };
 /* clang-format on */
@@ -222,6 +226,15 @@ void lt_config_print(const lt_config *cfg, FILE *f)
         }
         lt_config_get(cfg, keys[i].section, keys[i].key, buf, sizeof buf);
         fprintf(f, "%s = %s\n", keys[i].key, buf);
+    }
+}
+
+void lt_config_foreach(const lt_config *cfg, lt_config_visit visit, void *ctx)
+{
+    char buf[LT_LIST_MAX + 64];
+    for (size_t i = 0; i < NKEYS; i++) {
+        lt_config_get(cfg, keys[i].section, keys[i].key, buf, sizeof buf);
+        visit(keys[i].section, keys[i].key, buf, ctx);
     }
 }
 

@@ -68,6 +68,24 @@ static lt_status apply_overrides(int argc, char **argv, lt_config *cfg)
     return LT_OK;
 }
 
+/* Stages must fit together: a space can be clustered only if its stage runs. */
+static lt_status validate_spaces(const lt_config *cfg)
+{
+    if (!cfg->kmeans.enabled) return LT_OK;
+    char buf[sizeof cfg->kmeans.spaces];
+    snprintf(buf, sizeof buf, "%s", cfg->kmeans.spaces);
+    for (char *save = NULL, *t = strtok_r(buf, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+        LT_CHECK(!strcmp(t, "raw") || !strcmp(t, "pca") || !strcmp(t, "autoencoder"), LT_ERR_CONFIG,
+                 "[kmeans] spaces: unknown space '%s' (raw, pca, autoencoder)", t);
+        LT_CHECK(strcmp(t, "pca") || cfg->pca.enabled, LT_ERR_CONFIG,
+                 "[kmeans] spaces lists 'pca' but [pca] enabled = false: that space would not exist");
+        LT_CHECK(strcmp(t, "autoencoder") || cfg->autoencoder.enabled, LT_ERR_CONFIG,
+                 "[kmeans] spaces lists 'autoencoder' but [autoencoder] enabled = false: "
+                 "that space would not exist");
+    }
+    return LT_OK;
+}
+
 static lt_status validate(lt_config *cfg)
 {
     const lt_cfg_data *d = &cfg->data;
@@ -80,6 +98,10 @@ static lt_status validate(lt_config *cfg)
     LT_CHECK(cfg->preprocess.feature_min < cfg->preprocess.feature_max, LT_ERR_CONFIG,
              "[preprocess] feature_min (%g) must be below feature_max (%g)",
              cfg->preprocess.feature_min, cfg->preprocess.feature_max);
+    double lr = cfg->train.learning_rate;
+    LT_CHECK(lr == -1 || lr > 0, LT_ERR_CONFIG,
+             "[train] learning_rate = %g: must be positive, or -1 for the optimizer's default", lr);
+    LT_CALL(validate_spaces(cfg));
     if (!cfg->output.dir[0]) snprintf(cfg->output.dir, sizeof cfg->output.dir, "results/%s", cfg->deck_name);
     return LT_OK;
 }

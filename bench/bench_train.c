@@ -1,0 +1,192 @@
+/* Training throughput of the autoencoder (not a test).
+ *
+ *   mpirun -n 2 bench_train [--epochs-scale F] [--only 000|002|003]
+ *
+ * Measures, in one run: this machine's SGEMM rate for one process alone and
+ * for all ranks at once (the machine ceiling for P ranks), then for each
+ * network samples/s and time per epoch on 1 rank (rank 0 alone, the others
+ * sleeping) and on all ranks, the share of time in the gradient allreduce,
+ * and for the MNIST network GFLOP/s (6 flops per weight per sample). Data is
+ * generated in memory. Rank 0 prints. */
+#include "latent/lt_comm.h"
+#include "latent/lt_nn.h"
+#include "latent/lt_rng.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* A barrier that sleeps instead of spinning, so an idle rank leaves its core
+ * to the measured one (Open MPI's blocking calls poll). */
+static void idle_barrier(MPI_Comm comm)
+{
+    MPI_Request r;
+    int done = 0;
+    MPI_Ibarrier(comm, &r);
+    struct timespec ts = {0, 1000000};
+    while (!done) {
+        MPI_Test(&r, &done, MPI_STATUS_IGNORE);
+        if (!done) nanosleep(&ts, NULL);
+    }
+}
+
+static double sgemm_gflops(void)
+{
+    const int n = 1024, reps = 6;
+    float *a = malloc(sizeof(float) * n * n), *b = malloc(sizeof(float) * n * n),
+          *c = malloc(sizeof(float) * n * n);
+    for (int i = 0; i < n * n; i++) a[i] = b[i] = (float)(i % 7) * 0.1f;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, c, n);
+    double t0 = lt_wtime();
+    for (int r = 0; r < reps; r++)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, c, n);
+    double t = lt_wtime() - t0;
+    free(a);
+    free(b);
+    free(c);
+    return 2.0 * n * n * (double)n * reps / t / 1e9;
+}
+
+typedef struct {
+    const char *name;
+    int widths[8], nl;
+    lt_activation act[7];
+    lt_loss loss;
+    lt_optimizer opt;
+    int64_t n, batch;
+    int epochs;
+} net;
+
+/* Inputs in [0, 1]: noisy cluster centres, a function of the global row. */
+static lt_dataset *make_data(lt_comm *c, int64_t n, int64_t d)
+{
+    lt_dataset *ds = NULL;
+    if (lt_dataset_create(c, n, d, 0, &ds) != LT_OK) return NULL;
+    float *centers = malloc(sizeof(float) * 4 * (size_t)d);
+    lt_rng r;
+    lt_rng_init(&r, 1, LT_STREAM_CENTERS, 0);
+    for (int64_t i = 0; i < 4 * d; i++) centers[i] = (float)(0.2 + 0.6 * lt_rng_uniform(&r));
+    for (int64_t i = 0; i < ds->nloc; i++) {
+        int64_t g = ds->row0 + i;
+        lt_rng_init(&r, 1, LT_STREAM_DATA, (uint64_t)g);
+        for (int64_t j = 0; j < d; j++) {
+            float v = centers[(g % 4) * d + j] + 0.1f * (float)(lt_rng_uniform(&r) - 0.5);
+            ds->x[i * d + j] = v < 0 ? 0 : v > 1 ? 1 : v;
+        }
+    }
+    free(centers);
+    return ds;
+}
+
+typedef struct {
+    double sps, secs, comm, loss;
+} result;
+
+static int train(lt_comm *c, const net *nt, result *res)
+{
+    lt_ae_opts ao;
+    lt_ae_opts_default(&ao);
+    lt_ae_opts_set_widths(&ao, nt->widths, nt->nl);
+    for (int l = 0; l < nt->nl - 1; l++) ao.act[l] = nt->act[l];
+    ao.loss = nt->loss;
+    lt_train_opts to;
+    lt_train_opts_default(&to);
+    to.optimizer = nt->opt;
+    to.batch_size = nt->batch;
+    to.epochs = nt->epochs;
+    to.seed = 1;
+    lt_dataset *x = make_data(c, nt->n, nt->widths[0]);
+    lt_ae *ae = NULL;
+    if (!x || lt_ae_create(c, &ao, &ae) != LT_OK || lt_ae_fit(c, ae, &to, x, NULL, NULL, NULL) != LT_OK) {
+        fprintf(stderr, "rank %d: %s\n", c->rank, lt_error_message());
+        return 1;
+    }
+    /* Mean over epochs after the first (warm-up), or the only epoch. */
+    int e0 = ae->hist.n > 1 ? 1 : 0, k = ae->hist.n - e0;
+    double secs = 0, comm = 0;
+    for (int e = e0; e < ae->hist.n; e++) {
+        secs += ae->hist.seconds[e];
+        comm += ae->hist.comm_seconds[e];
+    }
+    res->secs = secs / k;
+    res->comm = comm / secs;
+    res->sps = (double)nt->n / res->secs;
+    res->loss = ae->hist.train_loss[ae->hist.n - 1];
+    lt_ae_destroy(&ae);
+    lt_dataset_destroy(&x);
+    return 0;
+}
+
+static double weights(const net *nt)
+{
+    double w = 0;
+    for (int l = 0; l + 1 < nt->nl; l++) w += (double)nt->widths[l] * nt->widths[l + 1];
+    return w;
+}
+
+int main(int argc, char **argv)
+{
+    MPI_Init(&argc, &argv);
+    double scale = 1.0;
+    const char *only = NULL;
+    for (int i = 1; i + 1 < argc; i++) {
+        if (!strcmp(argv[i], "--epochs-scale")) scale = atof(argv[++i]);
+        else if (!strcmp(argv[i], "--only")) only = argv[++i];
+    }
+    lt_comm *world = NULL, *self = NULL;
+    if (lt_comm_create(MPI_COMM_WORLD, &world) != LT_OK || lt_comm_create(MPI_COMM_SELF, &self) != LT_OK)
+        MPI_Abort(MPI_COMM_WORLD, 1);
+    int P = world->size, rank = world->rank;
+    const lt_activation R = LT_ACT_RELU, L = LT_ACT_LINEAR, S = LT_ACT_SIGMOID;
+    net nets[3] = {
+        {"seed-000 10-8-6-2-6-8-10 sgd b64", {10, 8, 6, 2, 6, 8, 10}, 7, {R, R, L, R, R, S},
+         LT_LOSS_MSE, LT_OPT_SGD, 30000, 64, 10},
+        {"seed-002 32-2-32 bce adam b100", {32, 2, 32}, 3, {R, S}, LT_LOSS_BCE, LT_OPT_ADAM, 900000,
+         100, 3},
+        {"seed-003 784-100-20-100-784 rmsprop b128", {784, 100, 20, 100, 784}, 5, {R, R, R, S},
+         LT_LOSS_BCE, LT_OPT_RMSPROP, 60000, 128, 3},
+    };
+    /* SGEMM: one process alone, then all ranks together. */
+    double g1 = 0, gall = 0;
+    if (rank == 0) g1 = sgemm_gflops();
+    idle_barrier(world->comm);
+    gall = sgemm_gflops();
+    lt_comm_sum_d(world, &gall, 1);
+    double ceiling = gall / g1;
+    lt_comm_bcast(world, &ceiling, sizeof ceiling, 0);
+    if (rank == 0)
+        printf("sgemm 1024: %.1f GFLOP/s alone, %.1f GFLOP/s on %d ranks together (ceiling %.2fx)\n",
+               g1, gall, P, ceiling);
+    for (int k = 0; k < 3; k++) {
+        net nt = nets[k];
+        if (only && !strstr(nt.name, only)) continue;
+        nt.epochs = (int)ceil(nt.epochs * scale);
+        if (nt.epochs < 1) nt.epochs = 1;
+        result r1 = {0}, rp = {0};
+        int bad = 0;
+        if (rank == 0) bad |= train(self, &nt, &r1);
+        idle_barrier(world->comm);
+        if (P > 1) bad |= train(world, &nt, &rp);
+        if (bad) MPI_Abort(MPI_COMM_WORLD, 1);
+        if (rank != 0) continue;
+        printf("%s, %lld rows, %d epochs\n", nt.name, (long long)nt.n, nt.epochs);
+        printf("  1 rank : %9.0f samples/s  %.3f s/epoch  loss %.5f", r1.sps, r1.secs, r1.loss);
+        if (k == 2)
+            printf("  %.1f GFLOP/s (%.0f%% of sgemm)", r1.sps * 6 * weights(&nt) / 1e9,
+                   100 * r1.sps * 6 * weights(&nt) / 1e9 / g1);
+        printf("\n");
+        if (P > 1)
+            printf("  %d ranks: %9.0f samples/s  %.3f s/epoch  loss %.5f  allreduce %.1f%%  "
+                   "speedup %.2fx = %.0f%% of the machine ceiling\n",
+                   P, rp.sps, rp.secs, rp.loss, 100 * rp.comm, rp.sps / r1.sps,
+                   100 * rp.sps / r1.sps / ceiling);
+        fflush(stdout);
+    }
+    lt_comm_destroy(&self);
+    lt_comm_destroy(&world);
+    MPI_Finalize();
+    return 0;
+}

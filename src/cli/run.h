@@ -1,0 +1,55 @@
+/* The state of one `latent run`: what each stage produced for the next. */
+#ifndef LT_RUN_H
+#define LT_RUN_H
+
+#include "cli.h"
+#include "latent/lt_kmeans.h"
+#include "latent/lt_nn.h"
+#include "latent/lt_pca.h"
+#include "latent/lt_report.h"
+
+enum { LT_SPACE_RAW = 0, LT_SPACE_PCA, LT_SPACE_AE, LT_NSPACES };
+
+/* Clustering and scores of one space, on the evaluation rows. */
+typedef struct lt_space_result {
+    int done;
+    lt_kmeans *km;
+    double inertia, sil_latent, sil_input, sil_truth, ari, nmi, db, ch, seconds;
+} lt_space_result;
+
+typedef struct lt_run {
+    lt_cli *cli;
+    lt_comm *c;
+    lt_config cfg;
+    lt_results *res;
+    lt_metrics *m;
+    lt_dataset *train, *test;   /* scaled input rows */
+    int eval_is_test;           /* evaluation rows: test split (1) or train (0) */
+    lt_pca *pca;
+    lt_dataset *pca_train, *pca_test;
+    double pca_mse_train, pca_mse_test;
+    float *pca_rowerr;          /* per-row MSE on the local evaluation rows */
+    lt_ae *ae;
+    lt_dataset *ae_train, *ae_test, *ae_recon;
+    double ae_mse_train, ae_mse_test;
+    float *ae_rowerr;
+    lt_space_result space[LT_NSPACES];
+} lt_run;
+
+/* Rows that are clustered and scored in a space (0 = raw, ...). */
+const lt_dataset *lt_run_eval(const lt_run *r, int space);
+const char *lt_space_name(int space);
+int lt_run_wants_space(const lt_run *r, int space);
+
+lt_status lt_stage_pca(lt_run *r);
+lt_status lt_stage_autoencoder(lt_run *r);
+lt_status lt_stage_cluster(lt_run *r, int space);
+lt_status lt_stage_outputs(lt_run *r);
+lt_status lt_stage_figures(lt_run *r);
+lt_status lt_stage_table(lt_run *r);
+lt_status lt_stage_metrics(lt_run *r);
+/* The autoencoder options of the deck (also used by `latent train`). */
+lt_status lt_ae_opts_from_config(const lt_config *cfg, int64_t d, lt_ae_opts *o);
+lt_status lt_train_opts_from_config(const lt_config *cfg, lt_train_opts *o);
+
+#endif

@@ -1,0 +1,211 @@
+/* The PCA and autoencoder stages of `latent run`: deck keys -> module options. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "latent/lt_log.h"
+#include "run.h"
+
+static float *to_float(const double *v, int64_t n)
+{
+    float *f = lt_malloc(sizeof(float) * (size_t)(n > 0 ? n : 1));
+    for (int64_t i = 0; f && i < n; i++) f[i] = (float)v[i];
+    return f;
+}
+
+static lt_status pca_opts_from_config(const lt_config *cfg, lt_pca_opts *o)
+{
+    lt_pca_opts_default(o);
+    o->n_components = cfg->pca.n_components;
+    o->block_size = cfg->pca.block_size;
+    o->replicated_max_d = cfg->pca.replicated_max_d;
+    LT_CALL(lt_pca_method_parse(cfg->pca.method, &o->method));
+    LT_CALL(lt_pca_precision_parse(cfg->pca.precision, &o->precision));
+    return LT_OK;
+}
+
+lt_status lt_stage_pca(lt_run *r)
+{
+    lt_comm *c = r->c;
+    lt_pca_opts o;
+    LT_CALL(pca_opts_from_config(&r->cfg, &o));
+    LT_CALL(lt_pca_fit(c, &o, r->train, &r->pca));
+    const lt_pca *p = r->pca;
+    lt_log(c, "PCA: %s (%s), %lld components, explained variance ratio", lt_pca_method_name(p->info.method),
+           p->info.reason, (long long)p->n_components);
+    for (int64_t i = 0; i < p->n_components && i < 8; i++) lt_log(c, " %.4f", p->explained_variance_ratio[i]);
+    lt_log(c, "\n");
+    if (p->info.n_constant_columns)
+        lt_log(c, "PCA: warning: %lld constant columns\n", (long long)p->info.n_constant_columns);
+    LT_CALL(lt_pca_transform(c, p, r->train, &r->pca_train));
+    LT_CALL(lt_pca_transform(c, p, r->test, &r->pca_test));
+    double *rowerr = NULL;
+    LT_CALL(lt_pca_reconstruction_error(c, p, r->train, &r->pca_mse_train, r->eval_is_test ? NULL : &rowerr));
+    r->pca_mse_test = NAN;
+    if (r->test->n > 0)
+        LT_CALL(lt_pca_reconstruction_error(c, p, r->test, &r->pca_mse_test, r->eval_is_test ? &rowerr : NULL));
+    const lt_dataset *ev = lt_run_eval(r, LT_SPACE_RAW);
+    r->pca_rowerr = to_float(rowerr, ev->nloc);
+    free(rowerr);
+    LT_CALL(lt_comm_agree(c, r->pca_rowerr ? LT_OK : LT_ERR_MEM));
+    lt_log(c, "PCA: reconstruction MSE train %.6g, test %.6g\n", r->pca_mse_train, r->pca_mse_test);
+    return LT_OK;
+}
+
+static lt_status parse_widths(const char *text, int64_t d, int *w, int *n)
+{
+    double v[LT_AE_MAX_LAYERS];
+    if (!text[0]) {
+        w[0] = (int)d, w[1] = 2, w[2] = (int)d, *n = 3;
+        return LT_OK;
+    }
+    LT_CALL(lt_parse_list_d(text, ',', v, LT_AE_MAX_LAYERS, n));
+    for (int i = 0; i < *n; i++) {
+        LT_CHECK(v[i] >= 1 && v[i] == (int)v[i], LT_ERR_CONFIG,
+                 "[autoencoder] layers = '%s': widths must be positive integers", text);
+        w[i] = (int)v[i];
+    }
+    return LT_OK;
+}
+
+static int narrowest(const int *w, int n)
+{
+    int b = 1;
+    for (int i = 2; i < n - 1; i++)
+        if (w[i] < w[b]) b = i;
+    return b;
+}
+
+/* activations = "a,b,c" (one per weight layer) or the hidden/bottleneck/output trio. */
+static lt_status set_activations(const lt_cfg_autoencoder *a, lt_ae_opts *o)
+{
+    int nw = o->nlayers - 1;
+    if (a->activations[0]) {
+        char buf[LT_LIST_MAX];
+        snprintf(buf, sizeof buf, "%s", a->activations);
+        int i = 0;
+        for (char *save = NULL, *t = strtok_r(buf, ", ", &save); t; t = strtok_r(NULL, ", ", &save), i++) {
+            LT_CHECK(i < nw, LT_ERR_CONFIG, "[autoencoder] activations: more than %d entries (one per weight layer)", nw);
+            LT_CALL(lt_activation_parse(t, &o->act[i]));
+        }
+        LT_CHECK(i == nw, LT_ERR_CONFIG, "[autoencoder] activations has %d entries; the %d layers need %d",
+                 i, o->nlayers, nw);
+        return LT_OK;
+    }
+    int code = o->bottleneck >= 0 ? o->bottleneck : narrowest(o->widths, o->nlayers);
+    for (int l = 0; l < nw; l++) {
+        const char *name = l == nw - 1 ? a->output_activation : l == code - 1 ? a->bottleneck_activation : a->activation;
+        LT_CALL(lt_activation_parse(name, &o->act[l]));
+    }
+    return LT_OK;
+}
+
+lt_status lt_ae_opts_from_config(const lt_config *cfg, int64_t d, lt_ae_opts *o)
+{
+    int w[LT_AE_MAX_LAYERS], n = 0;
+    lt_ae_opts_default(o);
+    LT_CALL(parse_widths(cfg->autoencoder.layers, d, w, &n));
+    LT_CALL(lt_ae_opts_set_widths(o, w, n));
+    o->bottleneck = (int)cfg->autoencoder.bottleneck;
+    o->l2 = cfg->train.l2;
+    o->seed = cfg->train.seed;
+    LT_CALL(lt_loss_parse(cfg->train.loss, &o->loss));
+    LT_CALL(set_activations(&cfg->autoencoder, o));
+    return LT_OK;
+}
+
+lt_status lt_train_opts_from_config(const lt_config *cfg, lt_train_opts *o)
+{
+    const lt_cfg_train *t = &cfg->train;
+    lt_train_opts_default(o);
+    LT_CALL(lt_optimizer_parse(t->optimizer, &o->optimizer));
+    o->lr = t->learning_rate;
+    o->momentum = t->momentum;
+    o->nesterov = t->nesterov;
+    o->beta1 = t->beta1, o->beta2 = t->beta2, o->epsilon = t->epsilon, o->rho = t->rho;
+    o->batch_size = t->batch_size;
+    o->epochs = (int)t->epochs;
+    o->seed = t->seed;
+    o->shuffle = t->shuffle;
+    o->noise_factor = t->noise_factor;
+    o->patience = (int)t->patience;
+    o->min_delta = t->min_delta;
+    return LT_OK;
+}
+
+/* Rank 0 prints one line per epoch; within long epochs, a progress line at
+ * most every 2 s (rewritten in place on a terminal). */
+typedef struct {
+    const lt_comm *c;
+    double last;
+} progress;
+
+static void on_epoch(const lt_epoch_report *e, void *ctx)
+{
+    progress *p = ctx;
+    if (p->c->rank != 0) return;
+    int tty = isatty(STDOUT_FILENO);
+    if (e->kind == 0) {
+        double now = lt_wtime();
+        if (now - p->last < 2.0) return;
+        p->last = now;
+        printf("%s  epoch %d/%d: %3.0f%% of %lld steps%s", tty ? "\r" : "", e->epoch, e->epochs,
+               100.0 * (double)e->step / (double)e->nsteps, (long long)e->nsteps, tty ? "" : "\n");
+        fflush(stdout);
+        return;
+    }
+    char val[32] = "-";
+    if (!isnan(e->val_loss)) snprintf(val, sizeof val, "%.6f", e->val_loss);
+    printf("%s  epoch %3d/%d  loss %.6f  val %s  %9.0f samples/s  %.2f s (allreduce %.2f s)\n",
+           tty ? "\r" : "", e->epoch, e->epochs, e->train_loss, val, e->samples_per_sec, e->seconds,
+           e->comm_seconds);
+    fflush(stdout);
+    p->last = lt_wtime();
+}
+
+static lt_status ae_errors(lt_run *r)
+{
+    lt_comm *c = r->c;
+    lt_dataset *e_train = NULL, *e_test = NULL;
+    LT_CALL(lt_ae_row_errors(c, r->ae, r->train, &e_train, &r->ae_mse_train));
+    r->ae_mse_test = NAN;
+    lt_status st = LT_OK;
+    if (r->test->n > 0) st = lt_ae_row_errors(c, r->ae, r->test, &e_test, &r->ae_mse_test);
+    const lt_dataset *errs = r->eval_is_test ? e_test : e_train;
+    if (st == LT_OK) {
+        r->ae_rowerr = lt_malloc(sizeof(float) * (size_t)(errs->nloc + 1));
+        for (int64_t i = 0; r->ae_rowerr && i < errs->nloc; i++) r->ae_rowerr[i] = errs->x[i * 2 + 1];
+        st = lt_comm_agree(c, r->ae_rowerr ? LT_OK : LT_ERR_MEM);
+    }
+    lt_dataset_destroy(&e_train);
+    lt_dataset_destroy(&e_test);
+    return st;
+}
+
+lt_status lt_stage_autoencoder(lt_run *r)
+{
+    lt_comm *c = r->c;
+    lt_ae_opts ao;
+    lt_train_opts to;
+    LT_CALL(lt_ae_opts_from_config(&r->cfg, r->train->d, &ao));
+    LT_CALL(lt_train_opts_from_config(&r->cfg, &to));
+    LT_CALL(lt_ae_create(c, &ao, &r->ae));
+    lt_log(c, "autoencoder: %s, %lld parameters, %s, %s, batch %lld, %d epochs on %lld rows\n",
+           r->cfg.autoencoder.layers[0] ? r->cfg.autoencoder.layers : "d,2,d", (long long)r->ae->nparams,
+           lt_loss_name(ao.loss), lt_optimizer_name(to.optimizer), (long long)to.batch_size, to.epochs,
+           (long long)r->train->n);
+    lt_timer_start(&r->cli->timer, LT_STAGE_TRAIN);
+    progress prog = {c, lt_wtime()};
+    lt_status st = lt_ae_fit(c, r->ae, &to, r->train, r->test->n > 0 ? r->test : NULL, on_epoch, &prog);
+    lt_timer_stop(&r->cli->timer, LT_STAGE_TRAIN);
+    LT_CALL(st);
+    lt_timer_start(&r->cli->timer, LT_STAGE_ENCODE);
+    LT_CALL(lt_ae_encode(c, r->ae, r->train, &r->ae_train));
+    LT_CALL(lt_ae_encode(c, r->ae, r->test, &r->ae_test));
+    LT_CALL(ae_errors(r));
+    if (r->train->d == 784) LT_CALL(lt_ae_reconstruct(c, r->ae, lt_run_eval(r, LT_SPACE_RAW), &r->ae_recon));
+    lt_timer_stop(&r->cli->timer, LT_STAGE_ENCODE);
+    lt_log(c, "autoencoder: reconstruction MSE train %.6g, test %.6g\n", r->ae_mse_train, r->ae_mse_test);
+    return LT_OK;
+}

@@ -1,0 +1,98 @@
+/* k-means and scores of one space (raw input, PCA scores, autoencoder codes)
+ * on the evaluation rows. */
+#include <math.h>
+#include <string.h>
+
+#include "latent/lt_log.h"
+#include "latent/lt_scores.h"
+#include "run.h"
+
+const char *lt_space_name(int space)
+{
+    static const char *names[] = {"raw", "pca", "autoencoder"};
+    return names[space];
+}
+
+const lt_dataset *lt_run_eval(const lt_run *r, int space)
+{
+    switch (space) {
+    case LT_SPACE_PCA: return r->eval_is_test ? r->pca_test : r->pca_train;
+    case LT_SPACE_AE: return r->eval_is_test ? r->ae_test : r->ae_train;
+    default: return r->eval_is_test ? r->test : r->train;
+    }
+}
+
+int lt_run_wants_space(const lt_run *r, int space)
+{
+    if (!r->cfg.kmeans.enabled) return 0;
+    char buf[sizeof r->cfg.kmeans.spaces];
+    snprintf(buf, sizeof buf, "%s", r->cfg.kmeans.spaces);
+    for (char *save = NULL, *t = strtok_r(buf, ", ", &save); t; t = strtok_r(NULL, ", ", &save))
+        if (!strcmp(t, lt_space_name(space))) return 1;
+    return 0;
+}
+
+static lt_status kmeans_opts_from_config(const lt_config *cfg, lt_kmeans_opts *o)
+{
+    lt_kmeans_opts_default(o);
+    o->n_clusters = cfg->kmeans.n_clusters;
+    o->n_init = cfg->kmeans.n_init;
+    o->max_iter = cfg->kmeans.max_iter;
+    o->tol = cfg->kmeans.tol;
+    o->seed = cfg->kmeans.seed;
+    return lt_kmeans_init_parse(cfg->kmeans.init, &o->init);
+}
+
+static lt_status silhouette(const lt_run *r, const lt_dataset *X, const int32_t *labels, double *out)
+{
+    *out = NAN;
+    if (!strcmp(r->cfg.metrics.silhouette, "none")) return LT_OK;
+    lt_silhouette_opts o;
+    lt_silhouette_opts_default(&o);
+    LT_CALL(lt_sil_mode_parse(r->cfg.metrics.silhouette, &o.mode));
+    o.sample_size = r->cfg.metrics.sample_size;
+    o.seed = r->cfg.metrics.seed;
+    lt_silhouette_result res = {0};
+    LT_CALL(lt_silhouette(r->c, X, labels, X->nloc, &o, &res));
+    *out = res.score;
+    lt_silhouette_result_free(&res);
+    return LT_OK;
+}
+
+/* Scores against the true labels: silhouette of the truth, ARI, NMI. */
+static lt_status truth_scores(const lt_run *r, const lt_dataset *X, lt_space_result *s)
+{
+    int64_t has = X->y != NULL;
+    LT_CALL(lt_comm_min_i64(r->c, &has, 1));
+    s->sil_truth = s->ari = s->nmi = NAN;
+    if (!has) return LT_OK;
+    LT_CALL(silhouette(r, X, X->y, &s->sil_truth));
+    LT_CALL(lt_ari(r->c, X->y, X->nloc, s->km->labels, X->nloc, &s->ari));
+    LT_CALL(lt_nmi(r->c, X->y, X->nloc, s->km->labels, X->nloc, &s->nmi));
+    return LT_OK;
+}
+
+lt_status lt_stage_cluster(lt_run *r, int space)
+{
+    lt_space_result *s = &r->space[space];
+    const lt_dataset *X = lt_run_eval(r, space), *input = lt_run_eval(r, LT_SPACE_RAW);
+    double t0 = lt_wtime();
+    lt_kmeans_opts o;
+    LT_CALL(kmeans_opts_from_config(&r->cfg, &o));
+    LT_CALL(lt_kmeans_fit(r->c, &o, X, &s->km));
+    s->inertia = s->km->inertia;
+    LT_CALL(silhouette(r, X, s->km->labels, &s->sil_latent));
+    s->sil_input = s->sil_latent;
+    if (space != LT_SPACE_RAW) LT_CALL(silhouette(r, input, s->km->labels, &s->sil_input));
+    LT_CALL(truth_scores(r, X, s));
+    LT_CALL(lt_davies_bouldin(r->c, X, s->km->labels, X->nloc, &s->db));
+    LT_CALL(lt_calinski_harabasz(r->c, X, s->km->labels, X->nloc, &s->ch));
+    s->seconds = lt_wtime() - t0;
+    LT_CALL(lt_comm_max_d(r->c, &s->seconds, 1));
+    s->done = 1;
+    lt_log(r->c, "k-means on %s (%lld x %lld): inertia %.6g in %lld iterations%s, silhouette %.4f, "
+                 "ARI %.4f (%.2f s)\n", lt_space_name(space), (long long)X->n, (long long)X->d,
+           s->inertia, (long long)s->km->n_iter, s->km->converged ? "" : " (not converged)",
+           s->sil_latent, s->ari, s->seconds);
+    return LT_OK;
+}

@@ -1,0 +1,91 @@
+/* Private to src/cluster: sequential kernels (no MPI) and shared helpers. */
+#ifndef LT_CLUSTER_INTERNAL_H
+#define LT_CLUSTER_INTERNAL_H
+
+#include <stdint.h>
+#include "latent/lt_dataset.h"
+
+/* Lanes of the transposed float centers used by the assignment kernel. */
+int64_t lt_km_lanes(int64_t k);
+/* ct (d x kp) = float copy of centers (k x d), padded lanes far away. */
+void lt_km_pack_centers(const double *centers, int64_t k, int64_t d, int64_t kp, float *ct);
+/* Assigns rows [0, nrows) of x (row-major, d columns) to their nearest
+ * center. Distances in float, near ties re-decided in double with cd (k x d),
+ * first index wins exact ties (as numpy's argmin). If sums != NULL,
+ * accumulates per-cluster sums (k x d) and counts (k). Returns how many
+ * labels differ from lab's previous values. Sequential. */
+int64_t lt_km_assign(const float *x, int64_t nrows, int64_t d, const float *ct, int64_t kp,
+                     int64_t k, const double *cd, int32_t *lab, double *sums, double *cnt);
+/* Squared distance between a float row and a double center, in double. */
+double lt_cl_sqdist(const float *x, const double *c, int64_t d);
+double lt_cl_sqdist_dd(const double *a, const double *b, int64_t d);
+
+/* Index of the nearest center in double (first on ties). */
+int lt_km_exact_argmin(const float *x, const double *cd, int64_t k, int64_t d);
+/* x86 paths (kernels_x86.c), with portable fallbacks. */
+#if defined(__GNUC__) && defined(__x86_64__)
+#define LT_X86 1
+#endif
+int lt_cl_have_avx2(void);
+/* lt_km_assign for k <= 8 with AVX2 + FMA (call only if lt_cl_have_avx2()). */
+int64_t lt_km_assign8_avx2(const float *x, int64_t nrows, int64_t d, const float *ct, int64_t k,
+                           const double *cd, int32_t *lab, double *sums, double *cnt);
+/* v[j] = sqrtf(v[j]) for v[j] >= 0. */
+void lt_cl_sqrt_inplace(float *v, int64_t n);
+
+/* out[j] = ||xi - y_j|| for the m columns of yt (d x ld, transposed block). */
+void lt_cl_dist_row(const float *xi, const float *yt, int64_t ld, int64_t d, int64_t m, float *out);
+/* Sum of v[0..n) in double, through 8 double lanes (vectorisable). */
+double lt_cl_sum_f(const float *v, int64_t n);
+/* acc[j] += v[j] for j < n (double += float). */
+void lt_cl_axpy_fd(double *acc, const float *v, int64_t n);
+
+/* Labels checked and compacted: every rank passes n_local labels for X's
+ * rows. Collective; agrees the outcome. slot -> compact id in map[] (-1 when
+ * the label value has no rows). */
+typedef struct lt_labinfo {
+    int nslots;     /* max label + 1 */
+    int k;          /* distinct labels with rows */
+    int *map;       /* nslots: compact id or -1 */
+    int *slot;      /* k: label value of compact id */
+    int64_t *count; /* k: rows per compact id (global) */
+} lt_labinfo;
+lt_status lt_labinfo_build(lt_comm *c, int64_t n, int64_t nloc, const int32_t *labels,
+                           int64_t n_local, lt_labinfo *li);
+void lt_labinfo_free(lt_labinfo *li);
+/* Fails with LT_ERR_DATA unless 2 <= li->k <= n - 1 (scikit-learn's rule). */
+lt_status lt_labinfo_require_range(const lt_labinfo *li, int64_t n, const char *what);
+
+/* Per-cluster means (k x d) and within sums of squares (k), collective. */
+lt_status lt_cluster_means(lt_comm *c, const lt_dataset *X, const int32_t *labels,
+                           const lt_labinfo *li, double *means, double *wss);
+
+/* k-means workspace, sized once per fit. */
+typedef struct {
+    int64_t k, d, kp, trials;
+    double *centers, *newc; /* k x d */
+    double *buf;            /* k x d sums, k counts, 1 changed-label count */
+    float *ct;              /* d x kp */
+    int32_t *lab;           /* nloc */
+    double *closest, *cand; /* k-means++: nloc, trials x nloc */
+    double *rows;           /* trials x d (at least k x d) fetched rows */
+} kmws;
+
+/* rows (m x d) = global rows ids[0..m) of X, on every rank. Collective. */
+lt_status lt_km_fetch_rows(lt_comm *c, const lt_dataset *X, const int64_t *ids, int64_t m,
+                           double *rows);
+/* Initial centers into w->centers for restart t. Collective. */
+lt_status lt_km_init_plusplus(lt_comm *c, const lt_dataset *X, kmws *w, uint64_t seed, int64_t t);
+lt_status lt_km_init_random(lt_comm *c, const lt_dataset *X, kmws *w, uint64_t seed, int64_t t);
+/* Lloyd iterations from w->centers; leaves centers and labels in w. Collective. */
+lt_status lt_km_lloyd(lt_comm *c, const lt_dataset *X, kmws *w, int64_t max_iter, double tol_abs,
+                      int64_t *n_iter, int *converged, double *inertia);
+
+/* s distinct indices of [0, n) drawn uniformly (Floyd's algorithm) from the
+ * generator (seed, stream, key): the same on every rank. Insertion order;
+ * sort for a sorted sample. Not collective. */
+lt_status lt_cl_sample_indices(uint64_t seed, uint32_t stream, uint64_t key, int64_t n, int64_t s,
+                            int64_t *out);
+int lt_cl_cmp_i64(const void *a, const void *b);
+
+#endif

@@ -1,0 +1,197 @@
+/* Sequential hot loops of k-means and the silhouette. They are written as
+ * plain loops over contiguous arrays so that GCC vectorises them, and cloned
+ * for AVX-512 / AVX2 machines (picked at load time), because the project
+ * builds for the baseline x86-64 ISA. What GCC cannot vectorise portably
+ * (sqrtf under math-errno, the k <= 8 argmin) is in kernels_x86.c. */
+#include "cluster_internal.h"
+
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define LT_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define LT_CLONES
+#endif
+
+/* A padded lane's coordinate: its squared distance is huge but finite for d
+ * up to a few hundred, and +inf beyond, which never wins either. */
+#define LT_FAR 1e18f
+
+int64_t lt_km_lanes(int64_t k)
+{
+    if (k <= 8) return 8;
+    if (k <= 16) return 16;
+    return (k + 15) / 16 * 16;
+}
+
+void lt_km_pack_centers(const double *centers, int64_t k, int64_t d, int64_t kp, float *ct)
+{
+    for (int64_t j = 0; j < d; j++)
+        for (int64_t c = 0; c < kp; c++)
+            ct[j * kp + c] = c < k ? (float)centers[c * d + j] : LT_FAR;
+}
+
+double lt_cl_sqdist(const float *x, const double *c, int64_t d)
+{
+    double s = 0;
+    for (int64_t j = 0; j < d; j++) {
+        double t = (double)x[j] - c[j];
+        s += t * t;
+    }
+    return s;
+}
+
+double lt_cl_sqdist_dd(const double *a, const double *b, int64_t d)
+{
+    double s = 0;
+    for (int64_t j = 0; j < d; j++) s += (a[j] - b[j]) * (a[j] - b[j]);
+    return s;
+}
+
+int lt_km_exact_argmin(const float *x, const double *cd, int64_t k, int64_t d)
+{
+    int best = 0;
+    double bd = lt_cl_sqdist(x, cd, d);
+    for (int64_t c = 1; c < k; c++) {
+        double t = lt_cl_sqdist(x, cd + c * d, d);
+        if (t < bd) {
+            bd = t;
+            best = (int)c;
+        }
+    }
+    return best;
+}
+
+/* Float distances to the kp lanes; KP is a constant in the specialised
+ * callers so that w[] lives in registers. */
+static inline void lane_dists(const float *xi, int64_t d, const float *ct, int64_t KP, float *w)
+{
+    for (int64_t c = 0; c < KP; c++) w[c] = 0.0f;
+    for (int64_t j = 0; j < d; j++) {
+        float xv = xi[j];
+        const float *row = ct + j * KP;
+        for (int64_t c = 0; c < KP; c++) {
+            float t = row[c] - xv;
+            w[c] += t * t;
+        }
+    }
+}
+
+/* Nearest lane, re-decided in double when the runner-up is within a
+ * relative 1e-3: float rounding must not decide which center wins. */
+static inline int pick(const float *w, int64_t k, const float *xi, const double *cd, int64_t d)
+{
+    float b1 = FLT_MAX, b2 = FLT_MAX;
+    int best = 0;
+    for (int64_t c = 0; c < k; c++) {
+        float v = w[c];
+        if (v < b1) {
+            b2 = b1;
+            b1 = v;
+            best = (int)c;
+        } else if (v < b2) {
+            b2 = v;
+        }
+    }
+    if (k > 1 && b2 - b1 <= 1e-3f * b2) best = lt_km_exact_argmin(xi, cd, k, d);
+    return best;
+}
+
+static inline int64_t assign_loop(const float *x, int64_t nrows, int64_t d, const float *ct,
+                                  int64_t KP, int64_t k, const double *cd, int32_t *lab,
+                                  double *sums, double *cnt)
+{
+    float w[KP];
+    int64_t changed = 0;
+    for (int64_t i = 0; i < nrows; i++) {
+        const float *xi = x + i * d;
+        lane_dists(xi, d, ct, KP, w);
+        int best = pick(w, k, xi, cd, d);
+        changed += lab[i] != best;
+        lab[i] = best;
+        if (sums) {
+            double *s = sums + (int64_t)best * d;
+            for (int64_t j = 0; j < d; j++) s[j] += xi[j];
+            cnt[best] += 1.0;
+        }
+    }
+    return changed;
+}
+
+LT_CLONES
+static int64_t km_assign_generic(const float *x, int64_t nrows, int64_t d, const float *ct,
+                                 int64_t kp, int64_t k, const double *cd, int32_t *lab,
+                                 double *sums, double *cnt)
+{
+    if (kp == 8) return assign_loop(x, nrows, d, ct, 8, k, cd, lab, sums, cnt);
+    if (kp == 16) return assign_loop(x, nrows, d, ct, 16, k, cd, lab, sums, cnt);
+    return assign_loop(x, nrows, d, ct, kp, k, cd, lab, sums, cnt);
+}
+
+int64_t lt_km_assign(const float *x, int64_t nrows, int64_t d, const float *ct, int64_t kp,
+                     int64_t k, const double *cd, int32_t *lab, double *sums, double *cnt)
+{
+#ifdef LT_X86
+    if (kp == 8 && lt_cl_have_avx2())
+        return lt_km_assign8_avx2(x, nrows, d, ct, k, cd, lab, sums, cnt);
+#endif
+    return km_assign_generic(x, nrows, d, ct, kp, k, cd, lab, sums, cnt);
+}
+
+/* Squared distances; 64 columns at a time so the accumulators stay in
+ * registers across the d features. */
+LT_CLONES
+static void sqdist_row(const float *xi, const float *yt, int64_t ld, int64_t d, int64_t m,
+                       float *out)
+{
+    int64_t j = 0;
+    for (; j + 64 <= m; j += 64) {
+        float acc[64] = {0};
+        for (int64_t t = 0; t < d; t++) {
+            float xv = xi[t];
+            const float *y = yt + t * ld + j;
+            for (int l = 0; l < 64; l++) {
+                float u = y[l] - xv;
+                acc[l] += u * u;
+            }
+        }
+        for (int l = 0; l < 64; l++) out[j + l] = acc[l];
+    }
+    for (; j < m; j++) {
+        float acc = 0;
+        for (int64_t t = 0; t < d; t++) {
+            float u = yt[t * ld + j] - xi[t];
+            acc += u * u;
+        }
+        out[j] = acc;
+    }
+}
+
+void lt_cl_dist_row(const float *xi, const float *yt, int64_t ld, int64_t d, int64_t m, float *out)
+{
+    sqdist_row(xi, yt, ld, d, m, out);
+    lt_cl_sqrt_inplace(out, m);
+}
+
+LT_CLONES
+double lt_cl_sum_f(const float *v, int64_t n)
+{
+    /* Separate double lanes: the loop vectorises without reassociation and
+     * the sum does not depend on where blocks and chunks begin. */
+    double p[8] = {0};
+    int64_t j = 0;
+    for (; j + 8 <= n; j += 8)
+        for (int l = 0; l < 8; l++) p[l] += v[j + l];
+    double s = 0;
+    for (int l = 0; l < 8; l++) s += p[l];
+    for (; j < n; j++) s += v[j];
+    return s;
+}
+
+LT_CLONES
+void lt_cl_axpy_fd(double *acc, const float *v, int64_t n)
+{
+    for (int64_t j = 0; j < n; j++) acc[j] += v[j];
+}

@@ -1,0 +1,236 @@
+/* k-means as scikit-learn 1.2 runs it (sklearn/cluster/_kmeans.py,
+ * _k_means_lloyd.pyx), distributed: the assignment is a local kernel
+ * (kernels.c) and each iteration ends in one allreduce of k x (d + 1) + 1
+ * doubles (sums, counts, number of changed labels). */
+#include "latent/lt_kmeans.h"
+#include "latent/lt_rng.h"
+#include "cluster_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void lt_kmeans_opts_default(lt_kmeans_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->n_clusters = 8;
+    o->init = LT_KMEANS_PLUSPLUS;
+    o->n_init = 0;
+    o->max_iter = 300;
+    o->tol = 1e-4;
+}
+
+const char *lt_kmeans_init_name(lt_kmeans_init i)
+{
+    return i == LT_KMEANS_RANDOM ? "random" : i == LT_KMEANS_GIVEN ? "given" : "k-means++";
+}
+
+lt_status lt_kmeans_init_parse(const char *s, lt_kmeans_init *out)
+{
+    if (!strcmp(s, "k-means++"))
+        *out = LT_KMEANS_PLUSPLUS;
+    else if (!strcmp(s, "random"))
+        *out = LT_KMEANS_RANDOM;
+    else if (!strcmp(s, "given"))
+        *out = LT_KMEANS_GIVEN;
+    else
+        LT_FAIL(LT_ERR_ARG, "unknown k-means init '%s' (k-means++, random, given)", s);
+    return LT_OK;
+}
+
+void lt_kmeans_destroy(lt_kmeans **km)
+{
+    if (!km || !*km) return;
+    free((*km)->centers);
+    free((*km)->labels);
+    free((*km)->counts);
+    free(*km);
+    *km = NULL;
+}
+
+static void ws_free(kmws *w)
+{
+    free(w->centers), free(w->newc), free(w->buf), free(w->ct), free(w->lab);
+    free(w->closest), free(w->cand), free(w->rows);
+}
+
+static lt_status ws_alloc(kmws *w, int64_t k, int64_t d, int64_t nloc, int64_t trials)
+{
+    memset(w, 0, sizeof *w);
+    w->k = k, w->d = d, w->kp = lt_km_lanes(k), w->trials = trials;
+    int64_t rows = trials > k ? trials : k;
+    w->centers = lt_calloc((size_t)(k * d), sizeof(double));
+    w->newc = lt_calloc((size_t)(k * d), sizeof(double));
+    w->buf = lt_calloc((size_t)(k * d + k + 1), sizeof(double));
+    w->ct = lt_calloc((size_t)(w->kp * d), sizeof(float));
+    w->lab = lt_calloc((size_t)nloc + 1, sizeof(int32_t));
+    w->closest = lt_calloc((size_t)nloc + 1, sizeof(double));
+    w->cand = lt_calloc((size_t)(trials * nloc) + 1, sizeof(double));
+    w->rows = lt_calloc((size_t)(rows * d), sizeof(double));
+    if (w->centers && w->newc && w->buf && w->ct && w->lab && w->closest && w->cand && w->rows)
+        return LT_OK;
+    ws_free(w);
+    return LT_ERR_MEM;
+}
+
+static lt_status validate(const lt_kmeans_opts *o, const lt_dataset *X)
+{
+    LT_CHECK(o->n_clusters >= 1, LT_ERR_ARG, "n_clusters = %lld: must be >= 1",
+             (long long)o->n_clusters);
+    LT_CHECK(o->n_clusters <= X->n, LT_ERR_ARG,
+             "n_clusters = %lld is larger than the number of rows (%lld)", (long long)o->n_clusters,
+             (long long)X->n);
+    LT_CHECK(o->n_clusters <= INT32_MAX, LT_ERR_ARG, "n_clusters too large");
+    LT_CHECK(o->n_init >= 0, LT_ERR_ARG, "n_init = %lld: must be >= 0 (0 = auto)",
+             (long long)o->n_init);
+    LT_CHECK(o->max_iter >= 1, LT_ERR_ARG, "max_iter = %lld: must be >= 1", (long long)o->max_iter);
+    LT_CHECK(o->tol >= 0 && isfinite(o->tol), LT_ERR_ARG, "tol = %g: must be >= 0", o->tol);
+    LT_CHECK(o->n_local_trials >= 0, LT_ERR_ARG, "n_local_trials must be >= 0");
+    LT_CHECK(o->init != LT_KMEANS_GIVEN || o->centers, LT_ERR_ARG,
+             "init = given needs initial centers");
+    if (o->init == LT_KMEANS_GIVEN)
+        for (int64_t i = 0; i < o->n_clusters * X->d; i++)
+            LT_CHECK(isfinite(o->centers[i]), LT_ERR_ARG, "initial center %lld is not finite",
+                     (long long)(i / X->d));
+    return LT_OK;
+}
+
+/* scikit-learn's _tolerance: tol times the mean of the feature variances. */
+static lt_status abs_tolerance(lt_comm *c, const lt_dataset *X, double tol, double *out)
+{
+    int64_t d = X->d;
+    double *m;
+    LT_ALLOC(m, 2 * d);
+    for (int64_t i = 0; i < X->nloc; i++)
+        for (int64_t j = 0; j < d; j++) m[j] += X->x[i * d + j];
+    lt_status st = lt_comm_sum_d(c, m, d);
+    for (int64_t j = 0; st == LT_OK && j < d; j++) m[j] /= (double)X->n;
+    for (int64_t i = 0; st == LT_OK && i < X->nloc; i++)
+        for (int64_t j = 0; j < d; j++) {
+            double t = X->x[i * d + j] - m[j];
+            m[d + j] += t * t;
+        }
+    if (st == LT_OK) st = lt_comm_sum_d(c, m + d, d);
+    double v = 0;
+    for (int64_t j = 0; j < d; j++) v += m[d + j] / (double)X->n;
+    *out = tol * v / (double)d;
+    free(m);
+    return st;
+}
+
+lt_status lt_km_fetch_rows(lt_comm *c, const lt_dataset *X, const int64_t *ids, int64_t m,
+                           double *rows)
+{
+    memset(rows, 0, sizeof *rows * (size_t)(m * X->d));
+    for (int64_t q = 0; q < m; q++) {
+        int64_t i = ids[q] - X->row0;
+        if (i < 0 || i >= X->nloc) continue;
+        for (int64_t j = 0; j < X->d; j++) rows[q * X->d + j] = X->x[i * X->d + j];
+    }
+    return lt_comm_sum_d(c, rows, m * X->d);
+}
+
+static lt_status run_restart(lt_comm *c, const lt_kmeans_opts *o, const lt_dataset *X, kmws *w,
+                             int64_t t, double tol_abs, lt_kmeans *km, double *inertia,
+                             int64_t *n_iter, int *conv)
+{
+    double t0 = lt_wtime();
+    if (o->init == LT_KMEANS_GIVEN)
+        memcpy(w->centers, o->centers, sizeof(double) * (size_t)(w->k * w->d));
+    else if (o->init == LT_KMEANS_RANDOM)
+        LT_CALL(lt_km_init_random(c, X, w, o->seed, t));
+    else
+        LT_CALL(lt_km_init_plusplus(c, X, w, o->seed, t));
+    double t1 = lt_wtime();
+    km->seconds_init += t1 - t0;
+    LT_CALL(lt_km_lloyd(c, X, w, o->max_iter, tol_abs, n_iter, conv, inertia));
+    km->seconds_lloyd += lt_wtime() - t1;
+    km->lloyd_iters += *n_iter;
+    return LT_OK;
+}
+
+static lt_status fit_restarts(lt_comm *c, const lt_kmeans_opts *o, const lt_dataset *X, kmws *w,
+                              lt_kmeans *km)
+{
+    double tol_abs;
+    LT_CALL(abs_tolerance(c, X, o->tol, &tol_abs));
+    km->n_init = o->n_init ? o->n_init : o->init == LT_KMEANS_RANDOM ? 10 : 1;
+    if (o->init == LT_KMEANS_GIVEN) km->n_init = 1;
+    for (int64_t t = 0; t < km->n_init; t++) {
+        double inertia;
+        int64_t n_iter;
+        int conv;
+        LT_CALL(run_restart(c, o, X, w, t, tol_abs, km, &inertia, &n_iter, &conv));
+        if (t > 0 && !(inertia < km->inertia)) continue;
+        km->inertia = inertia, km->n_iter = n_iter, km->converged = conv, km->best_init = t;
+        memcpy(km->centers, w->centers, sizeof(double) * (size_t)(w->k * w->d));
+        memcpy(km->labels, w->lab, sizeof(int32_t) * (size_t)X->nloc);
+    }
+    memset(km->counts, 0, sizeof(int64_t) * (size_t)km->k);
+    for (int64_t i = 0; i < X->nloc; i++) km->counts[km->labels[i]]++;
+    return lt_comm_sum_i64(c, km->counts, km->k);
+}
+
+static lt_status km_alloc(const lt_dataset *X, int64_t k, lt_kmeans **out)
+{
+    lt_kmeans *km = lt_calloc(1, sizeof *km);
+    if (!km) return LT_ERR_MEM;
+    km->k = k, km->d = X->d, km->n = X->n, km->row0 = X->row0, km->nloc = X->nloc;
+    km->centers = lt_calloc((size_t)(k * X->d), sizeof(double));
+    km->labels = lt_calloc((size_t)X->nloc + 1, sizeof(int32_t));
+    km->counts = lt_calloc((size_t)k, sizeof(int64_t));
+    if (!km->centers || !km->labels || !km->counts) {
+        lt_kmeans_destroy(&km);
+        return LT_ERR_MEM;
+    }
+    *out = km;
+    return LT_OK;
+}
+
+lt_status lt_kmeans_fit(lt_comm *c, const lt_kmeans_opts *o, const lt_dataset *X, lt_kmeans **out)
+{
+    *out = NULL;
+    LT_CALL(lt_comm_agree(c, validate(o, X)));
+    LT_CALL(lt_dataset_check_finite(c, X, "k-means input"));
+    int64_t k = o->n_clusters;
+    int64_t trials = o->n_local_trials ? o->n_local_trials : 2 + (int64_t)log((double)k);
+    kmws w;
+    lt_kmeans *km = NULL;
+    lt_status st = ws_alloc(&w, k, X->d, X->nloc, trials);
+    if (st == LT_OK && (st = km_alloc(X, k, &km)) != LT_OK) ws_free(&w);
+    LT_CALL(lt_comm_agree(c, st));
+    st = fit_restarts(c, o, X, &w, km);
+    ws_free(&w);
+    if (st != LT_OK) {
+        lt_kmeans_destroy(&km);
+        return st;
+    }
+    *out = km;
+    return LT_OK;
+}
+
+lt_status lt_kmeans_predict(lt_comm *c, const lt_kmeans *km, const lt_dataset *X,
+                            int32_t *labels_local, double *inertia)
+{
+    lt_status st = LT_OK;
+    if (X->d != km->d)
+        st = lt_error_raise(LT_ERR_DATA, __FILE__, __LINE__,
+                            "data has %lld features but the k-means model has %lld",
+                            (long long)X->d, (long long)km->d);
+    LT_CALL(lt_comm_agree(c, st));
+    LT_CALL(lt_dataset_check_finite(c, X, "k-means predict input"));
+    int64_t kp = lt_km_lanes(km->k);
+    float *ct = lt_calloc((size_t)(kp * km->d), sizeof *ct);
+    LT_CALL(lt_comm_agree(c, ct ? LT_OK : LT_ERR_MEM));
+    lt_km_pack_centers(km->centers, km->k, km->d, kp, ct);
+    for (int64_t i = 0; i < X->nloc; i++) labels_local[i] = -1;
+    lt_km_assign(X->x, X->nloc, X->d, ct, kp, km->k, km->centers, labels_local, NULL, NULL);
+    free(ct);
+    if (!inertia) return LT_OK;
+    double s = 0;
+    for (int64_t i = 0; i < X->nloc; i++)
+        s += lt_cl_sqdist(X->x + i * X->d, km->centers + (int64_t)labels_local[i] * X->d, X->d);
+    LT_CALL(lt_comm_sum_d(c, &s, 1));
+    *inertia = s;
+    return LT_OK;
+}

@@ -1,0 +1,282 @@
+#include "latent/lt_dataset.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+lt_status lt_dataset_create(lt_comm *c, int64_t n, int64_t d, int with_labels, lt_dataset **out)
+{
+    lt_status st = LT_OK;
+    lt_dataset *ds = NULL;
+    *out = NULL;
+    if (n < 0 || d < 1)
+        st = lt_error_raise(LT_ERR_DATA, __FILE__, __LINE__, "invalid dataset shape %lld x %lld",
+                            (long long)n, (long long)d);
+    if (st == LT_OK && !(ds = lt_calloc(1, sizeof *ds))) st = LT_ERR_MEM;
+    if (st == LT_OK) {
+        ds->n = n;
+        ds->d = d;
+        lt_shard_range(n, c->size, c->rank, &ds->row0, &ds->nloc);
+        ds->x = lt_calloc((size_t)(ds->nloc * d), sizeof(float));
+        if (!ds->x) st = LT_ERR_MEM;
+        if (st == LT_OK && with_labels && !(ds->y = lt_calloc((size_t)ds->nloc, sizeof(int32_t))))
+            st = LT_ERR_MEM;
+    }
+    st = lt_comm_agree(c, st);
+    if (st != LT_OK) {
+        lt_dataset_destroy(&ds);
+        return st;
+    }
+    *out = ds;
+    return LT_OK;
+}
+
+void lt_dataset_destroy(lt_dataset **ds)
+{
+    if (!ds || !*ds) return;
+    free((*ds)->x);
+    free((*ds)->y);
+    free(*ds);
+    *ds = NULL;
+}
+
+lt_status lt_dataset_copy(const lt_dataset *src, lt_dataset **out)
+{
+    lt_dataset *ds;
+    LT_ALLOC(ds, 1);
+    *ds = *src;
+    ds->y = NULL;
+    ds->x = lt_malloc(sizeof(float) * (size_t)(src->nloc * src->d));
+    if (!ds->x) {
+        free(ds);
+        return LT_ERR_MEM;
+    }
+    memcpy(ds->x, src->x, sizeof(float) * (size_t)(src->nloc * src->d));
+    if (src->y) {
+        ds->y = lt_malloc(sizeof(int32_t) * (size_t)src->nloc);
+        if (!ds->y) {
+            lt_dataset_destroy(&ds);
+            return LT_ERR_MEM;
+        }
+        memcpy(ds->y, src->y, sizeof(int32_t) * (size_t)src->nloc);
+    }
+    *out = ds;
+    return LT_OK;
+}
+
+/* A row in transit: destination row, label, then d floats; 8-byte aligned. */
+static size_t record_bytes(int64_t d) { return (16 + 4 * (size_t)d + 7) & ~(size_t)7; }
+
+static lt_status pack_rows(lt_comm *c, const lt_dataset *src, const int64_t *dest, int64_t n_out,
+                           char *sbuf, int64_t *scount, int64_t *sdispl)
+{
+    size_t rb = record_bytes(src->d);
+    int p = c->size;
+    int64_t *fill;
+    LT_ALLOC(fill, p);
+    for (int64_t i = 0; i < src->nloc; i++)
+        if (dest[i] >= 0) scount[lt_shard_owner(n_out, p, dest[i])] += (int64_t)rb;
+    for (int r = 1; r < p; r++) sdispl[r] = sdispl[r - 1] + scount[r - 1];
+    for (int64_t i = 0; i < src->nloc; i++) {
+        if (dest[i] < 0) continue;
+        int r = lt_shard_owner(n_out, p, dest[i]);
+        char *rec = sbuf + sdispl[r] + fill[r];
+        fill[r] += (int64_t)rb;
+        int32_t y = src->y ? src->y[i] : 0;
+        memcpy(rec, &dest[i], 8);
+        memcpy(rec + 8, &y, 4);
+        memcpy(rec + 16, src->x + i * src->d, 4 * (size_t)src->d);
+    }
+    free(fill);
+    return LT_OK;
+}
+
+static lt_status check_dest(lt_comm *c, const lt_dataset *src, const int64_t *dest, int64_t n_out,
+                            int64_t *nsend)
+{
+    int64_t cnt = 0;
+    lt_status st = LT_OK;
+    for (int64_t i = 0; i < src->nloc; i++) {
+        if (dest[i] >= n_out) {
+            st = lt_error_raise(LT_ERR_INTERNAL, __FILE__, __LINE__,
+                                "redistribute: destination row %lld out of range [0, %lld)",
+                                (long long)dest[i], (long long)n_out);
+            break;
+        }
+        cnt += dest[i] >= 0;
+    }
+    *nsend = cnt;
+    LT_CALL(lt_comm_agree(c, st));
+    int64_t total = cnt;
+    LT_CALL(lt_comm_sum_i64(c, &total, 1));
+    LT_CHECK(total == n_out, LT_ERR_INTERNAL, "redistribute: %lld rows sent for %lld targets",
+             (long long)total, (long long)n_out);
+    return LT_OK;
+}
+
+lt_status lt_dataset_redistribute(lt_comm *c, const lt_dataset *src, const int64_t *dest,
+                                  int64_t n_out, lt_dataset **out)
+{
+    int p = c->size;
+    int64_t nsend;
+    LT_CALL(check_dest(c, src, dest, n_out, &nsend));
+    size_t rb = record_bytes(src->d);
+    lt_dataset *ds = NULL;
+    LT_CALL(lt_dataset_create(c, n_out, src->d, src->y != NULL, &ds));
+    lt_status st = LT_OK;
+    int64_t *cnt = lt_calloc(4 * (size_t)p, sizeof(int64_t));
+    char *sbuf = lt_malloc(rb * (size_t)nsend), *rbuf = lt_malloc(rb * (size_t)ds->nloc);
+    if (!cnt || !sbuf || !rbuf) st = LT_ERR_MEM;
+    if (st == LT_OK) st = pack_rows(c, src, dest, n_out, sbuf, cnt, cnt + p);
+    st = lt_comm_agree(c, st);
+    /* Receive counts: rows each source sends me, learned by an all-to-all of counts. */
+    if (st == LT_OK) {
+        int64_t *rc = cnt + 2 * p, *rd = cnt + 3 * p, *ones;
+        st = (ones = lt_calloc((size_t)p * 2, sizeof(int64_t))) ? LT_OK : LT_ERR_MEM;
+        if (st == LT_OK) {
+            for (int r = 0; r < p; r++) ones[r] = 8, ones[p + r] = 8 * r;
+            st = lt_comm_alltoallv(c, cnt, ones, ones + p, rc, ones, ones + p);
+            free(ones);
+        }
+        for (int r = 1; st == LT_OK && r < p; r++) rd[r] = rd[r - 1] + rc[r - 1];
+        if (st == LT_OK) st = lt_comm_alltoallv(c, sbuf, cnt, cnt + p, rbuf, rc, rd);
+    }
+    for (int64_t k = 0; st == LT_OK && k < ds->nloc; k++) {
+        const char *rec = rbuf + (size_t)k * rb;
+        int64_t g;
+        memcpy(&g, rec, 8);
+        int64_t i = g - ds->row0;
+        if (ds->y) memcpy(&ds->y[i], rec + 8, 4);
+        memcpy(ds->x + i * ds->d, rec + 16, 4 * (size_t)ds->d);
+    }
+    free(cnt);
+    free(sbuf);
+    free(rbuf);
+    if (st != LT_OK) lt_dataset_destroy(&ds);
+    *out = ds;
+    return st;
+}
+
+lt_status lt_dataset_check_finite(lt_comm *c, const lt_dataset *ds, const char *what)
+{
+    int64_t bad = INT64_MAX;
+    for (int64_t k = 0; k < ds->nloc * ds->d; k++)
+        if (!isfinite(ds->x[k])) {
+            bad = ds->row0 * ds->d + k;
+            break;
+        }
+    LT_CALL(lt_comm_min_i64(c, &bad, 1));
+    LT_CHECK(bad == INT64_MAX, LT_ERR_DATA,
+             "%s: non-finite value (NaN or infinity) at row %lld, column %lld "
+             "(set [data] allow_nonfinite = true to accept)",
+             what, (long long)(bad / ds->d), (long long)(bad % ds->d));
+    return LT_OK;
+}
+
+static uint64_t mix64(uint64_t z)
+{
+    z += 0x9E3779B97F4A7C15ull;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+lt_status lt_dataset_checksum(lt_comm *c, const lt_dataset *ds, uint64_t *out)
+{
+    uint64_t local = 0;
+    for (int64_t i = 0; i < ds->nloc; i++) {
+        uint64_t h = mix64((uint64_t)(ds->row0 + i));
+        for (int64_t j = 0; j < ds->d; j++) {
+            uint32_t bits;
+            memcpy(&bits, &ds->x[i * ds->d + j], 4);
+            h = mix64(h ^ bits);
+        }
+        if (ds->y) h = mix64(h ^ (uint64_t)(uint32_t)ds->y[i] ^ 0xABCDull << 40);
+        local += h;
+    }
+    /* Sum modulo 2^64 through 16-bit limbs, so signed int64 sums never overflow. */
+    int64_t limb[4];
+    for (int k = 0; k < 4; k++) limb[k] = (int64_t)((local >> (16 * k)) & 0xFFFF);
+    LT_CALL(lt_comm_sum_i64(c, limb, 4));
+    uint64_t sum = 0;
+    for (int k = 0; k < 4; k++) sum += (uint64_t)limb[k] << (16 * k);
+    *out = sum ^ mix64((uint64_t)ds->n * 31 + (uint64_t)ds->d);
+    return LT_OK;
+}
+
+void lt_colstats_destroy(lt_colstats **s)
+{
+    if (!s || !*s) return;
+    free((*s)->min);
+    free(*s);
+    *s = NULL;
+}
+
+lt_status lt_colstats_compute(lt_comm *c, const lt_dataset *ds, lt_colstats **out)
+{
+    int64_t d = ds->d;
+    lt_colstats *s;
+    LT_ALLOC(s, 1);
+    s->n = ds->n;
+    s->d = d;
+    s->min = lt_malloc(sizeof(double) * 4 * (size_t)d);
+    lt_status st = lt_comm_agree(c, s->min ? LT_OK : LT_ERR_MEM);
+    if (st != LT_OK) {
+        lt_colstats_destroy(&s);
+        return st;
+    }
+    s->max = s->min + d, s->mean = s->min + 2 * d, s->std = s->min + 3 * d;
+    for (int64_t j = 0; j < d; j++) s->min[j] = INFINITY, s->max[j] = -INFINITY, s->mean[j] = 0;
+    for (int64_t i = 0; i < ds->nloc; i++)
+        for (int64_t j = 0; j < d; j++) {
+            double v = ds->x[i * d + j];
+            s->min[j] = fmin(s->min[j], v);
+            s->max[j] = fmax(s->max[j], v);
+            s->mean[j] += v;
+        }
+    /* Two passes (mean, then squared deviations) keep the variance accurate. */
+    if ((st = lt_comm_min_d(c, s->min, d)) == LT_OK && (st = lt_comm_max_d(c, s->max, d)) == LT_OK)
+        st = lt_comm_sum_d(c, s->mean, d);
+    for (int64_t j = 0; j < d; j++) s->mean[j] /= ds->n > 0 ? (double)ds->n : 1.0, s->std[j] = 0;
+    for (int64_t i = 0; i < ds->nloc; i++)
+        for (int64_t j = 0; j < d; j++) {
+            double e = ds->x[i * d + j] - s->mean[j];
+            s->std[j] += e * e;
+        }
+    if (st == LT_OK) st = lt_comm_sum_d(c, s->std, d);
+    for (int64_t j = 0; j < d; j++) s->std[j] = sqrt(s->std[j] / (ds->n > 0 ? (double)ds->n : 1.0));
+    if (st != LT_OK) lt_colstats_destroy(&s);
+    *out = s;
+    return st;
+}
+
+lt_status lt_label_counts(lt_comm *c, const lt_dataset *ds, int64_t **counts, int *nlabels)
+{
+    int64_t has = ds->y != NULL, mx = -1, mn = 0;
+    LT_CALL(lt_comm_max_i64(c, &has, 1));
+    *counts = NULL;
+    *nlabels = 0;
+    if (!has) return LT_OK;
+    for (int64_t i = 0; ds->y && i < ds->nloc; i++) {
+        if (ds->y[i] > mx) mx = ds->y[i];
+        if (ds->y[i] < mn) mn = ds->y[i];
+    }
+    LT_CALL(lt_comm_max_i64(c, &mx, 1));
+    LT_CALL(lt_comm_min_i64(c, &mn, 1));
+    LT_CHECK(mn >= 0, LT_ERR_DATA, "negative label %lld", (long long)mn);
+    int64_t *h = lt_calloc((size_t)(mx + 1), sizeof *h);
+    lt_status st = lt_comm_agree(c, h ? LT_OK : LT_ERR_MEM);
+    if (st != LT_OK) {
+        free(h);
+        return st;
+    }
+    for (int64_t i = 0; ds->y && i < ds->nloc; i++) h[ds->y[i]]++;
+    st = lt_comm_sum_i64(c, h, mx + 1);
+    if (st != LT_OK) {
+        free(h);
+        return st;
+    }
+    *counts = h;
+    *nlabels = (int)(mx + 1);
+    return LT_OK;
+}

@@ -1,0 +1,71 @@
+/* Kernels of the nn module: plain functions over flat arrays (llm.c style).
+ * Shapes in the comments are row-major. Not part of the public API. */
+#ifndef LT_NN_INTERNAL_H
+#define LT_NN_INTERNAL_H
+
+#include "latent/lt_nn.h"
+
+/* Element-wise loops get an AVX2 clone chosen at load time. In ISO C mode
+ * GCC does not contract a*b+c into FMA, so both clones give identical bits. */
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__) && !defined(__clang__)
+#define NN_SIMD __attribute__((target_clones("avx2", "default")))
+#else
+#define NN_SIMD
+#endif
+
+/* out (m x n) = act(inp (m x k) . W (k x n) + b (n)) */
+void nn_dense_forward(float *out, const float *inp, const float *W, const float *b, int64_t m,
+                      int64_t k, int64_t n, lt_activation act);
+/* dz (m x n) = dL/dz. Writes dW (k x n) = inp^T dz, db (n) = column sums of
+ * dz, and, when dinp != NULL, dinp (m x k) = dz W^T. */
+void nn_dense_backward(float *dinp, float *dW, float *db, const float *dz, const float *inp,
+                       const float *W, int64_t m, int64_t k, int64_t n);
+/* dz (len) *= act'(z), expressed through the activation's output y. */
+void nn_act_backward(float *dz, const float *y, int64_t len, lt_activation act);
+/* Loss of outputs y (m x n) against targets t, summed over rows (not
+ * averaged), and dz = dL/dz of the last layer scaled by `scale` (1 / number
+ * of elements in the global batch). dz may be NULL (evaluation only). */
+double nn_loss(float *dz, const float *y, const float *t, int64_t m, int64_t n, lt_loss loss,
+               lt_activation last, double scale);
+#define NN_BCE_EPS 1e-7 /* Keras' backend epsilon, the clip of predictions */
+
+/* Runs weight layers [l0, l1) on m rows of inp, through ae->acts; returns
+ * the output buffer (ae->acts[l1]). m <= ae->ws_rows. */
+const float *nn_forward(lt_ae *ae, const float *inp, int64_t m, int l0, int l1);
+/* Backward of the whole network after nn_forward(ae, inp, m, 0, nw): fills
+ * ae->grads (overwritten) and returns the loss summed over the m rows. */
+double nn_backward(lt_ae *ae, const float *inp, const float *target, int64_t m, double scale);
+/* Makes sure the workspace holds `rows` rows. Not collective. */
+lt_status nn_workspace(lt_ae *ae, int64_t rows);
+
+/* Optimizer update of n parameters with gradient g, identical on all ranks.
+ * Returns LT_ERR_ARG on bad hyper-parameters (checked by nn_optim_check). */
+int nn_optim_nstate(lt_optimizer o);
+lt_status nn_optim_check(const lt_train_opts *o);
+double nn_optim_lr(const lt_train_opts *o);
+void nn_optim_update(const lt_train_opts *o, float *w, const float *g, float *state, int64_t n,
+                     int64_t t);
+
+/* A seeded bijection of [0, n) and its inverse (Feistel network with cycle
+ * walking). Not collective. */
+int64_t nn_permute(int64_t i, int64_t n, uint64_t seed, uint64_t tweak);
+int64_t nn_permute_inv(int64_t k, int64_t n, uint64_t seed, uint64_t tweak);
+/* pos[i] = nn_permute_inv(row0 + i, ...) for i < count. */
+void nn_permute_inv_range(int64_t row0, int64_t count, int64_t n, uint64_t seed, uint64_t tweak,
+                          int64_t *pos);
+
+/* Batch parts of the data-parallel step: rank r of p takes positions
+ * [*start, *start + *size) of a batch of bb rows (sizes differ by at most
+ * one); nn_batch_owner gives the rank of position j. Not collective. */
+void nn_batch_part(int64_t bb, int p, int r, int64_t *start, int64_t *size);
+int nn_batch_owner(int64_t bb, int p, int64_t j);
+
+/* History append (grows arrays). Not collective. */
+lt_status nn_hist_push(lt_train_history *h, double train, double val, double secs, double sps,
+                       double comm);
+void nn_hist_free(lt_train_history *h);
+
+/* A dataset with the same rows and labels as src and d columns. Collective. */
+lt_status nn_dataset_like(lt_comm *c, const lt_dataset *src, int64_t d, lt_dataset **out);
+
+#endif

@@ -1,0 +1,45 @@
+/* Private to src/pca: the solvers behind lt_pca_fit. Each solver returns,
+ * replicated on every rank, the top k eigenvalues of the centered Gram matrix
+ * X_c^T X_c in descending order (lambda, k) and their eigenvectors as rows of
+ * V (k x d, row-major, unnormalised sign), and the centered column sums of
+ * squares ss (d, the Gram diagonal). All are collective and agree their
+ * errors before returning. */
+#ifndef LT_PCA_IMPL_H
+#define LT_PCA_IMPL_H
+
+#include "latent/lt_pca.h"
+
+typedef struct lt_pca_grid {
+    int ctxt2d;           /* nprow x npcol, the d x d work */
+    int ctxt1d;           /* 1 x P: the row shards, seen as X^T (d x n) in column blocks */
+    int nprow, npcol, myrow, mycol;
+} lt_pca_grid;
+
+/* A model with zeroed arrays and no grid (local; the caller agrees). */
+lt_status lt_pca_alloc(int64_t d, int64_t k, lt_pca **out);
+
+/* Rows per centered block: opts.chunk_rows, or automatic when 0. */
+int64_t lt_pca_chunk_rows(const lt_pca_opts *o, int64_t d);
+
+/* out (m x d, row-major) = rows [i0, i0 + m) of the shard minus mean, in double. */
+void lt_pca_center_d(const lt_dataset *ds, const double *mean, int64_t i0, int64_t m,
+                     double *out);
+
+lt_status lt_pca_solve_replicated(lt_comm *c, const lt_pca_opts *o, const lt_dataset *ds,
+                                  const double *mean, int k, double *lambda, double *V,
+                                  double *ss, lt_pca_info *info);
+lt_status lt_pca_solve_covariance(lt_comm *c, const lt_pca_opts *o, const lt_pca_grid *g,
+                                  const lt_dataset *ds, const double *mean, int k,
+                                  double *lambda, double *V, double *ss,
+                                  lt_pca_info *info);
+lt_status lt_pca_solve_svd(lt_comm *c, const lt_pca_opts *o, const lt_pca_grid *g,
+                           const lt_dataset *ds, const double *mean, int k, double *lambda,
+                           double *V, double *ss, lt_pca_info *info);
+
+/* Global index of local index l in a block-cyclic dimension (source 0). */
+static inline int64_t lt_pca_l2g(int64_t l, int nb, int p, int np)
+{
+    return (l / nb) * (int64_t)nb * np + (int64_t)p * nb + l % nb;
+}
+
+#endif

@@ -1,0 +1,110 @@
+/* The replicated path: every rank forms the Gram matrix of its rows, one
+ * allreduce sums them, and every rank runs LAPACK dsyevd on the same bytes,
+ * so every rank gets the same eigenvectors without a broadcast. */
+#include "pca_impl.h"
+#include "scalapack.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void lt_pca_center_d(const lt_dataset *ds, const double *mean, int64_t i0, int64_t m,
+                     double *out)
+{
+    int64_t d = ds->d;
+    const float *x = ds->x + i0 * d;
+    for (int64_t i = 0; i < m; i++)
+        for (int64_t j = 0; j < d; j++) out[i * d + j] = (double)x[i * d + j] - mean[j];
+}
+
+/* Row-major m x d rows are a column-major d x m matrix B: B B^T is their Gram. */
+static void gram_double(const lt_dataset *ds, const double *mean, int64_t chunk, double *buf,
+                        double *G)
+{
+    int d = (int)ds->d;
+    const double one = 1.0;
+    for (int64_t i0 = 0; i0 < ds->nloc; i0 += chunk) {
+        int m = (int)(ds->nloc - i0 < chunk ? ds->nloc - i0 : chunk);
+        lt_pca_center_d(ds, mean, i0, m, buf);
+        dsyrk_("U", "N", &d, &m, &one, buf, &d, &one, G, &d);
+    }
+}
+
+/* Float ssyrk per block (twice the double rate), each block's Gram added into
+ * double so that the rounding error stays that of one block. */
+static void gram_mixed(const lt_dataset *ds, const double *mean, int64_t chunk, float *buf,
+                       float *Gf, double *G)
+{
+    int d = (int)ds->d;
+    const float one = 1.0f, zero = 0.0f;
+    for (int64_t i0 = 0; i0 < ds->nloc; i0 += chunk) {
+        int m = (int)(ds->nloc - i0 < chunk ? ds->nloc - i0 : chunk);
+        const float *x = ds->x + i0 * d;
+        for (int64_t i = 0; i < m; i++)
+            for (int j = 0; j < d; j++) buf[i * d + j] = (float)((double)x[i * d + j] - mean[j]);
+        ssyrk_("U", "N", &d, &m, &one, buf, &d, &zero, Gf, &d);
+        for (int j = 0; j < d; j++)
+            for (int i = 0; i <= j; i++) G[(int64_t)j * d + i] += Gf[(int64_t)j * d + i];
+    }
+}
+
+/* Eigenpairs of the (upper) G in place; top k copied out in descending order. */
+static lt_status eig_top(double *G, int d, int k, double *w, double *lambda, double *V)
+{
+    int lwork = -1, liwork = -1, info = 0, iq = 0;
+    double wq = 0;
+    dsyevd_("V", "U", &d, G, &d, w, &wq, &lwork, &iq, &liwork, &info);
+    LT_CHECK(info == 0, LT_ERR_LIB, "dsyevd workspace query failed: info = %d", info);
+    lwork = (int)wq + 1;
+    liwork = iq + 1;
+    double *work = lt_malloc(sizeof(double) * (size_t)lwork);
+    int *iwork = lt_malloc(sizeof(int) * (size_t)liwork);
+    lt_status st = work && iwork ? LT_OK : LT_ERR_MEM;
+    if (st == LT_OK) {
+        dsyevd_("V", "U", &d, G, &d, w, work, &lwork, iwork, &liwork, &info);
+        if (info != 0)
+            st = lt_error_raise(LT_ERR_NUMERIC, __FILE__, __LINE__,
+                                "dsyevd failed to converge (info = %d) on the %d x %d covariance",
+                                info, d, d);
+    }
+    for (int i = 0; st == LT_OK && i < k; i++) {
+        lambda[i] = w[d - 1 - i];
+        memcpy(V + (int64_t)i * d, G + (int64_t)(d - 1 - i) * d, sizeof(double) * (size_t)d);
+    }
+    free(work);
+    free(iwork);
+    return st;
+}
+
+lt_status lt_pca_solve_replicated(lt_comm *c, const lt_pca_opts *o, const lt_dataset *ds,
+                                  const double *mean, int k, double *lambda, double *V,
+                                  double *ss, lt_pca_info *info)
+{
+    int d = (int)ds->d;
+    int mixed = o->precision == LT_PCA_MIXED;
+    int64_t chunk = lt_pca_chunk_rows(o, d);
+    chunk = chunk < ds->nloc ? chunk : (ds->nloc > 0 ? ds->nloc : 1);
+    size_t esz = mixed ? sizeof(float) : sizeof(double);
+    double *G = lt_calloc((size_t)d * (size_t)d, sizeof(double));
+    double *w = lt_calloc((size_t)d, sizeof(double));
+    void *buf = lt_malloc(esz * (size_t)(chunk * d));
+    float *Gf = mixed ? lt_malloc(sizeof(float) * (size_t)d * (size_t)d) : NULL;
+    lt_status st = G && w && buf && (Gf || !mixed) ? LT_OK : LT_ERR_MEM;
+    LT_CALL_GOTO(st, lt_comm_agree(c, st), done);
+    double t0 = lt_wtime();
+    if (mixed)
+        gram_mixed(ds, mean, chunk, buf, Gf, G);
+    else
+        gram_double(ds, mean, chunk, buf, G);
+    LT_CALL_GOTO(st, lt_comm_sum_d(c, G, (int64_t)d * d), done);
+    for (int j = 0; j < d; j++) ss[j] = G[(int64_t)j * d + j];
+    double t1 = lt_wtime();
+    info->seconds_gram = t1 - t0;
+    st = lt_comm_agree(c, eig_top(G, d, k, w, lambda, V));
+    info->seconds_solve = lt_wtime() - t1;
+done:
+    free(G);
+    free(w);
+    free(buf);
+    free(Gf);
+    return st;
+}

@@ -1,0 +1,90 @@
+/* `latent run`: the pipeline of a deck, as a list of stages.
+ * data -> preprocess -> PCA -> autoencoder -> k-means and scores per space ->
+ * report (files, figures, metrics.json, table) -> the results folder is
+ * renamed into place only if everything succeeded. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/run.h"
+
+static lt_status stage_data(lt_run *r)
+{
+    lt_dataset *all = NULL;
+    lt_timer *t = &r->cli->timer;
+    lt_timer_start(t, LT_STAGE_DATA);
+    LT_CALL(lt_stage_load(r->c, &r->cfg, &all));
+    lt_timer_stop(t, LT_STAGE_DATA);
+    LT_CALL(lt_print_summary(r->c, "dataset", all, 12));
+    lt_timer_start(t, LT_STAGE_PREPROCESS);
+    lt_status st = lt_stage_preprocess(r->c, &r->cfg, &all, &r->train, &r->test);
+    lt_timer_stop(t, LT_STAGE_PREPROCESS);
+    lt_dataset_destroy(&all);
+    r->eval_is_test = !strcmp(r->cfg.metrics.rows, "test") && r->test && r->test->n > 0;
+    return st;
+}
+
+static lt_status stage_models(lt_run *r)
+{
+    lt_timer *t = &r->cli->timer;
+    if (r->cfg.pca.enabled) {
+        lt_timer_start(t, LT_STAGE_PCA);
+        lt_status st = lt_stage_pca(r);
+        lt_timer_stop(t, LT_STAGE_PCA);
+        LT_CALL(st);
+    }
+    if (r->cfg.autoencoder.enabled) LT_CALL(lt_stage_autoencoder(r));
+    return LT_OK;
+}
+
+static lt_status stage_clusters(lt_run *r)
+{
+    lt_timer *t = &r->cli->timer;
+    lt_timer_start(t, LT_STAGE_KMEANS);
+    lt_status st = LT_OK;
+    for (int s = 0; s < LT_NSPACES && st == LT_OK; s++)
+        if (lt_run_wants_space(r, s)) st = lt_stage_cluster(r, s);
+    lt_timer_stop(t, LT_STAGE_KMEANS);
+    return st;
+}
+
+static lt_status stage_report(lt_run *r)
+{
+    lt_timer *t = &r->cli->timer;
+    lt_timer_start(t, LT_STAGE_REPORT);
+    LT_CALL(lt_stage_outputs(r));
+    LT_CALL(lt_stage_figures(r));
+    lt_timer_stop(t, LT_STAGE_REPORT);
+    LT_CALL(lt_stage_table(r));
+    return lt_stage_metrics(r);
+}
+
+static void run_destroy(lt_run *r)
+{
+    lt_dataset *ds[] = {r->train, r->test, r->pca_train, r->pca_test, r->ae_train, r->ae_test, r->ae_recon};
+    for (size_t i = 0; i < sizeof ds / sizeof ds[0]; i++) lt_dataset_destroy(&ds[i]);
+    for (int s = 0; s < LT_NSPACES; s++) lt_kmeans_destroy(&r->space[s].km);
+    lt_pca_destroy(&r->pca);
+    lt_ae_destroy(&r->ae);
+    free(r->pca_rowerr);
+    free(r->ae_rowerr);
+    lt_metrics_destroy(&r->m);
+}
+
+lt_status lt_cmd_run(lt_cli *cli)
+{
+    lt_run r = {.cli = cli, .c = cli->comm};
+    LT_CALL(lt_cli_setup(cli, &r.cfg));
+    /* The results folder first: an existing one without --force fails before any work. */
+    LT_CALL(lt_results_begin(r.c, r.cfg.output.dir, r.cfg.output.force, &r.res));
+    lt_status st = lt_metrics_create(&r.m);
+    st = lt_comm_agree(r.c, st);
+    if (st == LT_OK) st = stage_data(&r);
+    if (st == LT_OK) st = stage_models(&r);
+    if (st == LT_OK) st = stage_clusters(&r);
+    if (st == LT_OK) st = stage_report(&r);
+    st = lt_results_commit(r.c, st, &r.res);
+    if (st != LT_OK) lt_results_abort(r.c, &r.res);
+    else if (r.c->rank == 0) printf("results: %s\n", r.cfg.output.dir);
+    run_destroy(&r);
+    return st;
+}

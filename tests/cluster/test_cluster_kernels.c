@@ -1,0 +1,125 @@
+/* The sequential kernels against plain double-precision references, for
+ * the specialised (k <= 8, d <= 12, 16, 32) and generic paths. */
+#include "lt_test.h"
+#include "../../src/cluster/cluster_internal.h"
+#include "latent/lt_rng.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+static void fill(float *x, int64_t m, uint64_t seed, double scale)
+{
+    lt_rng r;
+    lt_rng_init(&r, seed, LT_STREAM_USER, 0);
+    for (int64_t i = 0; i < m; i++) x[i] = (float)(scale * lt_rng_normal(&r));
+}
+
+/* One (k, d) case: labels equal the double argmin, sums exact. */
+static void check_assign(int64_t k, int64_t d, double offset, uint64_t seed)
+{
+    int64_t n = 1001, kp = lt_km_lanes(k);
+    float *x = malloc(sizeof(float) * (size_t)(n * d));
+    float *cf = malloc(sizeof(float) * (size_t)(k * d));
+    float *ct = malloc(sizeof(float) * (size_t)(kp * d));
+    double *cd = malloc(sizeof(double) * (size_t)(k * d));
+    double *sums = calloc((size_t)(k * d + k), sizeof(double));
+    double *ref = calloc((size_t)(k * d + k), sizeof(double));
+    int32_t *lab = malloc(sizeof(int32_t) * (size_t)n);
+    fill(x, n * d, seed, 3.0);
+    fill(cf, k * d, seed + 1000, 3.0);
+    /* far from the origin too: float distances must still not decide ties */
+    for (int64_t i = 0; i < n * d; i++) x[i] += (float)offset;
+    for (int64_t q = 0; q < k * d; q++) cd[q] = cf[q] + offset;
+    lt_km_pack_centers(cd, k, d, kp, ct);
+    for (int64_t i = 0; i < n; i++) lab[i] = i % 2 ? -1 : 0;
+    int64_t changed = lt_km_assign(x, n, d, ct, kp, k, cd, lab, sums, sums + k * d);
+    int64_t want_changed = 0;
+    for (int64_t i = 0; i < n; i++) {
+        int best = lt_km_exact_argmin(x + i * d, cd, k, d);
+        ck_assert_msg(lab[i] == best, "k=%lld d=%lld offset=%g row %lld: %d vs %d", (long long)k,
+                      (long long)d, offset, (long long)i, lab[i], best);
+        want_changed += i % 2 ? 1 : best != 0;
+        for (int64_t j = 0; j < d; j++) ref[best * d + j] += x[i * d + j];
+        ref[k * d + best] += 1;
+    }
+    ck_assert_int_eq(changed, want_changed);
+    for (int64_t q = 0; q < k * d + k; q++)
+        ck_assert(fabs(sums[q] - ref[q]) <= 1e-12 * (1 + fabs(ref[q])));
+    /* without sums: labels only, nothing changes the second time */
+    ck_assert_int_eq(lt_km_assign(x, n, d, ct, kp, k, cd, lab, NULL, NULL), 0);
+    free(x), free(cf), free(ct), free(cd), free(sums), free(ref), free(lab);
+}
+
+START_TEST(assign_matches_double_argmin)
+{
+    /* k <= 8 takes the AVX2 path on x86 (d specialised up to 12, 16, 32),
+     * larger k the generic one */
+    const int64_t ks[] = {1, 2, 3, 8, 9, 13, 40}, ds[] = {1, 3, 10, 12, 17, 32, 33, 70};
+    for (size_t a = 0; a < sizeof ks / sizeof *ks; a++)
+        for (size_t b = 0; b < sizeof ds / sizeof *ds; b++) {
+            check_assign(ks[a], ds[b], 0.0, 1 + a * 10 + b);
+            check_assign(ks[a], ds[b], 300.0, 1 + a * 10 + b);
+        }
+}
+END_TEST
+
+START_TEST(distances_and_sums_accurate)
+{
+    int64_t d = 10, m = 777, ld = 800;
+    float *xi = malloc(sizeof(float) * (size_t)d), *yt = malloc(sizeof(float) * (size_t)(d * ld));
+    float *out = malloc(sizeof(float) * (size_t)m);
+    fill(xi, d, 7, 1.0);
+    fill(yt, d * ld, 8, 1.0);
+    lt_cl_dist_row(xi, yt, ld, d, m, out);
+    double tot = 0;
+    for (int64_t j = 0; j < m; j++) {
+        double s = 0;
+        for (int64_t t = 0; t < d; t++)
+            s += ((double)yt[t * ld + j] - xi[t]) * ((double)yt[t * ld + j] - xi[t]);
+        ck_assert_msg(fabs(out[j] - sqrt(s)) <= 1e-6 * sqrt(s) + 1e-6, "col %lld", (long long)j);
+        tot += out[j];
+    }
+    ck_assert(fabs(lt_cl_sum_f(out, m) - tot) <= 1e-12 * tot);
+    ck_assert(lt_cl_sum_f(out, 0) == 0.0);
+    double acc[3] = {1, 2, 3};
+    lt_cl_axpy_fd(acc, out, 3);
+    ck_assert(acc[2] == 3.0 + out[2]);
+    free(xi), free(yt), free(out);
+}
+END_TEST
+
+START_TEST(samples_are_distinct_and_seeded)
+{
+    int64_t a[500], b[500];
+    LT_ASSERT_OK(lt_cl_sample_indices(3, LT_STREAM_SAMPLE, 0, 1000, 500, a));
+    LT_ASSERT_OK(lt_cl_sample_indices(3, LT_STREAM_SAMPLE, 0, 1000, 500, b));
+    qsort(a, 500, sizeof *a, lt_cl_cmp_i64);
+    for (int i = 0; i < 500; i++) {
+        ck_assert(a[i] >= 0 && a[i] < 1000);
+        if (i) ck_assert(a[i] > a[i - 1]);
+    }
+    LT_ASSERT_OK(lt_cl_sample_indices(4, LT_STREAM_SAMPLE, 0, 1000, 500, b));
+    qsort(b, 500, sizeof *b, lt_cl_cmp_i64);
+    int differ = 0;
+    for (int i = 0; i < 500; i++) differ |= a[i] != b[i];
+    ck_assert(differ);
+    LT_ASSERT_OK(lt_cl_sample_indices(4, LT_STREAM_SAMPLE, 0, 500, 500, b)); /* all rows */
+    qsort(b, 500, sizeof *b, lt_cl_cmp_i64);
+    for (int i = 0; i < 500; i++) ck_assert_int_eq(b[i], i);
+    ck_assert_int_eq(lt_cl_sample_indices(4, LT_STREAM_SAMPLE, 0, 5, 6, b), LT_ERR_INTERNAL);
+    lt_error_clear();
+}
+END_TEST
+
+static Suite *make(void)
+{
+    Suite *s = suite_create("cluster kernels");
+    TCase *t = tcase_create("kernels");
+    tcase_add_test(t, assign_matches_double_argmin);
+    tcase_add_test(t, distances_and_sums_accurate);
+    tcase_add_test(t, samples_are_distinct_and_seeded);
+    suite_add_tcase(s, t);
+    return s;
+}
+
+int main(int argc, char **argv) { return lt_test_main(make, argc, argv); }

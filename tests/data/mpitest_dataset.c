@@ -1,0 +1,113 @@
+#include "lt_test.h"
+#include "latent/lt_dataset.h"
+#include "latent/lt_rng.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+START_TEST(shard_layout_covers_rows_once)
+{
+    /* mb = ceil(n / P): ranks hold consecutive blocks; trailing ranks may be empty. */
+    int64_t n = 10, seen = 0, row0, nloc;
+    for (int r = 0; r < 4; r++) {
+        lt_shard_range(n, 4, r, &row0, &nloc);
+        ck_assert_int_eq(row0, r * 3 > n ? n : r * 3);
+        seen += nloc;
+        for (int64_t i = row0; i < row0 + nloc; i++) ck_assert_int_eq(lt_shard_owner(n, 4, i), r);
+    }
+    ck_assert_int_eq(seen, n);
+    lt_shard_range(2, 4, 3, &row0, &nloc);
+    ck_assert_int_eq(nloc, 0);
+}
+END_TEST
+
+START_TEST(agree_spreads_first_failure)
+{
+    lt_comm *c = lt_test_comm();
+    lt_status local = LT_OK;
+    if (c->rank == c->size - 1)
+        local = lt_error_raise(LT_ERR_DATA, __FILE__, __LINE__, "bad row on last rank");
+    lt_status st = lt_comm_agree(c, local);
+    ck_assert_int_eq(st, LT_ERR_DATA);
+    ck_assert_ptr_nonnull(strstr(lt_error_message(), "bad row on last rank"));
+    if (c->size > 1) ck_assert_ptr_nonnull(strstr(lt_error_message(), "rank "));
+    lt_error_clear();
+    ck_assert_int_eq(lt_comm_agree(c, LT_OK), LT_OK);
+}
+END_TEST
+
+START_TEST(philox_known_answer)
+{
+    /* Random123's known-answer test for philox4x32_10 with all-ones input. */
+    uint32_t ctr[4] = {0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu}, key[2] = {0xffffffffu, 0xffffffffu}, out[4];
+    lt_philox4x32(ctr, key, out);
+    ck_assert_uint_eq(out[0], 0x408f276du);
+    ck_assert_uint_eq(out[1], 0x41c83b0eu);
+    ck_assert_uint_eq(out[2], 0xa20bc7c6u);
+    ck_assert_uint_eq(out[3], 0x6d5451fdu);
+    uint32_t z[4] = {0, 0, 0, 0}, kz[2] = {0, 0};
+    lt_philox4x32(z, kz, out);
+    ck_assert_uint_eq(out[0], 0x6627e8d5u);
+    ck_assert_uint_eq(out[1], 0xe169c58du);
+    ck_assert_uint_eq(out[3], 0x9b00dbd8u);
+}
+END_TEST
+
+START_TEST(redistribute_reverses_rows)
+{
+    lt_comm *c = lt_test_comm();
+    lt_dataset *a = NULL, *b = NULL;
+    int64_t n = 37;
+    LT_ASSERT_OK(lt_dataset_create(c, n, 3, 1, &a));
+    int64_t *dest = calloc((size_t)a->nloc + 1, sizeof *dest);
+    for (int64_t i = 0; i < a->nloc; i++) {
+        int64_t g = a->row0 + i;
+        for (int j = 0; j < 3; j++) a->x[i * 3 + j] = (float)(g * 10 + j);
+        a->y[i] = (int32_t)g;
+        dest[i] = n - 1 - g;
+    }
+    LT_ASSERT_OK(lt_dataset_redistribute(c, a, dest, n, &b));
+    int ok = 1;
+    for (int64_t i = 0; i < b->nloc; i++) {
+        int64_t g = n - 1 - (b->row0 + i);
+        ok &= b->y[i] == g && b->x[i * 3 + 2] == (float)(g * 10 + 2);
+    }
+    LT_ASSERT_ALL(ok);
+    uint64_t s1, s2;
+    LT_ASSERT_OK(lt_dataset_checksum(c, a, &s1));
+    LT_ASSERT_OK(lt_dataset_checksum(c, b, &s2));
+    ck_assert_uint_ne(s1, s2);
+    free(dest);
+    lt_dataset_destroy(&a);
+    lt_dataset_destroy(&b);
+    ck_assert_ptr_null(a);
+}
+END_TEST
+
+START_TEST(nonfinite_is_reported_with_row)
+{
+    lt_comm *c = lt_test_comm();
+    lt_dataset *a = NULL;
+    LT_ASSERT_OK(lt_dataset_create(c, 9, 2, 0, &a));
+    if (7 >= a->row0 && 7 < a->row0 + a->nloc) a->x[(7 - a->row0) * 2 + 1] = (float)NAN;
+    lt_status st = lt_dataset_check_finite(c, a, "test.npy");
+    ck_assert_int_eq(st, LT_ERR_DATA);
+    ck_assert_ptr_nonnull(strstr(lt_error_message(), "row 7, column 1"));
+    lt_dataset_destroy(&a);
+}
+END_TEST
+
+static Suite *make(void)
+{
+    Suite *s = suite_create("comm");
+    TCase *t = tcase_create("core");
+    tcase_add_test(t, shard_layout_covers_rows_once);
+    tcase_add_test(t, agree_spreads_first_failure);
+    tcase_add_test(t, philox_known_answer);
+    tcase_add_test(t, redistribute_reverses_rows);
+    tcase_add_test(t, nonfinite_is_reported_with_row);
+    suite_add_tcase(s, t);
+    return s;
+}
+
+int main(int argc, char **argv) { return lt_test_main(make, argc, argv); }

@@ -1,0 +1,168 @@
+/* The tiny network of scripts/make_nn_fixtures.py: the same weights and
+ * batch must give PyTorch's loss, gradient and updated weights, step after
+ * step, through the public training API (on 1, 2 and 4 ranks the 6-row
+ * batch is split across ranks). */
+#include "lt_test.h"
+#include "latent/lt_nn.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    char *text;
+} fixture;
+
+static int load_fixture(const char *name, fixture *f)
+{
+    char path[512];
+    lt_test_fixture(path, sizeof path, name);
+    FILE *fp = fopen(path, "r");
+    if (!fp) return 0;
+    fseek(fp, 0, SEEK_END);
+    long n = ftell(fp);
+    fseek(fp, 0, SEEK_SET);
+    f->text = calloc((size_t)n + 2, 1);
+    size_t got = fread(f->text + 1, 1, (size_t)n, fp);
+    f->text[0] = '\n';
+    fclose(fp);
+    return got == (size_t)n;
+}
+
+/* Values of line "key count v...", or NULL. */
+static double *values(const fixture *f, const char *key, int *count)
+{
+    char pat[64];
+    snprintf(pat, sizeof pat, "\n%s ", key);
+    const char *p = strstr(f->text, pat);
+    if (!p) return NULL;
+    char *end;
+    p += strlen(pat);
+    long n = strtol(p, &end, 10);
+    double *v = calloc((size_t)n + 1, sizeof *v);
+    for (long i = 0; i < n; i++) v[i] = strtod(end, &end);
+    *count = (int)n;
+    return v;
+}
+
+static double scalar(const fixture *f, const char *key)
+{
+    int n = 0;
+    double *v = values(f, key, &n), r = v ? v[0] : NAN;
+    free(v);
+    return r;
+}
+
+static const char *word(const fixture *f, const char *key, int index, char *buf)
+{
+    char pat[64];
+    snprintf(pat, sizeof pat, "\n%s ", key);
+    const char *p = strstr(f->text, pat) + strlen(pat);
+    for (int i = 0; i <= index; i++) {
+        int len = 0;
+        sscanf(p, "%63s%n", buf, &len);
+        p += len;
+    }
+    return buf;
+}
+
+/* Largest |a - b| relative to the largest |b|. */
+static double rel_err(const float *a, const double *b, int n)
+{
+    double e = 0, m = 1e-12;
+    for (int i = 0; i < n; i++) {
+        e = fmax(e, fabs((double)a[i] - b[i]));
+        m = fmax(m, fabs(b[i]));
+    }
+    return e / m;
+}
+
+static void run_case(const char *name)
+{
+    lt_comm *c = lt_test_comm();
+    fixture f = {0};
+    ck_assert_msg(load_fixture(name, &f), "cannot read fixture %s", name);
+    int nw = 0, nx = 0, np = 0;
+    double *w = values(&f, "widths", &nw), *x = values(&f, "x", &nx), *p0 = values(&f, "params0", &np);
+    ck_assert_ptr_nonnull(w);
+    lt_ae_opts ao;
+    lt_ae_opts_default(&ao);
+    int widths[8];
+    for (int i = 0; i < nw; i++) widths[i] = (int)w[i];
+    LT_ASSERT_OK(lt_ae_opts_set_widths(&ao, widths, nw));
+    char buf[64];
+    for (int l = 0; l < nw - 1; l++) LT_ASSERT_OK(lt_activation_parse(word(&f, "acts", l, buf), &ao.act[l]));
+    LT_ASSERT_OK(lt_loss_parse(word(&f, "loss", 0, buf), &ao.loss));
+    ao.l2 = scalar(&f, "l2");
+    lt_train_opts to;
+    lt_train_opts_default(&to);
+    LT_ASSERT_OK(lt_optimizer_parse(word(&f, "optimizer", 0, buf), &to.optimizer));
+    to.lr = scalar(&f, "lr");
+    to.momentum = scalar(&f, "momentum");
+    to.nesterov = (int)scalar(&f, "nesterov");
+    if (to.optimizer == LT_OPT_ADAM) {
+        to.beta1 = scalar(&f, "beta1");
+        to.beta2 = scalar(&f, "beta2");
+    }
+    if (to.optimizer != LT_OPT_SGD) to.epsilon = scalar(&f, "epsilon");
+    if (to.optimizer == LT_OPT_RMSPROP) to.rho = scalar(&f, "rho");
+    to.shuffle = 0;
+    int rows = nx / widths[0];
+    to.batch_size = rows;
+
+    lt_ae *ae = NULL;
+    lt_dataset *ds = NULL;
+    LT_ASSERT_OK(lt_ae_create(c, &ao, &ae));
+    ck_assert_int_eq(ae->nparams, np);
+    for (int i = 0; i < np; i++) ae->params[i] = (float)p0[i];
+    LT_ASSERT_OK(lt_dataset_create(c, rows, widths[0], 0, &ds));
+    for (int64_t i = 0; i < ds->nloc * ds->d; i++) ds->x[i] = (float)x[ds->row0 * ds->d + i];
+    for (int s = 1; s <= 3; s++) {
+        to.epochs = s; /* one batch per epoch: each fit call takes one step */
+        LT_ASSERT_OK(lt_ae_fit(c, ae, &to, ds, NULL, NULL, NULL));
+        char key[32];
+        int n;
+        snprintf(key, sizeof key, "grad%d", s);
+        double *g = values(&f, key, &n);
+        snprintf(key, sizeof key, "params%d", s);
+        double *p = values(&f, key, &n);
+        snprintf(key, sizeof key, "loss%d", s);
+        double loss = scalar(&f, key), got = ae->hist.train_loss[s - 1];
+        double eg = rel_err(ae->grads, g, np), ep = rel_err(ae->params, p, np);
+        ck_assert_msg(fabs(got - loss) <= 1e-5 * fabs(loss), "%s step %d: loss %.9g, torch %.9g",
+                      name, s, got, loss);
+        ck_assert_msg(eg < 2e-5, "%s step %d: gradient differs by %.3g (relative)", name, s, eg);
+        ck_assert_msg(ep < 2e-6, "%s step %d: parameters differ by %.3g (relative)", name, s, ep);
+        free(g);
+        free(p);
+    }
+    lt_ae_destroy(&ae);
+    lt_dataset_destroy(&ds);
+    free(w);
+    free(x);
+    free(p0);
+    free(f.text);
+}
+
+START_TEST(mse_sgd_nesterov_l2) { run_case("nn/mse_sgd_nesterov.txt"); }
+END_TEST
+START_TEST(mse_sgd_plain) { run_case("nn/mse_sgd_plain.txt"); }
+END_TEST
+START_TEST(bce_adam) { run_case("nn/bce_adam.txt"); }
+END_TEST
+START_TEST(mse_rmsprop_l2) { run_case("nn/mse_rmsprop.txt"); }
+END_TEST
+
+static Suite *make(void)
+{
+    Suite *s = suite_create("nn_reference");
+    TCase *t = tcase_create("torch");
+    tcase_add_test(t, mse_sgd_nesterov_l2);
+    tcase_add_test(t, mse_sgd_plain);
+    tcase_add_test(t, bce_adam);
+    tcase_add_test(t, mse_rmsprop_l2);
+    suite_add_tcase(s, t);
+    return s;
+}
+
+int main(int argc, char **argv) { return lt_test_main(make, argc, argv); }

@@ -1,0 +1,365 @@
+/* Data-parallel training on 1, 2 and 4 ranks: agreement with a serial run,
+ * bit-identical parameters on all ranks, resume, inference, bad input. */
+#include "lt_test.h"
+#include "latent/lt_nn.h"
+#include "latent/lt_rng.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Three noisy clusters in [0, 1]^d, labels row % 3; a function of the global row. */
+static lt_dataset *make_data(lt_comm *c, int64_t n, int64_t d, uint64_t seed)
+{
+    lt_dataset *ds = NULL;
+    if (lt_dataset_create(c, n, d, 1, &ds) != LT_OK) return NULL;
+    for (int64_t i = 0; i < ds->nloc; i++) {
+        int64_t g = ds->row0 + i;
+        int k = (int)(g % 3);
+        lt_rng r;
+        lt_rng_init(&r, seed, LT_STREAM_DATA, (uint64_t)g);
+        for (int64_t j = 0; j < d; j++) {
+            lt_rng cr;
+            lt_rng_init(&cr, seed, LT_STREAM_CENTERS, (uint64_t)(k * d + j));
+            double v = 0.2 + 0.6 * lt_rng_uniform(&cr) + 0.08 * lt_rng_normal(&r);
+            ds->x[i * d + j] = (float)(v < 0 ? 0 : v > 1 ? 1 : v);
+        }
+        ds->y[i] = k;
+    }
+    return ds;
+}
+
+static void seed000_arch(lt_ae_opts *o)
+{
+    int w[7] = {10, 8, 6, 2, 6, 8, 10};
+    lt_ae_opts_default(o);
+    lt_ae_opts_set_widths(o, w, 7);
+    for (int l = 0; l < 6; l++) o->act[l] = LT_ACT_TANH;
+    o->act[2] = LT_ACT_LINEAR;
+    o->act[5] = LT_ACT_SIGMOID;
+    o->seed = 7;
+}
+
+static uint64_t param_hash(const lt_ae *ae)
+{
+    uint64_t h = 1469598103934665603ULL;
+    const unsigned char *b = (const unsigned char *)ae->params;
+    for (size_t i = 0; i < sizeof(float) * (size_t)ae->nparams; i++) h = (h ^ b[i]) * 1099511628211ULL;
+    return h;
+}
+
+/* All ranks hold the same parameter bytes. Collective. */
+static int same_on_all_ranks(lt_comm *c, const lt_ae *ae)
+{
+    uint64_t h = param_hash(ae), all[64];
+    if (lt_comm_allgather(c, &h, sizeof h, all) != LT_OK) return 0;
+    int ok = 1;
+    for (int r = 0; r < c->size; r++) ok &= all[r] == h;
+    return ok;
+}
+
+/* Trains the seed-000 network for 3 epochs on communicator cc; fills the
+ * per-epoch train and val losses. */
+static void train3(lt_comm *cc, const lt_train_opts *to, double *tl, double *vl, lt_ae **keep)
+{
+    lt_ae_opts ao;
+    seed000_arch(&ao);
+    lt_ae *ae = NULL;
+    lt_dataset *tr = make_data(cc, 3000, 10, 1), *va = make_data(cc, 500, 10, 2);
+    ck_assert(tr && va);
+    LT_ASSERT_OK(lt_ae_create(cc, &ao, &ae));
+    LT_ASSERT_OK(lt_ae_fit(cc, ae, to, tr, va, NULL, NULL));
+    ck_assert_int_eq(ae->hist.n, 3);
+    for (int e = 0; e < 3; e++) {
+        tl[e] = ae->hist.train_loss[e];
+        vl[e] = ae->hist.val_loss[e];
+    }
+    lt_dataset_destroy(&tr);
+    lt_dataset_destroy(&va);
+    if (keep) *keep = ae;
+    else lt_ae_destroy(&ae);
+}
+
+static void compare_with_serial(const lt_train_opts *to)
+{
+    lt_comm *c = lt_test_comm();
+    double tl[3], vl[3], st[6] = {0};
+    lt_ae *ae = NULL;
+    train3(c, to, tl, vl, &ae);
+    int same = same_on_all_ranks(c, ae);
+    if (c->rank == 0) {
+        lt_comm *self = NULL;
+        LT_ASSERT_OK(lt_comm_create(MPI_COMM_SELF, &self));
+        train3(self, to, st, st + 3, NULL);
+        lt_comm_destroy(&self);
+    }
+    LT_ASSERT_OK(lt_comm_bcast(c, st, sizeof st, 0));
+    LT_ASSERT_ALL(same);
+    for (int e = 0; e < 3; e++) {
+        ck_assert_msg(fabs(tl[e] - st[e]) <= 1e-4 * st[e], "epoch %d train loss %.9g, serial %.9g",
+                      e + 1, tl[e], st[e]);
+        ck_assert_msg(fabs(vl[e] - st[3 + e]) <= 1e-4 * st[3 + e],
+                      "epoch %d val loss %.9g, serial %.9g", e + 1, vl[e], st[3 + e]);
+    }
+    ck_assert_msg(tl[2] < tl[0], "loss did not decrease: %g -> %g", tl[0], tl[2]);
+    lt_ae_destroy(&ae);
+}
+
+START_TEST(sgd_matches_serial_run)
+{
+    lt_train_opts to;
+    lt_train_opts_default(&to);
+    to.optimizer = LT_OPT_SGD;
+    to.lr = 0.5;
+    to.momentum = 0.9;
+    to.batch_size = 64;
+    to.epochs = 3;
+    to.seed = 3;
+    compare_with_serial(&to);
+}
+END_TEST
+
+START_TEST(denoising_adam_matches_serial_run)
+{
+    lt_train_opts to;
+    lt_train_opts_default(&to);
+    to.lr = 0.01;
+    to.batch_size = 50;
+    to.epochs = 3;
+    to.seed = 4;
+    to.noise_factor = 0.3;
+    compare_with_serial(&to);
+}
+END_TEST
+
+START_TEST(resume_equals_straight_run)
+{
+    lt_comm *c = lt_test_comm();
+    lt_ae_opts ao;
+    seed000_arch(&ao);
+    ao.loss = LT_LOSS_BCE;
+    lt_train_opts to;
+    lt_train_opts_default(&to);
+    to.optimizer = LT_OPT_RMSPROP;
+    to.batch_size = 37;
+    to.seed = 9;
+    lt_dataset *tr = make_data(c, 1000, 10, 5);
+    lt_ae *a = NULL, *b = NULL, *l = NULL;
+    LT_ASSERT_OK(lt_ae_create(c, &ao, &a));
+    LT_ASSERT_OK(lt_ae_create(c, &ao, &b));
+    to.epochs = 2;
+    LT_ASSERT_OK(lt_ae_fit(c, a, &to, tr, NULL, NULL, NULL));
+    to.epochs = 1;
+    LT_ASSERT_OK(lt_ae_fit(c, b, &to, tr, NULL, NULL, NULL));
+    char path[512];
+    lt_test_path(path, sizeof path, "resume.h5");
+    LT_ASSERT_OK(lt_ae_save(c, b, path));
+    LT_ASSERT_OK(lt_ae_load(c, path, &l));
+    ck_assert_int_eq(l->epoch, 1);
+    ck_assert_int_eq(l->hist.n, 1);
+    ck_assert(l->hist.train_loss[0] == b->hist.train_loss[0]);
+    ck_assert(memcmp(l->params, b->params, sizeof(float) * (size_t)b->nparams) == 0);
+    ck_assert(memcmp(l->state, b->state, sizeof(float) * (size_t)b->nparams) == 0);
+    ck_assert_int_eq(l->opt_t, b->opt_t);
+    ck_assert_int_eq(l->arch.loss, LT_LOSS_BCE);
+    ck_assert_int_eq(l->arch.act[2], LT_ACT_LINEAR);
+    to.epochs = 2;
+    LT_ASSERT_OK(lt_ae_fit(c, l, &to, tr, NULL, NULL, NULL));
+    ck_assert_msg(memcmp(l->params, a->params, sizeof(float) * (size_t)a->nparams) == 0,
+                  "resumed training differs from the straight run");
+    ck_assert(l->hist.train_loss[1] == a->hist.train_loss[1]);
+    LT_ASSERT_ALL(same_on_all_ranks(c, l));
+    lt_ae_destroy(&a);
+    lt_ae_destroy(&b);
+    lt_ae_destroy(&l);
+    lt_dataset_destroy(&tr);
+    if (c->rank == 0) remove(path);
+}
+END_TEST
+
+START_TEST(inference_on_tiny_data_with_empty_ranks)
+{
+    /* 5 rows: on 4 ranks the last rank holds none. */
+    lt_comm *c = lt_test_comm();
+    lt_ae_opts ao;
+    seed000_arch(&ao);
+    lt_train_opts to;
+    lt_train_opts_default(&to);
+    to.batch_size = 2;
+    to.epochs = 2;
+    lt_dataset *x = make_data(c, 5, 10, 6), *z = NULL, *r1 = NULL, *r2 = NULL, *err = NULL;
+    lt_ae *ae = NULL;
+    LT_ASSERT_OK(lt_ae_create(c, &ao, &ae));
+    LT_ASSERT_OK(lt_ae_fit(c, ae, &to, x, x, NULL, NULL));
+    LT_ASSERT_OK(lt_ae_encode(c, ae, x, &z));
+    ck_assert_int_eq(z->d, 2);
+    ck_assert_int_eq(z->n, 5);
+    ck_assert_int_eq(z->nloc, x->nloc);
+    int ok = 1;
+    for (int64_t i = 0; i < x->nloc; i++) ok &= z->y[i] == x->y[i];
+    LT_ASSERT_OK(lt_ae_decode(c, ae, z, &r1));
+    LT_ASSERT_OK(lt_ae_reconstruct(c, ae, x, &r2));
+    ok &= memcmp(r1->x, r2->x, sizeof(float) * (size_t)(x->nloc * 10)) == 0;
+    double mse, loss, s = 0;
+    LT_ASSERT_OK(lt_ae_row_errors(c, ae, x, &err, &mse));
+    LT_ASSERT_OK(lt_ae_evaluate(c, ae, x, &loss));
+    for (int64_t i = 0; i < x->nloc; i++) {
+        s += err->x[2 * i + 1];
+        ok &= err->x[2 * i] >= 0 && err->x[2 * i] <= 10;
+    }
+    LT_ASSERT_OK(lt_comm_sum_d(c, &s, 1));
+    LT_ASSERT_ALL(ok);
+    ck_assert_msg(fabs(s / 5 - mse) < 1e-6 && fabs(loss - mse) < 1e-6, "mse %g, rows %g, loss %g",
+                  mse, s / 5, loss);
+    ck_assert_double_eq(ae->hist.val_loss[1], ae->hist.val_loss[1]); /* not NaN */
+    lt_dataset_destroy(&x);
+    lt_dataset_destroy(&z);
+    lt_dataset_destroy(&r1);
+    lt_dataset_destroy(&r2);
+    lt_dataset_destroy(&err);
+    lt_ae_destroy(&ae);
+}
+END_TEST
+
+static void expect(lt_status got, lt_status want, const char *text)
+{
+    ck_assert_msg(got == want && strstr(lt_error_message(), text), "got %s '%s', want %s '%s'",
+                  lt_status_name(got), lt_error_message(), lt_status_name(want), text);
+    lt_error_clear();
+}
+
+START_TEST(bad_input_gives_agreed_errors)
+{
+    lt_comm *c = lt_test_comm();
+    lt_ae_opts ao;
+    lt_ae *ae = NULL, *bad = NULL;
+    int w[3] = {10, 4, 9};
+    lt_ae_opts_default(&ao);
+    lt_ae_opts_set_widths(&ao, w, 3);
+    expect(lt_ae_create(c, &ao, &bad), LT_ERR_CONFIG, "start and end with the data width");
+    ck_assert_ptr_null(bad);
+    seed000_arch(&ao);
+    ao.act[1] = (lt_activation)17;
+    expect(lt_ae_create(c, &ao, &bad), LT_ERR_CONFIG, "unknown activation");
+    seed000_arch(&ao);
+    ao.bottleneck = 6;
+    expect(lt_ae_create(c, &ao, &bad), LT_ERR_CONFIG, "bottleneck");
+    seed000_arch(&ao);
+    ao.loss = LT_LOSS_BCE;
+    LT_ASSERT_OK(lt_ae_create(c, &ao, &ae));
+    lt_train_opts to;
+    lt_train_opts_default(&to);
+    lt_dataset *x = make_data(c, 40, 10, 1), *x12 = make_data(c, 40, 12, 1), *z = NULL;
+    expect(lt_ae_fit(c, ae, &to, x12, NULL, NULL, NULL), LT_ERR_DATA, "expects 10");
+    expect(lt_ae_encode(c, ae, x12, &z), LT_ERR_DATA, "has 12 columns");
+    to.batch_size = 0;
+    expect(lt_ae_fit(c, ae, &to, x, NULL, NULL, NULL), LT_ERR_ARG, "batch size");
+    to.batch_size = 41;
+    expect(lt_ae_fit(c, ae, &to, x, NULL, NULL, NULL), LT_ERR_ARG, "batch size");
+    to.batch_size = 8;
+    to.beta1 = 1.5;
+    expect(lt_ae_fit(c, ae, &to, x, NULL, NULL, NULL), LT_ERR_ARG, "beta1");
+    to.beta1 = 0.9;
+    /* One value out of [0, 1] on the last rank that holds rows. */
+    int64_t last = lt_shard_owner(40, c->size, 39);
+    if (c->rank == last) x->x[x->nloc * 10 - 1] = 1.5f;
+    expect(lt_ae_fit(c, ae, &to, x, NULL, NULL, NULL), LT_ERR_DATA, "binary cross-entropy");
+    ck_assert_int_eq(ae->hist.n, 0);
+    /* Model files: missing, not HDF5, and a model that does not match the data. */
+    char path[512];
+    lt_test_path(path, sizeof path, "garbage.h5");
+    if (c->rank == 0) {
+        FILE *f = fopen(path, "w");
+        fputs("not hdf5\n", f);
+        fclose(f);
+    }
+    LT_ASSERT_OK(lt_comm_barrier(c));
+    expect(lt_ae_load(c, path, &bad), LT_ERR_IO, "not HDF5");
+    expect(lt_ae_load(c, "/nonexistent/m.h5", &bad), LT_ERR_IO, "cannot open");
+    ck_assert_ptr_null(bad);
+    LT_ASSERT_OK(lt_ae_save(c, ae, path));
+    LT_ASSERT_OK(lt_ae_load(c, path, &bad));
+    expect(lt_ae_reconstruct(c, bad, x12, &z), LT_ERR_DATA, "expects 10");
+    ck_assert_ptr_null(z);
+    if (c->rank == 0) remove(path);
+    lt_ae_destroy(&bad);
+    lt_ae_destroy(&ae);
+    lt_dataset_destroy(&x);
+    lt_dataset_destroy(&x12);
+}
+END_TEST
+
+START_TEST(divergence_keeps_last_good_model)
+{
+    lt_comm *c = lt_test_comm();
+    lt_ae_opts ao;
+    seed000_arch(&ao);
+    for (int l = 0; l < 6; l++) ao.act[l] = LT_ACT_LINEAR;
+    lt_train_opts to;
+    lt_train_opts_default(&to);
+    to.optimizer = LT_OPT_SGD;
+    to.lr = 1e6;
+    to.batch_size = 16;
+    to.epochs = 5;
+    lt_dataset *x = make_data(c, 200, 10, 1);
+    lt_ae *ae = NULL;
+    LT_ASSERT_OK(lt_ae_create(c, &ao, &ae));
+    expect(lt_ae_fit(c, ae, &to, x, NULL, NULL, NULL), LT_ERR_NUMERIC, "diverged");
+    int finite = 1;
+    for (int64_t i = 0; i < ae->nparams; i++) finite &= isfinite(ae->params[i]);
+    ck_assert(finite);
+    LT_ASSERT_ALL(same_on_all_ranks(c, ae));
+    lt_ae_destroy(&ae);
+    lt_dataset_destroy(&x);
+}
+END_TEST
+
+static void count_cb(const lt_epoch_report *r, void *ctx)
+{
+    int *n = ctx;
+    n[r->kind]++;
+}
+
+START_TEST(early_stopping_and_callback)
+{
+    lt_comm *c = lt_test_comm();
+    lt_ae_opts ao;
+    seed000_arch(&ao);
+    lt_train_opts to;
+    lt_train_opts_default(&to);
+    to.batch_size = 100;
+    to.epochs = 10;
+    to.patience = 1;
+    to.min_delta = 1e9; /* nothing counts as an improvement after the first epoch */
+    lt_dataset *x = make_data(c, 300, 10, 1);
+    lt_ae *ae = NULL;
+    int calls[2] = {0, 0};
+    LT_ASSERT_OK(lt_ae_create(c, &ao, &ae));
+    LT_ASSERT_OK(lt_ae_fit(c, ae, &to, x, NULL, count_cb, calls));
+    ck_assert_int_eq(ae->hist.n, 2);
+    ck_assert_int_eq(ae->epoch, 2);
+    ck_assert_int_eq(calls[1], 2);
+    ck_assert_int_eq(calls[0], 6);
+    ck_assert(ae->hist.samples_per_sec[0] > 0 && isnan(ae->hist.val_loss[0]));
+    lt_ae_destroy(&ae);
+    lt_dataset_destroy(&x);
+}
+END_TEST
+
+static Suite *make(void)
+{
+    Suite *s = suite_create("nn_train");
+    TCase *t = tcase_create("train");
+    tcase_set_timeout(t, 120);
+    tcase_add_test(t, sgd_matches_serial_run);
+    tcase_add_test(t, denoising_adam_matches_serial_run);
+    tcase_add_test(t, resume_equals_straight_run);
+    tcase_add_test(t, inference_on_tiny_data_with_empty_ranks);
+    tcase_add_test(t, bad_input_gives_agreed_errors);
+    tcase_add_test(t, divergence_keeps_last_good_model);
+    tcase_add_test(t, early_stopping_and_callback);
+    suite_add_tcase(s, t);
+    return s;
+}
+
+int main(int argc, char **argv) { return lt_test_main(make, argc, argv); }
