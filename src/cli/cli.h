@@ -14,6 +14,7 @@ typedef struct lt_cli {
     char **argv;
     const char *deck;  /* first positional argument after the command, or NULL */
     const char *model; /* --model FILE, or NULL */
+    const char *labels; /* --labels FILE, or NULL */
     int force, resume;
 } lt_cli;
 
@@ -27,6 +28,13 @@ typedef struct lt_command {
 lt_status lt_cmd_run(lt_cli *cli);
 lt_status lt_cmd_generate(lt_cli *cli);
 lt_status lt_cmd_info(lt_cli *cli);
+/* Single-stage commands (cmd_models.c). */
+lt_status lt_cmd_pca(lt_cli *cli);
+lt_status lt_cmd_train(lt_cli *cli);
+lt_status lt_cmd_encode(lt_cli *cli);
+lt_status lt_cmd_decode(lt_cli *cli);
+lt_status lt_cmd_kmeans(lt_cli *cli);
+lt_status lt_cmd_score(lt_cli *cli);
 
 /* Loads the deck (with overrides) and prints the banner on rank 0. Collective. */
 lt_status lt_cli_setup(lt_cli *cli, lt_config *cfg);

@@ -15,6 +15,20 @@ static const lt_command commands[] = {
     {"generate", lt_cmd_generate, "latent generate DECK.ini [--section.key=value ...] [--force]",
      "Make (or read) the deck's dataset, scale and split it, and write the train and\n"
      "test sets into [output] dir in [output] format, with a summary."},
+    {"pca", lt_cmd_pca, "latent pca DECK.ini [--model FILE] [--force]",
+     "Fit PCA on the deck's training rows (or apply the saved model FILE), write scores,\n"
+     "model and reconstruction errors into [output] dir."},
+    {"train", lt_cmd_train, "latent train DECK.ini [--force]",
+     "Train the deck's autoencoder and save the model, loss history and codes into [output] dir."},
+    {"encode", lt_cmd_encode, "latent encode DECK.ini --model FILE [--force]",
+     "Write the bottleneck codes of the deck's data under the saved autoencoder FILE (.npy)."},
+    {"decode", lt_cmd_decode, "latent decode DECK.ini --model FILE [--force]",
+     "Reconstruct the deck's data (codes as input: [data] path of width = bottleneck) with FILE."},
+    {"kmeans", lt_cmd_kmeans, "latent kmeans DECK.ini [--force]",
+     "k-means on the deck's data ([data] source may be any file, e.g. codes or scores)."},
+    {"score", lt_cmd_score, "latent score DECK.ini --labels FILE.npy [--force]",
+     "Cluster scores (silhouette, Davies-Bouldin, Calinski-Harabasz; ARI/NMI vs true labels)\n"
+     "of the deck's data under the labels in FILE.npy."},
     {"info", lt_cmd_info, "latent info FILE [--data.labels_path=FILE] [--data.dataset=NAME]",
      "Print shape, dtype, per-column min/max/mean/std and label counts of a data file\n"
      "(.npy, .csv/.tsv, .h5, IDX), computed in parallel."},
@@ -46,6 +60,8 @@ static void parse_common(lt_cli *cli)
         const char *a = cli->argv[i];
         if (!strcmp(a, "--model") && i + 1 < cli->argc) cli->model = cli->argv[++i];
         else if (!strncmp(a, "--model=", 8)) cli->model = a + 8;
+        else if (!strcmp(a, "--labels") && i + 1 < cli->argc) cli->labels = cli->argv[++i];
+        else if (!strncmp(a, "--labels=", 9)) cli->labels = a + 9;
         else if (!strcmp(a, "--force")) cli->force = 1;
         else if (!strcmp(a, "--resume")) cli->resume = 1;
         else if (a[0] != '-' && !cli->deck) cli->deck = a;
@@ -58,8 +74,10 @@ static lt_status check_flags(const lt_cli *cli)
     for (int i = 2; i < cli->argc; i++) {
         const char *a = cli->argv[i];
         if (a[0] != '-') continue;
-        if (!strcmp(a, "--model")) { i++; continue; }
-        if (!strcmp(a, "--force") || !strcmp(a, "--resume") || !strncmp(a, "--model=", 8)) continue;
+        if (!strcmp(a, "--model") || !strcmp(a, "--labels")) { i++; continue; }
+        if (!strcmp(a, "--force") || !strcmp(a, "--resume") || !strncmp(a, "--model=", 8) ||
+            !strncmp(a, "--labels=", 9))
+            continue;
         LT_CHECK(!strncmp(a, "--", 2) && strchr(a, '.') && strchr(a, '='), LT_ERR_ARG,
                  "unknown option '%s' (see `latent %s --help`)", a, cli->argv[1]);
     }
