@@ -156,10 +156,14 @@ static lt_status loss_figure(lt_run *r, const lt_plot_opts *po)
     if (r->c->rank == 0 && r->ae->hist.n > 0) {
         char path[LT_PATH_MAX + 256];
         int has_val = r->test->n > 0;
+        double lo = INFINITY, hi = 0;
+        for (int i = 0; i < r->ae->hist.n; i++)
+            lo = fmin(lo, r->ae->hist.train_loss[i]), hi = fmax(hi, r->ae->hist.train_loss[i]);
+        int logy = lo > 0 && hi / lo > 10; /* a log axis within one decade has too few labels */
         st = figure_path(r, "loss", path, sizeof path);
         if (st == LT_OK)
             st = lt_plot_loss(path, po, "Autoencoder training", r->ae->hist.train_loss,
-                              has_val ? r->ae->hist.val_loss : NULL, r->ae->hist.n, 1);
+                              has_val ? r->ae->hist.val_loss : NULL, r->ae->hist.n, logy);
     }
     return lt_comm_agree(r->c, st);
 }
