@@ -4,6 +4,7 @@
  * renamed into place only if everything succeeded. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/run.h"
 
@@ -70,9 +71,25 @@ static void run_destroy(lt_run *r)
     lt_metrics_destroy(&r->m);
 }
 
+/* `latent run --resume RESULTS_DIR`: the deck is RESULTS_DIR.checkpoint/config.ini.
+ * (`latent run DECK.ini --resume` resumes from the deck's own output dir.) */
+static void resume_deck(lt_cli *cli, char *buf, size_t cap)
+{
+    struct stat sb;
+    if (!cli->resume || !cli->deck) return;
+    size_t n = strlen(cli->deck);
+    while (n > 1 && cli->deck[n - 1] == '/') n--;
+    snprintf(buf, cap, "%.*s.checkpoint", (int)n, cli->deck);
+    if (stat(buf, &sb) != 0 || !S_ISDIR(sb.st_mode)) return;
+    snprintf(buf, cap, "%.*s.checkpoint/config.ini", (int)n, cli->deck);
+    cli->deck = buf;
+}
+
 lt_status lt_cmd_run(lt_cli *cli)
 {
     lt_run r = {.cli = cli, .c = cli->comm};
+    char deck[LT_PATH_MAX + 64];
+    resume_deck(cli, deck, sizeof deck);
     LT_CALL(lt_cli_setup(cli, &r.cfg));
     /* The results folder first: an existing one without --force fails before any work. */
     LT_CALL(lt_results_begin(r.c, r.cfg.output.dir, r.cfg.output.force, &r.res));

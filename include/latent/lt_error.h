@@ -25,7 +25,8 @@ typedef enum {
     LT_ERR_LIB,      /* a library (ScaLAPACK, HDF5, ...) failed */
     LT_ERR_NUMERIC,  /* numerical failure: divergence, no convergence */
     LT_ERR_REMOTE,   /* placeholder: failed on another rank (see lt_comm_agree) */
-    LT_ERR_INTERNAL
+    LT_ERR_INTERNAL,
+    LT_ERR_INTERRUPTED /* stopped on request (signal); a checkpoint can resume */
 } lt_status;
 
 /* Records a new error (replacing any earlier one) and returns code. */
@@ -42,7 +43,8 @@ void lt_error_set_record(lt_status code, const char *message, const char *trace)
 void lt_error_clear(void);
 const char *lt_status_name(lt_status s);
 /* Exit code of the program for a status: 0 for LT_OK, 2 for usage/config
- * errors, 3 for input data errors, 4 for numerical failures, 1 otherwise. */
+ * errors, 3 for input data errors, 4 for numerical failures, 5 when
+ * interrupted by a signal after writing a checkpoint, 1 otherwise. */
 int lt_status_exit_code(lt_status s);
 
 #define LT_FAIL(code, ...) return lt_error_raise((code), __FILE__, __LINE__, __VA_ARGS__)

@@ -14,6 +14,7 @@
 #ifndef LT_NN_H
 #define LT_NN_H
 
+#include <signal.h>
 #include <stdint.h>
 #include "lt_dataset.h"
 
@@ -68,6 +69,12 @@ typedef struct lt_train_opts {
     double noise_factor;    /* denoising: input + factor*N(0,1) clipped to [0,1]; 0 = off */
     int patience;           /* early stopping on val loss (train loss without val): 0 = off */
     double min_delta;       /* improvement that resets patience: 0, >= 0 */
+    /* Preemption: when *stop_request becomes non-zero on any rank (e.g. set by
+     * a signal handler), all ranks learn it through the step's gradient
+     * allreduce and lt_ae_fit returns LT_ERR_INTERRUPTED after that step,
+     * with the model at a consistent position (epoch, step) to checkpoint.
+     * NULL: never. */
+    volatile sig_atomic_t *stop_request;
 } lt_train_opts;
 
 /* Keras' defaults as listed above. Not collective. */

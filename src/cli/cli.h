@@ -2,6 +2,8 @@
 #ifndef LT_CLI_H
 #define LT_CLI_H
 
+#include <signal.h>
+
 #include "latent/lt_comm.h"
 #include "latent/lt_config.h"
 #include "latent/lt_dataset.h"
@@ -16,6 +18,7 @@ typedef struct lt_cli {
     const char *model; /* --model FILE, or NULL */
     const char *labels; /* --labels FILE, or NULL */
     int force, resume;
+    volatile sig_atomic_t *stop; /* set by SIGTERM/SIGUSR1: checkpoint and stop training */
 } lt_cli;
 
 typedef struct lt_command {

@@ -56,6 +56,27 @@ lt_status lt_cmd_generate(lt_cli *cli)
     return st;
 }
 
+/* How the values are stored in the file, for `latent info` (rank 0 only). */
+static void stored_dtype(const char *path, char *out, size_t cap)
+{
+    const char *ext = strrchr(path, '.');
+    snprintf(out, cap, "%s", "text (CSV)");
+    if (strstr(path, "idx") || strstr(path, "ubyte")) snprintf(out, cap, "uint8 (IDX, scaled to [0, 1])");
+    else if (ext && (!strcmp(ext, ".h5") || !strcmp(ext, ".hdf5"))) snprintf(out, cap, "HDF5 (converted to float32)");
+    else if (ext && !strcmp(ext, ".npy")) {
+        char head[512] = "";
+        FILE *f = fopen(path, "rb");
+        size_t got = f ? fread(head, 1, sizeof head - 1, f) : 0;
+        if (f) fclose(f);
+        head[got] = '\0';
+        for (size_t i = 0; i < got; i++)
+            if (!head[i]) head[i] = ' ';
+        const char *d = strstr(head, "'descr':");
+        char descr[16] = "?";
+        if (d && sscanf(d, "'descr': '%15[^']'", descr) == 1) snprintf(out, cap, "%s (NumPy)", descr);
+    }
+}
+
 lt_status lt_cmd_info(lt_cli *cli)
 {
     lt_comm *c = cli->comm;
@@ -69,7 +90,9 @@ lt_status lt_cmd_info(lt_cli *cli)
     o.h5_labels = cfg.data.labels_dataset[0] ? cfg.data.labels_dataset : NULL;
     lt_dataset *ds = NULL;
     LT_CALL(lt_read_any(c, cli->deck, cfg.data.labels_path[0] ? cfg.data.labels_path : NULL, &o, &ds));
-    lt_log(c, "file: %s\n", cli->deck);
+    char dtype[64];
+    if (c->rank == 0) stored_dtype(cli->deck, dtype, sizeof dtype);
+    lt_log(c, "file: %s\nstored as: %s\n", cli->deck, dtype);
     lt_status st = lt_print_summary(c, "data", ds, 1 << 30);
     lt_dataset_destroy(&ds);
     return st;

@@ -9,9 +9,12 @@
 #include "latent/lt_log.h"
 
 static const lt_command commands[] = {
-    {"run", lt_cmd_run, "latent run DECK.ini [--section.key=value ...] [--force]",
+    {"run", lt_cmd_run, "latent run DECK.ini [--section.key=value ...] [--force] | latent run --resume RESULTS_DIR",
      "Run the whole pipeline of the deck: data, preprocessing, PCA, autoencoder,\n"
-     "k-means, scores and report, into [output] dir."},
+     "k-means, scores and report, into [output] dir.\n"
+     "SIGTERM or SIGUSR1 during training writes a checkpoint to <dir>.checkpoint and\n"
+     "exits with status 5; `latent run --resume <dir>` continues from it (bit-identical\n"
+     "on the same rank count). [train] checkpoint_every = N also checkpoints every N epochs."},
     {"generate", lt_cmd_generate, "latent generate DECK.ini [--section.key=value ...] [--force]",
      "Make (or read) the deck's dataset, scale and split it, and write the train and\n"
      "test sets into [output] dir in [output] format, with a summary."},
@@ -84,6 +87,26 @@ static lt_status check_flags(const lt_cli *cli)
     return LT_OK;
 }
 
+/* The only global of the program: a signal handler can touch nothing else. */
+static volatile sig_atomic_t stop_requested;
+static void on_stop_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+/* SIGTERM and SIGUSR1 (SLURM's --signal before the time limit) ask training
+ * to checkpoint and stop at the next step; the ranks agree on it collectively. */
+static void install_signal_handlers(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGUSR1, &sa, NULL);
+}
+
 static int finish(lt_cli *cli, lt_status st)
 {
     st = lt_comm_agree(cli->comm, st);
@@ -99,7 +122,8 @@ static int finish(lt_cli *cli, lt_status st)
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
-    lt_cli cli = {.argc = argc, .argv = argv};
+    lt_cli cli = {.argc = argc, .argv = argv, .stop = &stop_requested};
+    install_signal_handlers();
     lt_timer_init(&cli.timer);
     if (lt_comm_create(MPI_COMM_WORLD, &cli.comm) != LT_OK) {
         fprintf(stderr, "latent: cannot set up MPI\n");

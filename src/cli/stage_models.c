@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "latent/lt_log.h"
+#include "checkpoint.h"
 #include "run.h"
 
 static float *to_float(const double *v, int64_t n)
@@ -137,13 +138,20 @@ lt_status lt_train_opts_from_config(const lt_config *cfg, lt_train_opts *o)
 /* Rank 0 prints one line per epoch; within long epochs, a progress line at
  * most every 2 s (rewritten in place on a terminal). */
 typedef struct {
-    const lt_comm *c;
+    lt_comm *c;
     double last;
+    const lt_config *cfg;
+    lt_ae *ae;
+    lt_status ckpt; /* first failure of a periodic checkpoint */
 } progress;
 
 static void on_epoch(const lt_epoch_report *e, void *ctx)
 {
     progress *p = ctx;
+    int64_t every = p->cfg->train.checkpoint_every;
+    /* Called on every rank at the same point, so the collective save is safe. */
+    if (e->kind == 1 && every > 0 && e->epoch % every == 0 && p->ckpt == LT_OK)
+        p->ckpt = lt_ckpt_save(p->c, p->cfg, p->ae);
     if (p->c->rank != 0) return;
     int tty = isatty(STDOUT_FILENO);
     if (e->kind == 0) {
@@ -183,6 +191,18 @@ static lt_status ae_errors(lt_run *r)
     return st;
 }
 
+/* A stop request (signal) ended training: checkpoint, then fail with exit 5. */
+static lt_status interrupted(lt_run *r)
+{
+    char dir[LT_PATH_MAX + 32];
+    lt_ckpt_dir(&r->cfg, dir, sizeof dir);
+    LT_CALL(lt_ckpt_save(r->c, &r->cfg, r->ae));
+    LT_FAIL(LT_ERR_INTERRUPTED,
+            "stopped by a signal at epoch %d, batch %lld; checkpoint written to %s; continue with: "
+            "latent run --resume %s", r->ae->epoch + (r->ae->step > 0), (long long)r->ae->step, dir,
+            r->cfg.output.dir);
+}
+
 lt_status lt_stage_autoencoder(lt_run *r)
 {
     lt_comm *c = r->c;
@@ -190,16 +210,20 @@ lt_status lt_stage_autoencoder(lt_run *r)
     lt_train_opts to;
     LT_CALL(lt_ae_opts_from_config(&r->cfg, r->train->d, &ao));
     LT_CALL(lt_train_opts_from_config(&r->cfg, &to));
-    LT_CALL(lt_ae_create(c, &ao, &r->ae));
+    if (r->cli->resume) LT_CALL(lt_ckpt_load(c, &r->cfg, &r->ae));
+    else LT_CALL(lt_ae_create(c, &ao, &r->ae));
+    to.stop_request = r->cli->stop;
     lt_log(c, "autoencoder: %s, %lld parameters, %s, %s, batch %lld, %d epochs on %lld rows\n",
            r->cfg.autoencoder.layers[0] ? r->cfg.autoencoder.layers : "d,2,d", (long long)r->ae->nparams,
            lt_loss_name(ao.loss), lt_optimizer_name(to.optimizer), (long long)to.batch_size, to.epochs,
            (long long)r->train->n);
     lt_timer_start(&r->cli->timer, LT_STAGE_TRAIN);
-    progress prog = {c, lt_wtime()};
+    progress prog = {c, lt_wtime(), &r->cfg, r->ae, LT_OK};
     lt_status st = lt_ae_fit(c, r->ae, &to, r->train, r->test->n > 0 ? r->test : NULL, on_epoch, &prog);
     lt_timer_stop(&r->cli->timer, LT_STAGE_TRAIN);
+    if (st == LT_ERR_INTERRUPTED) return interrupted(r);
     LT_CALL(st);
+    LT_CALL(prog.ckpt);
     lt_timer_start(&r->cli->timer, LT_STAGE_ENCODE);
     LT_CALL(lt_ae_encode(c, r->ae, r->train, &r->ae_train));
     LT_CALL(lt_ae_encode(c, r->ae, r->test, &r->ae_test));

@@ -59,13 +59,14 @@ lt_status lt_comm_agree(lt_comm *c, lt_status local)
     if (first == c->size) return LT_OK;
     int failed = local != LT_OK, nfailed = 0;
     MPI_CHECK(MPI_Allreduce(&failed, &nfailed, 1, MPI_INT, MPI_SUM, c->comm));
-    /* Ship the first failing rank's record: code, message, trace. */
+    /* Ship the first failing rank's record: code, message, trace. Rank 0 does
+     * the file and report work, so only other ranks' failures name the rank. */
     enum { MSG = 2048, TRACE = 4096 };
     struct { int code; char msg[MSG]; char trace[TRACE]; } r;
     memset(&r, 0, sizeof r);
     if (c->rank == first) {
         r.code = (int)local;
-        if (c->size > 1 && nfailed < c->size)
+        if (c->size > 1 && nfailed < c->size && first != 0)
             snprintf(r.msg, MSG, "rank %d: %s", first, lt_error_message());
         else
             snprintf(r.msg, MSG, "%s", lt_error_message());

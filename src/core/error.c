@@ -59,7 +59,7 @@ const char *lt_status_name(lt_status s)
     static const char *names[] = {"ok", "invalid argument", "invalid input deck", "I/O error",
                                   "malformed file", "invalid data", "out of memory", "MPI error",
                                   "library error", "numerical failure", "failure on another rank",
-                                  "internal error"};
+                                  "internal error", "interrupted"};
     if ((int)s < 0 || (size_t)s >= sizeof names / sizeof names[0]) return "unknown error";
     return names[s];
 }
@@ -74,6 +74,7 @@ int lt_status_exit_code(lt_status s)
     case LT_ERR_FORMAT:
     case LT_ERR_DATA: return 3;
     case LT_ERR_NUMERIC: return 4;
+    case LT_ERR_INTERRUPTED: return 5;
     default: return 1;
     }
 }

@@ -144,7 +144,9 @@ static lt_status ae_alloc(const lt_ae_opts *o, lt_ae **out)
     ae->nparams = off;
     ae->params = lt_calloc((size_t)off, sizeof(float));
     /* One extra slot carries the batch loss through the gradient allreduce. */
-    ae->grads = lt_calloc((size_t)off + 1, sizeof(float));
+    /* Two extra slots ride along in the gradient allreduce: the batch loss and
+     * the stop request (see lt_train_opts.stop_request). */
+    ae->grads = lt_calloc((size_t)off + 2, sizeof(float));
     if (!ae->params || !ae->grads) {
         lt_ae_destroy(&ae);
         return LT_ERR_MEM;

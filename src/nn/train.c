@@ -212,6 +212,7 @@ typedef struct {
     double l2;     /* sum over batches of 0.5 * l2 * |W|^2 (same on all ranks) */
     int64_t rows;  /* global rows processed */
     double comm;   /* seconds in the gradient allreduce */
+    int stop;      /* a stop was requested on some rank during the last step */
 } epoch_acc;
 
 static lt_status train_step(lt_comm *c, lt_ae *ae, const lt_train_opts *o, plan *p, int epoch,
@@ -226,9 +227,10 @@ static lt_status train_step(lt_comm *c, lt_ae *ae, const lt_train_opts *o, plan 
     nn_forward(ae, in, m, 0, ae->nw);
     double loss = nn_backward(ae, in, clean, m, 1.0 / ((double)bb * (double)p->d));
     ae->grads[np] = (float)loss;
+    ae->grads[np + 1] = o->stop_request && *o->stop_request ? 1.0f : 0.0f;
     if (p->P > 1) {
         double t0 = lt_wtime();
-        LT_CALL(lt_comm_sum_f(c, ae->grads, np + 1));
+        LT_CALL(lt_comm_sum_f(c, ae->grads, np + 2));
         acc->comm += lt_wtime() - t0;
     }
     /* The summed buffer is identical on every rank, so is this decision. */
@@ -241,6 +243,8 @@ static lt_status train_step(lt_comm *c, lt_ae *ae, const lt_train_opts *o, plan 
     nn_optim_update(o, ae->params, ae->grads, ae->state, np, ae->opt_t);
     acc->loss += loss;
     acc->rows += bb;
+    /* The request was summed with the gradients: every rank stops at the same step. */
+    acc->stop = ae->grads[np + 1] > 0.0f;
     return LT_OK;
 }
 
@@ -320,6 +324,9 @@ static lt_status run_epoch(lt_comm *c, lt_ae *ae, const lt_train_opts *o, plan *
         LT_CALL(train_step(c, ae, o, p, e, s, &acc));
         ae->step = s + 1;
         report(cb, ctx, 0, ae, o, s + 1, p->nb, lt_wtime() - t0);
+        if (acc.stop && s + 1 < p->nb)
+            LT_FAIL(LT_ERR_INTERRUPTED, "training stopped on request at epoch %d, batch %lld of %lld",
+                    e + 1, (long long)(s + 1), (long long)p->nb);
     }
     double sums[1] = {acc.loss}, times[2] = {lt_wtime() - t0, acc.comm};
     LT_CALL(lt_comm_sum_d(c, sums, 1));
@@ -331,6 +338,8 @@ static lt_status run_epoch(lt_comm *c, lt_ae *ae, const lt_train_opts *o, plan *
     ae->step = 0;
     LT_CALL(nn_hist_push(&ae->hist, train, vl, times[0], (double)acc.rows / times[0], times[1]));
     report(cb, ctx, 1, ae, o, p->nb, p->nb, times[0]);
+    LT_CHECK(!acc.stop || ae->epoch >= o->epochs, LT_ERR_INTERRUPTED,
+             "training stopped on request at the end of epoch %d", ae->epoch);
     return LT_OK;
 }
 
