@@ -41,6 +41,11 @@ lt_status lt_cmd_score(lt_cli *cli);
 
 /* Loads the deck (with overrides) and prints the banner on rank 0. Collective. */
 lt_status lt_cli_setup(lt_cli *cli, lt_config *cfg);
+/* Versions of latent and of the libraries in use; returns the count. Not collective. */
+typedef struct {
+    const char *name, *version;
+} lt_version;
+int lt_cli_versions(lt_version *v, int cap);
 /* Prints library versions and rank count (rank 0). */
 void lt_cli_print_versions(const lt_comm *c, FILE *f);
 

@@ -9,23 +9,30 @@
 
 char *openblas_get_config(void);
 
+int lt_cli_versions(lt_version *v, int cap)
+{
+    static char mpi[MPI_MAX_LIBRARY_VERSION_STRING], hdf5[32], plv[80];
+    int len = 0, n = 0;
+    MPI_Get_library_version(mpi, &len);
+    mpi[strcspn(mpi, "\n,")] = '\0';
+    unsigned maj = 0, min = 0, rel = 0;
+    H5get_libversion(&maj, &min, &rel);
+    snprintf(hdf5, sizeof hdf5, "%u.%u.%u (parallel)", maj, min, rel);
+    plgver(plv);
+    const lt_version all[] = {{"latent", LATENT_VERSION}, {"MPI", mpi}, {"BLAS", openblas_get_config()},
+                              {"ScaLAPACK", LT_SCALAPACK_VERSION " (scalapack-openmpi)"}, {"HDF5", hdf5},
+                              {"inih", LT_INIH_VERSION}, {"cJSON", cJSON_Version()}, {"PLplot", plv}};
+    for (size_t i = 0; i < sizeof all / sizeof all[0] && n < cap; i++) v[n++] = all[i];
+    return n;
+}
+
 void lt_cli_print_versions(const lt_comm *c, FILE *f)
 {
     if (c->rank != 0) return;
-    char mpi[MPI_MAX_LIBRARY_VERSION_STRING] = "", plv[80] = "";
-    int len = 0;
-    MPI_Get_library_version(mpi, &len);
-    char *nl = strchr(mpi, '\n');
-    if (nl) *nl = '\0';
-    char *comma = strchr(mpi, ',');
-    if (comma) *comma = '\0';
-    unsigned maj = 0, min = 0, rel = 0;
-    H5get_libversion(&maj, &min, &rel);
-    plgver(plv);
-    fprintf(f, "latent %s\n  MPI: %s (%d ranks)\n  BLAS: %s\n  ScaLAPACK: %s (scalapack-openmpi)\n"
-               "  HDF5: %u.%u.%u (parallel)\n  inih: %s\n  cJSON: %s\n  PLplot: %s\n",
-            LATENT_VERSION, mpi, c->size, openblas_get_config(), LT_SCALAPACK_VERSION, maj, min, rel,
-            LT_INIH_VERSION, cJSON_Version(), plv);
+    lt_version v[16];
+    int n = lt_cli_versions(v, 16);
+    fprintf(f, "latent %s, %d ranks\n", LATENT_VERSION, c->size);
+    for (int i = 1; i < n; i++) fprintf(f, "  %s: %s\n", v[i].name, v[i].version);
 }
 
 lt_status lt_cli_setup(lt_cli *cli, lt_config *cfg)

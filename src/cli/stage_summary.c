@@ -120,6 +120,13 @@ lt_status lt_stage_metrics(lt_run *r)
     lt_config_foreach(&r->cfg, put_config, m);
     LT_CALL(lt_metrics_set_string(m, "latent_version", LATENT_VERSION));
     LT_CALL(lt_metrics_set_number(m, "ranks", r->c->size));
+    lt_version v[16];
+    int nv = lt_cli_versions(v, 16);
+    for (int i = 0; i < nv; i++) {
+        char key[64];
+        snprintf(key, sizeof key, "versions.%s", v[i].name);
+        LT_CALL(lt_metrics_set_string(m, key, v[i].version));
+    }
     LT_CALL(lt_metrics_set_number(m, "data.n_train", (double)r->train->n));
     LT_CALL(lt_metrics_set_number(m, "data.n_test", (double)r->test->n));
     LT_CALL(lt_metrics_set_number(m, "data.n_features", (double)r->train->d));

@@ -32,4 +32,8 @@ run 1 --help; expect_rc 0 "help"; expect_out "latent run DECK.ini" "help"
 run 1 generate --help; expect_rc 0 "command help"; expect_out "usage: latent generate" "command help"
 run 2 --version; expect_rc 0 "version"; expect_out "ScaLAPACK" "version"; expect_out "HDF5: 1.10" "version"
 run 1 help-deck; expect_rc 0 "help-deck"; expect_out "| \`batch_size\` | integer | \`64\`" "help-deck"
+# docs/deck-reference.md is generated from the key table: it must be current.
+run 1 help-deck
+tail -n +4 "$LT_SOURCE_DIR/docs/deck-reference.md" | diff -q - "$WORK/out" >/dev/null ||
+  fail "docs/deck-reference.md is stale: regenerate it from 'latent help-deck' (see its header)"
 finish
