@@ -16,7 +16,9 @@ typedef struct lt_cmd {
     lt_dataset *train, *test; /* the deck's data, split and scaled */
 } lt_cmd;
 
-enum { LT_CMD_NEEDS_MODEL = 1, LT_CMD_NEEDS_LABELS = 2 };
+/* needs: flags that must be given; ALL_ROWS switches the deck's split off
+ * (every row in file order lands in train). */
+enum { LT_CMD_NEEDS_MODEL = 1, LT_CMD_NEEDS_LABELS = 2, LT_CMD_ALL_ROWS = 4 };
 
 /* Loads the deck, checks the flags `needs` asks for, opens the results
  * folder (before any work, so an existing folder fails first), then loads
@@ -32,7 +34,7 @@ lt_status lt_cmd_end(lt_cmd *x, lt_status st);
 lt_status lt_cmd_write(lt_cmd *x, const char *rel, const lt_dataset *ds, int with_labels);
 /* int32 .npy of `labels` (ds->nloc entries, rows of ds). Collective. */
 lt_status lt_cmd_write_labels(lt_cmd *x, const char *rel, const lt_dataset *ds, int32_t *labels);
-/* Full path of <results>/<rel> (rank-local, creates folders). */
+/* Full path of <results>/<rel>; creates the folders along rel. Collective (agreed). */
 lt_status lt_cmd_path(lt_cmd *x, const char *rel, char *buf, size_t cap);
 /* A d = 1 dataset holding v[0..ref->nloc) for the rows of ref. Collective. */
 lt_status lt_cmd_column(lt_comm *c, const lt_dataset *ref, const double *v, lt_dataset **out);

@@ -45,6 +45,11 @@ lt_status lt_cmd_begin(lt_cli *cli, const char *name, int needs, lt_cmd *x)
     LT_CHECK(!(needs & LT_CMD_NEEDS_LABELS) || (cli->labels && cli->labels[0]), LT_ERR_ARG,
              "`latent %s` needs --labels FILE.npy", name);
     LT_CALL(lt_cli_setup(cli, &x->cfg));
+    if ((needs & LT_CMD_ALL_ROWS) && x->cfg.preprocess.test_fraction > 0) {
+        lt_log(x->c, "note: `latent %s` uses every row in file order: test_fraction %g ignored\n", name,
+               x->cfg.preprocess.test_fraction);
+        x->cfg.preprocess.test_fraction = 0;
+    }
     LT_CALL(lt_results_begin(x->c, x->cfg.output.dir, x->cfg.output.force, &x->res));
     lt_status st = lt_comm_agree(x->c, lt_metrics_create(&x->m));
     if (st == LT_OK) st = load_data(x);
@@ -62,7 +67,9 @@ static void put_config(const char *section, const char *key, const char *value, 
     lt_metrics_set_string(ctx, path, value);
 }
 
-static lt_status write_metrics(lt_cmd *x)
+/* Local setters first, agreed, then the collective parts: a failing setter
+ * on one rank must not skip a collective the others enter. */
+static lt_status set_common(lt_cmd *x)
 {
     lt_metrics *m = x->m;
     lt_config_foreach(&x->cfg, put_config, m);
@@ -73,17 +80,22 @@ static lt_status write_metrics(lt_cmd *x)
     if (x->cli->labels) LT_CALL(lt_metrics_set_string(m, "labels", x->cli->labels));
     LT_CALL(lt_metrics_set_number(m, "data.n_train", (double)x->train->n));
     LT_CALL(lt_metrics_set_number(m, "data.n_test", (double)x->test->n));
-    LT_CALL(lt_metrics_set_number(m, "data.n_features", (double)x->train->d));
-    LT_CALL(lt_metrics_set_timings(m, &x->cli->timer, x->c));
+    return lt_metrics_set_number(m, "data.n_features", (double)x->train->d);
+}
+
+static lt_status write_metrics(lt_cmd *x)
+{
+    LT_CALL(lt_comm_agree(x->c, set_common(x)));
+    LT_CALL(lt_metrics_set_timings(x->m, &x->cli->timer, x->c));
     char path[LT_PATH_MAX + 256];
     LT_CALL(lt_cmd_path(x, "metrics.json", path, sizeof path));
-    return lt_metrics_write(x->c, m, path);
+    return lt_metrics_write(x->c, x->m, path);
 }
 
 lt_status lt_cmd_end(lt_cmd *x, lt_status st)
 {
     st = lt_comm_agree(x->c, st);
-    if (st == LT_OK) st = lt_comm_agree(x->c, write_metrics(x));
+    if (st == LT_OK) st = write_metrics(x);
     st = lt_results_commit(x->c, st, &x->res);
     if (st != LT_OK) lt_results_abort(x->c, &x->res);
     else lt_log(x->c, "results: %s\n", x->cfg.output.dir);
@@ -93,7 +105,8 @@ lt_status lt_cmd_end(lt_cmd *x, lt_status st)
 
 lt_status lt_cmd_path(lt_cmd *x, const char *rel, char *buf, size_t cap)
 {
-    return lt_results_path(x->res, rel, buf, cap);
+    /* Agreed, so a rank that cannot make the folder does not skip the collective write. */
+    return lt_comm_agree(x->c, lt_results_path(x->res, rel, buf, cap));
 }
 
 lt_status lt_cmd_has_labels(lt_comm *c, const lt_dataset *ds, int *has)

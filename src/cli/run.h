@@ -41,6 +41,8 @@ const lt_dataset *lt_run_eval(const lt_run *r, int space);
 const char *lt_space_name(int space);
 int lt_run_wants_space(const lt_run *r, int space);
 
+/* Path of a file in the results folder, folders made, agreed. Collective. */
+lt_status lt_run_path(lt_run *r, const char *rel, char *buf, size_t cap);
 lt_status lt_stage_pca(lt_run *r);
 lt_status lt_stage_autoencoder(lt_run *r);
 lt_status lt_stage_cluster(lt_run *r, int space);
@@ -48,6 +50,9 @@ lt_status lt_stage_outputs(lt_run *r);
 lt_status lt_stage_figures(lt_run *r);
 lt_status lt_stage_table(lt_run *r);
 lt_status lt_stage_metrics(lt_run *r);
+/* Deck keys -> module options (shared by `run` and the single-stage commands). */
+lt_status lt_pca_opts_from_config(const lt_config *cfg, lt_pca_opts *o);
+lt_status lt_kmeans_opts_from_config(const lt_config *cfg, lt_kmeans_opts *o);
 /* The autoencoder options of the deck (also used by `latent train`). */
 lt_status lt_ae_opts_from_config(const lt_config *cfg, int64_t d, lt_ae_opts *o);
 lt_status lt_train_opts_from_config(const lt_config *cfg, lt_train_opts *o);

@@ -15,7 +15,7 @@ static float *to_float(const double *v, int64_t n)
     return f;
 }
 
-static lt_status pca_opts_from_config(const lt_config *cfg, lt_pca_opts *o)
+lt_status lt_pca_opts_from_config(const lt_config *cfg, lt_pca_opts *o)
 {
     lt_pca_opts_default(o);
     o->n_components = cfg->pca.n_components;
@@ -30,7 +30,7 @@ lt_status lt_stage_pca(lt_run *r)
 {
     lt_comm *c = r->c;
     lt_pca_opts o;
-    LT_CALL(pca_opts_from_config(&r->cfg, &o));
+    LT_CALL(lt_pca_opts_from_config(&r->cfg, &o));
     LT_CALL(lt_pca_fit(c, &o, r->train, &r->pca));
     const lt_pca *p = r->pca;
     lt_log(c, "PCA: %s (%s), %lld components, explained variance ratio", lt_pca_method_name(p->info.method),

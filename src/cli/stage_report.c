@@ -8,10 +8,17 @@
 #include "latent/lt_plot.h"
 #include "run.h"
 
+/* A file of the results folder, made ready on every rank and agreed: a rank
+ * that could not make the folder must not skip the collective write after. */
+lt_status lt_run_path(lt_run *r, const char *rel, char *buf, size_t cap)
+{
+    return lt_comm_agree(r->c, lt_results_path(r->res, rel, buf, cap));
+}
+
 static lt_status write_npy(lt_run *r, const char *rel, const lt_dataset *ds)
 {
     char path[LT_PATH_MAX + 256];
-    LT_CALL(lt_results_path(r->res, rel, path, sizeof path));
+    LT_CALL(lt_run_path(r, rel, path, sizeof path));
     return lt_npy_write(r->c, path, ds);
 }
 
@@ -21,7 +28,7 @@ static lt_status write_labels(lt_run *r, const char *rel, const lt_dataset *ds, 
     char path[LT_PATH_MAX + 256];
     lt_dataset view = *ds;
     view.y = labels;
-    LT_CALL(lt_results_path(r->res, rel, path, sizeof path));
+    LT_CALL(lt_run_path(r, rel, path, sizeof path));
     return lt_npy_write_labels(r->c, path, &view);
 }
 
@@ -30,7 +37,7 @@ lt_status lt_stage_outputs(lt_run *r)
     char path[LT_PATH_MAX + 256];
     const char *ev = r->eval_is_test ? "test" : "train";
     if (r->cfg.output.write_data) {
-        LT_CALL(lt_results_path(r->res, "data/train", path, sizeof path));
+        LT_CALL(lt_run_path(r, "data/train", path, sizeof path));
         *strrchr(path, '/') = '\0'; /* the folder data/, now created */
         LT_CALL(lt_stage_write(r->c, &r->cfg, path, "train", r->train));
         if (r->test->n > 0) LT_CALL(lt_stage_write(r->c, &r->cfg, path, "test", r->test));
@@ -38,13 +45,13 @@ lt_status lt_stage_outputs(lt_run *r)
     if (r->pca) {
         LT_CALL(write_npy(r, "pca_scores_train.npy", r->pca_train));
         if (r->test->n > 0) LT_CALL(write_npy(r, "pca_scores_test.npy", r->pca_test));
-        LT_CALL(lt_results_path(r->res, "pca_model.h5", path, sizeof path));
+        LT_CALL(lt_run_path(r, "pca_model.h5", path, sizeof path));
         LT_CALL(lt_pca_save(r->c, r->pca, path));
     }
     if (r->ae) {
         LT_CALL(write_npy(r, "ae_codes_train.npy", r->ae_train));
         if (r->test->n > 0) LT_CALL(write_npy(r, "ae_codes_test.npy", r->ae_test));
-        LT_CALL(lt_results_path(r->res, "ae_model.h5", path, sizeof path));
+        LT_CALL(lt_run_path(r, "ae_model.h5", path, sizeof path));
         LT_CALL(lt_ae_save(r->c, r->ae, path));
     }
     const lt_dataset *in = lt_run_eval(r, LT_SPACE_RAW);

@@ -32,7 +32,7 @@ int lt_run_wants_space(const lt_run *r, int space)
     return 0;
 }
 
-static lt_status kmeans_opts_from_config(const lt_config *cfg, lt_kmeans_opts *o)
+lt_status lt_kmeans_opts_from_config(const lt_config *cfg, lt_kmeans_opts *o)
 {
     lt_kmeans_opts_default(o);
     o->n_clusters = cfg->kmeans.n_clusters;
@@ -78,7 +78,7 @@ lt_status lt_stage_cluster(lt_run *r, int space)
     const lt_dataset *X = lt_run_eval(r, space), *input = lt_run_eval(r, LT_SPACE_RAW);
     double t0 = lt_wtime();
     lt_kmeans_opts o;
-    LT_CALL(kmeans_opts_from_config(&r->cfg, &o));
+    LT_CALL(lt_kmeans_opts_from_config(&r->cfg, &o));
     LT_CALL(lt_kmeans_fit(r->c, &o, X, &s->km));
     s->inertia = s->km->inertia;
     LT_CALL(silhouette(r, X, s->km->labels, &s->sil_latent));

@@ -135,6 +135,6 @@ lt_status lt_stage_metrics(lt_run *r)
     for (int s = 0; s < LT_NSPACES; s++) LT_CALL(metrics_space(r, s));
     LT_CALL(lt_metrics_set_timings(m, &r->cli->timer, r->c));
     char path[LT_PATH_MAX + 256];
-    LT_CALL(lt_results_path(r->res, "metrics.json", path, sizeof path));
+    LT_CALL(lt_run_path(r, "metrics.json", path, sizeof path));
     return lt_metrics_write(r->c, m, path);
 }

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# The batch scripts of jobs/slurm/ on a real SLURM: brings up munged, slurmctld
+# and slurmd on this machine (tests/slurm/minislurm.sh, all state in a temporary
+# folder), submits the single-run, strong-scaling and feature-sweep jobs and a
+# preemption with resume, checks their results, and stops the daemons by process id. Installs Debian's slurm
+# packages when missing; skipped (exit 0, "SKIPPED: ...") only when they cannot
+# be installed.
+. "$(dirname "$0")/common.inc"
+src=${LT_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+
+skip() { echo "SKIPPED: $*"; exit 0; }
+[ "$(id -u)" -eq 0 ] || sudo -n true 2>/dev/null || skip "not root and no sudo: cannot install or run SLURM daemons"
+if ! "$src/scripts/install-deps.sh" slurmctld slurmd slurm-client munge python3 >"$WORK/apt.log" 2>&1; then
+  tail -5 "$WORK/apt.log"; skip "apt-get cannot install slurmctld slurmd slurm-client munge"
+fi
+[ "$(id -u)" -eq 0 ] || skip "the SLURM daemons of this test must run as root"
+
+. "$src/tests/slurm/minislurm.sh"
+# Short path: the munge socket path must fit in a sockaddr_un (108 bytes).
+SDIR=$(mktemp -d /tmp/ltslurm.XXXXXX)
+trap 'slurm_down; rm -rf "$WORK" "$SDIR"' EXIT
+t0=$SECONDS
+slurm_up "$SDIR" || { echo "FAIL: SLURM did not come up"; for f in "$SDIR"/*.log "$SDIR"/*.out; do echo "--- $f"; tail -20 "$f"; done; exit 1; }
+echo "SLURM up in $((SECONDS - t0)) s: $(sinfo -h -N -o '%N %c CPUs %t')"
+export LATENT_ROOT=$src LATENT
+deck=$src/inputs/seed000.ini
+small=(--data.n_samples=3000 --train.epochs=3)
+jobs=$src/jobs/slurm
+cd "$WORK" || exit 1
+
+# json FILE EXPR: prints a value of metrics.json (EXPR in Python, m = the document).
+json() { python3 -c "import json,sys; m=json.load(open(sys.argv[1])); print($2)" "$1" 2>/dev/null; }
+# sb LOG ARGS...: sbatch --wait, output in LOG and $WORK/out, status in $rc.
+sb() { local log=$1; shift; timeout 120 sbatch --wait --output="$log" "$@" >/dev/null 2>"$WORK/sbatch.err"; rc=$?; cat "$log" "$WORK/sbatch.err" >"$WORK/out" 2>/dev/null; }
+
+# 1. One run on 2 ranks through srun --mpi=pmix: same results as mpiexec.
+sb "$WORK/single.log" --ntasks=2 "$jobs/single.sbatch" "$deck" "${small[@]}" --output.dir="$WORK/single"
+expect_rc 0 "single.sbatch"
+expect_out "== environment" "single.sbatch log"; expect_out "OPENBLAS_NUM_THREADS=1" "BLAS threads in log"
+expect_out "effective configuration" "effective configuration in log"
+m=$WORK/single/metrics.json
+[ "$(json "$m" "m['ranks']")" = 2 ] || fail "single: metrics.json missing or not from 2 ranks"
+run 2 run "$deck" "${small[@]}" --output.dir="$WORK/direct"
+expect_rc 0 "mpiexec run"
+for k in "m['autoencoder']['reconstruction_mse']['train']" "m['pca']['reconstruction_mse']['train']" \
+         "m['spaces']['autoencoder']['inertia']"; do
+  a=$(json "$m" "$k"); b=$(json "$WORK/direct/metrics.json" "$k")
+  [ -n "$a" ] && [ "$a" = "$b" ] || fail "single: $k is '$a' under srun, '$b' under mpiexec"
+done
+
+# 2. Bad requests: SLURM rejects an impossible one at once (EnforcePartLimits);
+#    a job without its deck fails, and sbatch --wait reports it.
+timeout 20 sbatch --ntasks=64 "$jobs/single.sbatch" "$deck" >"$WORK/out" 2>&1 && fail "64 tasks on one node accepted"
+sb "$WORK/nodeck.log" --ntasks=1 "$jobs/single.sbatch"
+[ "$rc" -ne 0 ] || fail "single.sbatch without a deck exited 0"
+expect_out "usage: sbatch" "no-deck message"
+sb "$WORK/baddeck.log" --ntasks=1 "$jobs/single.sbatch" "$WORK/missing.ini"
+[ "$rc" -ne 0 ] || fail "single.sbatch with a missing deck exited 0"
+
+# 3. Strong scaling at 1 and 2 ranks: two metrics.json, a CSV and a PNG.
+sb "$WORK/strong.log" --ntasks=2 "$jobs/strong.sbatch" "$WORK/strong" "$deck" "${small[@]}"
+expect_rc 0 "strong.sbatch"
+for np in 1 2; do
+  [ "$(json "$WORK/strong/np$np/metrics.json" "m['ranks']")" = $np ] || fail "strong: np$np/metrics.json missing"
+done
+grep -q '^total,1,3000,0,' "$WORK/strong/scaling.csv" && grep -q '^total,2,3000,0,' "$WORK/strong/scaling.csv" &&
+  grep -q '^train,2,' "$WORK/strong/scaling.csv" || { cat "$WORK/strong/scaling.csv"; fail "strong: scaling.csv lacks rows"; }
+[ -s "$WORK/strong/scaling.png" ] || fail "strong: no scaling.png"
+
+# 4. Feature sweep as a job array (3 tasks, 1 rank each, two at a time) and the
+#    summary job behind --dependency=afterok: it sees every task's result.
+SBATCH_ARGS="--array=1-3 --ntasks=1" "$jobs/sweep-features.sh" "$WORK/sweep" --data.n_samples=2000 --train.epochs=2 >"$WORK/out" 2>&1
+rc=$?; expect_rc 0 "sweep-features.sh"
+sum=$(sed -n 's/.*summary job \([0-9]*\).*/\1/p' "$WORK/out")
+n=0; while [ -n "$sum" ] && squeue -h -j "$sum" 2>/dev/null | grep -q . && [ $n -lt 300 ]; do sleep 0.2; n=$((n + 1)); done
+for d in 2 4 8; do grep -q "^$d,1,2000," "$WORK/sweep/sweep.csv" 2>/dev/null || fail "sweep: no row for $d features in sweep.csv"; done
+[ -s "$WORK/sweep/sweep.png" ] || fail "sweep: no sweep.png"
+# A failing array (missing deck) must not release the summary job.
+SBATCH_ARGS="--array=1-2 --ntasks=1" "$jobs/sweep-features.sh" "$WORK/sweepbad" "$WORK/missing.ini" >"$WORK/out" 2>&1
+sum=$(sed -n 's/.*summary job \([0-9]*\).*/\1/p' "$WORK/out")
+n=0; while [ -n "$sum" ] && squeue -h -j "$sum" -t PD,R 2>/dev/null | grep -q . && [ $n -lt 150 ]; do sleep 0.2; n=$((n + 1)); done
+[ -n "$sum" ] || fail "sweep with a bad deck: not submitted"
+[ ! -e "$WORK/sweepbad/sweep.csv" ] || fail "summary job ran although the array failed"
+squeue -h -j "$sum" -t PD,R 2>/dev/null | grep -q . && fail "summary job still queued after its array failed"
+
+# 5. Preemption: SIGUSR1 to the running job's ranks (what --signal=USR1@T
+#    sends before a time limit) makes latent checkpoint and exit with 5; the
+#    resumed job ends with bit-identical results to an uninterrupted run.
+if "$LATENT" run --help 2>&1 | grep -q -- --resume; then
+  pre=(--data.n_samples=20000 --train.epochs=40 --output.figures=false)
+  timeout 120 sbatch --wait --ntasks=2 --output="$WORK/pre.log" "$jobs/single.sbatch" "$deck" "${pre[@]}" \
+    --output.dir="$WORK/pre" >"$WORK/pre.sb" 2>&1 &
+  sbp=$!
+  n=0; until grep -q 'epoch *2/' "$WORK/pre.log" 2>/dev/null || [ $n -ge 600 ]; do sleep 0.1; n=$((n + 1)); done
+  jid=$(sed -n 's/^Submitted batch job \([0-9]*\).*/\1/p' "$WORK/pre.sb")
+  [ -n "$jid" ] && scancel --signal=USR1 "$jid" || fail "preemption: no job id or scancel failed"
+  wait $sbp; rc=$?; cp "$WORK/pre.log" "$WORK/out"
+  expect_rc 5 "job signalled with USR1"
+  [ -d "$WORK/pre.checkpoint" ] || fail "preemption: no $WORK/pre.checkpoint"
+  grep -q 'epoch *40/' "$WORK/pre.log" && fail "preemption: the signal came after training ended (machine too fast?)"
+  sb "$WORK/resume.log" --ntasks=2 "$jobs/single.sbatch" --resume "$WORK/pre"
+  expect_rc 0 "single.sbatch --resume"
+  run 2 run "$deck" "${pre[@]}" --output.dir="$WORK/ref"
+  expect_rc 0 "uninterrupted run"
+  cmp -s "$WORK/pre/ae_codes_train.npy" "$WORK/ref/ae_codes_train.npy" ||
+    fail "resumed run's codes differ from an uninterrupted run's"
+  for k in "m['autoencoder']['reconstruction_mse']['train']" "m['autoencoder']['loss_history']['train']"; do
+    a=$(json "$WORK/pre/metrics.json" "$k"); b=$(json "$WORK/ref/metrics.json" "$k")
+    [ -n "$a" ] && [ "$a" = "$b" ] || fail "resume: $k differs from the uninterrupted run"
+  done
+else
+  echo "NOTE: preemption/resume not tested: this latent has no 'run --resume'"
+fi
+
+pids=$SLURM_PIDS
+slurm_down
+for p in $pids; do kill -0 "$p" 2>/dev/null && fail "daemon $p still running after slurm_down"; done
+echo "SLURM test took $((SECONDS - t0)) s after installation"
+finish
