@@ -143,6 +143,8 @@ typedef struct {
     const lt_config *cfg;
     lt_ae *ae;
     lt_status ckpt; /* first failure of a periodic checkpoint */
+    volatile sig_atomic_t *stop;
+    long stop_at;   /* LATENT_STOP_AT_EPOCH: act as if signalled after that epoch (tests) */
 } progress;
 
 static void on_epoch(const lt_epoch_report *e, void *ctx)
@@ -152,6 +154,8 @@ static void on_epoch(const lt_epoch_report *e, void *ctx)
     /* Called on every rank at the same point, so the collective save is safe. */
     if (e->kind == 1 && every > 0 && e->epoch % every == 0 && p->ckpt == LT_OK)
         p->ckpt = lt_ckpt_save(p->c, p->cfg, p->ae);
+    if (e->kind == 1 && p->stop_at > 0 && e->epoch == p->stop_at && p->c->rank == p->c->size - 1)
+        *p->stop = 1; /* on the last rank only: the agreement must come from the allreduce */
     if (p->c->rank != 0) return;
     int tty = isatty(STDOUT_FILENO);
     if (e->kind == 0) {
@@ -218,7 +222,8 @@ lt_status lt_stage_autoencoder(lt_run *r)
            lt_loss_name(ao.loss), lt_optimizer_name(to.optimizer), (long long)to.batch_size, to.epochs,
            (long long)r->train->n);
     lt_timer_start(&r->cli->timer, LT_STAGE_TRAIN);
-    progress prog = {c, lt_wtime(), &r->cfg, r->ae, LT_OK};
+    const char *stop_at = getenv("LATENT_STOP_AT_EPOCH");
+    progress prog = {c, lt_wtime(), &r->cfg, r->ae, LT_OK, r->cli->stop, stop_at ? atol(stop_at) : 0};
     lt_status st = lt_ae_fit(c, r->ae, &to, r->train, r->test->n > 0 ? r->test : NULL, on_epoch, &prog);
     lt_timer_stop(&r->cli->timer, LT_STAGE_TRAIN);
     if (st == LT_ERR_INTERRUPTED) return interrupted(r);

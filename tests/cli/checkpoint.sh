@@ -1,38 +1,39 @@
 #!/usr/bin/env bash
-# Checkpoint and restart: SIGUSR1 during training writes a checkpoint and
-# exits with status 5; `latent run --resume DIR` finishes with bit-identical
-# codes to an uninterrupted run on the same rank count; a corrupt checkpoint is
-# detected by its checksum and the previous one is used.
+# Checkpoint and restart: a stop request during training writes a checkpoint
+# and exits with status 5; `latent run --resume DIR` finishes with codes
+# bit-identical to an uninterrupted run on the same rank count; a corrupt
+# checkpoint is detected by its checksum and the previous one is used.
+# LATENT_STOP_AT_EPOCH=E makes the last rank request a stop after epoch E, as
+# a signal would (deterministic); one run receives a real SIGUSR1.
 . "$(dirname "$0")/common.inc"
 deck="$LT_SOURCE_DIR/inputs/seed000-adam.ini"
-opts=(--train.epochs=300 --kmeans.enabled=false --output.figures=false --output.write_data=false)
-# Interrupt a run once it reaches epoch $2; output in $WORK/$1.log.
-interrupt() {
-  local name=$1 at=$2; shift 2
-  "$MPIEXEC" -n 2 "$LATENT" run "$deck" "${opts[@]}" --output.dir="$WORK/$name" "$@" >"$WORK/$name.log" 2>&1 &
-  local pid=$!
-  for _ in $(seq 600); do grep -q "epoch  *$at/" "$WORK/$name.log" && break; sleep 0.05; done
-  kill -USR1 $pid; wait $pid; rc=$?
-  cp "$WORK/$name.log" "$WORK/out"
-}
+opts=(--data.n_samples=3000 --train.epochs=40 --kmeans.enabled=false --output.figures=false --output.write_data=false)
 run 2 run "$deck" "${opts[@]}" --output.dir="$WORK/full"
 expect_rc 0 "uninterrupted run"
-interrupt cut 40
+LATENT_STOP_AT_EPOCH=12 run 2 run "$deck" "${opts[@]}" --output.dir="$WORK/cut"
 expect_rc 5 "interrupted run exit status"
-expect_out "checkpoint written to $WORK/cut.checkpoint" "interrupt message"
+expect_out "stopped by a signal at epoch 13, batch 1; checkpoint written to $WORK/cut.checkpoint" "interrupt message"
 [ -d "$WORK/cut" ] && fail "interrupted run left a results folder"
 [ -s "$WORK/cut.checkpoint/ae.h5" ] && [ -s "$WORK/cut.checkpoint/ae.h5.sum" ] || fail "checkpoint files missing"
 run 2 run --resume "$WORK/cut"
-expect_rc 0 "resume"; expect_out "resuming from" "resume message"
+expect_rc 0 "resume"; expect_out "resuming from .*epoch 12, batch 1" "resume message"
 cmp -s "$WORK/full/ae_codes_train.npy" "$WORK/cut/ae_codes_train.npy" || fail "resumed run differs from the uninterrupted one"
 # Periodic checkpoints, then corrupt the newest: the previous one is used.
-interrupt per 60 --train.checkpoint_every=20
+LATENT_STOP_AT_EPOCH=25 run 2 run "$deck" "${opts[@]}" --train.checkpoint_every=10 --output.dir="$WORK/per"
 expect_rc 5 "interrupted periodic run"
 [ -s "$WORK/per.checkpoint/ae.prev.h5" ] || fail "previous checkpoint not kept"
 printf 'garbage' | dd of="$WORK/per.checkpoint/ae.h5" bs=1 seek=100 conv=notrunc 2>/dev/null
 run 2 run --resume "$WORK/per"
 expect_rc 0 "resume from previous"; expect_out "corrupt (checksum); trying the previous one" "corruption detected"
+expect_out "resuming from .*ae.prev.h5 (epoch 20, batch 0)" "previous checkpoint used"
 cmp -s "$WORK/full/ae_codes_train.npy" "$WORK/per/ae_codes_train.npy" || fail "resume from the previous checkpoint differs"
 run 1 run --resume "$WORK/nothing-here"
 [ "$rc" -ne 0 ] || fail "resume without a checkpoint accepted"
+# A real SIGUSR1 (mpirun forwards it to the ranks): training that would run
+# for hours stops at the next step with status 5 and a checkpoint.
+"$MPIEXEC" -n 2 "$LATENT" run "$deck" "${opts[@]}" --train.epochs=1000000 --output.dir="$WORK/sig" >"$WORK/sig.log" 2>&1 &
+pid=$!
+for _ in $(seq 1200); do grep -q "epoch  *3/" "$WORK/sig.log" && break; sleep 0.05; done
+kill -USR1 $pid; wait $pid; rc=$?; cp "$WORK/sig.log" "$WORK/out"
+expect_rc 5 "SIGUSR1 exit status"; expect_out "checkpoint written to $WORK/sig.checkpoint" "SIGUSR1 checkpoint"
 finish
