@@ -61,5 +61,8 @@ lt_status lt_stage_write(lt_comm *c, const lt_config *cfg, const char *dir, cons
 /* mkdir -p on rank 0 (collective). */
 lt_status lt_cli_mkdirs(lt_comm *c, const char *dir);
 lt_status lt_print_summary(lt_comm *c, const char *title, const lt_dataset *ds, int max_cols);
+/* Logs "<what>: reconstruction MSE train X, test Y" (rank 0); a NaN test MSE
+   means there were no test rows and is printed as such, not as "nan". */
+void lt_log_mse(const lt_comm *c, const char *what, double train, double test);
 
 #endif

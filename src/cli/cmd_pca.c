@@ -96,7 +96,7 @@ lt_status lt_cmd_pca(lt_cli *cli)
     if (st == LT_OK) st = apply_split(&x, p, x.test, "test", &mse_test);
     lt_timer_stop(&cli->timer, LT_STAGE_REPORT);
     if (st == LT_OK) {
-        lt_log(x.c, "PCA: reconstruction MSE train %.6g, test %.6g\n", mse_train, mse_test);
+        lt_log_mse(x.c, "PCA", mse_train, mse_test);
         st = pca_metrics(&x, p, mse_train, mse_test);
     }
     lt_pca_destroy(&p);

@@ -1,3 +1,4 @@
+#include <math.h>
 #include <cjson/cJSON.h>
 #include <hdf5.h>
 #include <plplot/plplot.h>
@@ -47,4 +48,12 @@ lt_status lt_cli_setup(lt_cli *cli, lt_config *cfg)
         fflush(stdout);
     }
     return LT_OK;
+}
+
+void lt_log_mse(const lt_comm *c, const char *what, double train, double test)
+{
+    if (isnan(test))
+        lt_log(c, "%s: reconstruction MSE train %.6g (no test rows)\n", what, train);
+    else
+        lt_log(c, "%s: reconstruction MSE train %.6g, test %.6g\n", what, train, test);
 }

@@ -50,7 +50,7 @@ lt_status lt_stage_pca(lt_run *r)
     r->pca_rowerr = to_float(rowerr, ev->nloc);
     free(rowerr);
     LT_CALL(lt_comm_agree(c, r->pca_rowerr ? LT_OK : LT_ERR_MEM));
-    lt_log(c, "PCA: reconstruction MSE train %.6g, test %.6g\n", r->pca_mse_train, r->pca_mse_test);
+    lt_log_mse(c, "PCA", r->pca_mse_train, r->pca_mse_test);
     return LT_OK;
 }
 
@@ -235,6 +235,6 @@ lt_status lt_stage_autoencoder(lt_run *r)
     LT_CALL(ae_errors(r));
     if (r->train->d == 784) LT_CALL(lt_ae_reconstruct(c, r->ae, lt_run_eval(r, LT_SPACE_RAW), &r->ae_recon));
     lt_timer_stop(&r->cli->timer, LT_STAGE_ENCODE);
-    lt_log(c, "autoencoder: reconstruction MSE train %.6g, test %.6g\n", r->ae_mse_train, r->ae_mse_test);
+    lt_log_mse(c, "autoencoder", r->ae_mse_train, r->ae_mse_test);
     return LT_OK;
 }
