@@ -91,6 +91,11 @@ lt_status lt_cmd_run(lt_cli *cli)
     char deck[LT_PATH_MAX + 64];
     resume_deck(cli, deck, sizeof deck);
     LT_CALL(lt_cli_setup(cli, &r.cfg));
+    /* A resumed run is named after its results folder, not after "config.ini". */
+    if (cli->deck == deck) {
+        const char *slash = strrchr(r.cfg.output.dir, '/');
+        snprintf(r.cfg.deck_name, sizeof r.cfg.deck_name, "%.127s", slash && slash[1] ? slash + 1 : r.cfg.output.dir);
+    }
     /* The results folder first: an existing one without --force fails before any work. */
     LT_CALL(lt_results_begin(r.c, r.cfg.output.dir, r.cfg.output.force, &r.res));
     lt_status st = lt_metrics_create(&r.m);

@@ -90,9 +90,10 @@ lt_status lt_stage_cluster(lt_run *r, int space)
     s->seconds = lt_wtime() - t0;
     LT_CALL(lt_comm_max_d(r->c, &s->seconds, 1));
     s->done = 1;
-    lt_log(r->c, "k-means on %s (%lld x %lld): inertia %.6g in %lld iterations%s, silhouette %.4f, "
-                 "ARI %.4f (%.2f s)\n", lt_space_name(space), (long long)X->n, (long long)X->d,
-           s->inertia, (long long)s->km->n_iter, s->km->converged ? "" : " (not converged)",
-           s->sil_latent, s->ari, s->seconds);
+    char ari[32] = "";
+    if (!isnan(s->ari)) snprintf(ari, sizeof ari, ", ARI %.4f", s->ari);
+    lt_log(r->c, "k-means on %s (%lld x %lld): inertia %.6g in %lld iterations%s, silhouette %.4f%s (%.2f s)\n",
+           lt_space_name(space), (long long)X->n, (long long)X->d, s->inertia, (long long)s->km->n_iter,
+           s->km->converged ? "" : " (not converged)", s->sil_latent, ari, s->seconds);
     return LT_OK;
 }
