@@ -61,7 +61,7 @@ static lt_status stage_report(lt_run *r)
 
 static void run_destroy(lt_run *r)
 {
-    lt_dataset *ds[] = {r->train, r->test, r->pca_train, r->pca_test, r->ae_train, r->ae_test, r->ae_recon};
+    lt_dataset *ds[] = {r->train, r->test, r->pca_train, r->pca_test, r->ae_train, r->ae_test};
     for (size_t i = 0; i < sizeof ds / sizeof ds[0]; i++) lt_dataset_destroy(&ds[i]);
     for (int s = 0; s < LT_NSPACES; s++) lt_kmeans_destroy(&r->space[s].km);
     lt_pca_destroy(&r->pca);

@@ -21,6 +21,12 @@ lt_status lt_dataset_create(lt_comm *c, int64_t n, int64_t d, int with_labels, l
 void lt_dataset_destroy(lt_dataset **ds);
 /* Local deep copy of the shard (not collective). */
 lt_status lt_dataset_copy(const lt_dataset *src, lt_dataset **out);
+/* Rows ids[0..m) (global indices < ds->n) copied into rows (m x d) on every
+ * rank: for a handful of rows (figures), never for a shard. Collective. */
+lt_status lt_dataset_fetch_rows(lt_comm *c, const lt_dataset *ds, const int64_t *ids, int64_t m,
+                                float *rows);
+/* A sharded m x d dataset from rows that every rank holds. Collective. */
+lt_status lt_dataset_from_rows(lt_comm *c, const float *rows, int64_t m, int64_t d, lt_dataset **out);
 /* Collective. Moves rows into a new dataset of n_out rows in block layout:
  * local row i of src goes to global row dest[i] of the output (dest[i] < 0
  * drops it). Each output row must be targeted exactly once. Labels follow. */

@@ -149,6 +149,11 @@ lt_status lt_ae_reconstruct(lt_comm *c, lt_ae *ae, const lt_dataset *x, lt_datas
  * reduced in double. Collective. */
 lt_status lt_ae_row_errors(lt_comm *c, lt_ae *ae, const lt_dataset *x, lt_dataset **out,
                            double *mse);
+/* The denoising input that training draws for rows gid[0..m) of an n-row
+ * training set in `epoch`: clean + noise_factor * N(0, 1), clipped to [0, 1]
+ * (keyed by seed, epoch, row, column). Not collective. */
+void lt_ae_noisy_input(const lt_train_opts *o, int64_t n, int64_t d, int epoch, const float *clean,
+                       const int64_t *gid, int64_t m, float *out);
 /* Mean loss (the model's loss, without L2) over a dataset. Collective. */
 lt_status lt_ae_evaluate(lt_comm *c, lt_ae *ae, const lt_dataset *x, double *loss);
 

@@ -6,6 +6,7 @@
 #include "latent/lt_kmeans.h"
 #include "latent/lt_nn.h"
 #include "latent/lt_pca.h"
+#include "latent/lt_plot.h"
 #include "latent/lt_report.h"
 
 enum { LT_SPACE_RAW = 0, LT_SPACE_PCA, LT_SPACE_AE, LT_NSPACES };
@@ -30,7 +31,7 @@ typedef struct lt_run {
     double pca_mse_train, pca_mse_test;
     float *pca_rowerr;          /* per-row MSE on the local evaluation rows */
     lt_ae *ae;
-    lt_dataset *ae_train, *ae_test, *ae_recon;
+    lt_dataset *ae_train, *ae_test;
     double ae_mse_train, ae_mse_test;
     float *ae_rowerr;
     lt_space_result space[LT_NSPACES];
@@ -48,6 +49,8 @@ lt_status lt_stage_autoencoder(lt_run *r);
 lt_status lt_stage_cluster(lt_run *r, int space);
 lt_status lt_stage_outputs(lt_run *r);
 lt_status lt_stage_figures(lt_run *r);
+/* Originals and reconstructions of 28 x 28 images (no-op for other widths). Collective. */
+lt_status lt_stage_image_figures(lt_run *r, const lt_plot_opts *po);
 lt_status lt_stage_table(lt_run *r);
 lt_status lt_stage_metrics(lt_run *r);
 /* Deck keys -> module options (shared by `run` and the single-stage commands). */

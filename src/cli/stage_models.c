@@ -233,7 +233,6 @@ lt_status lt_stage_autoencoder(lt_run *r)
     LT_CALL(lt_ae_encode(c, r->ae, r->train, &r->ae_train));
     LT_CALL(lt_ae_encode(c, r->ae, r->test, &r->ae_test));
     LT_CALL(ae_errors(r));
-    if (r->train->d == 784) LT_CALL(lt_ae_reconstruct(c, r->ae, lt_run_eval(r, LT_SPACE_RAW), &r->ae_recon));
     lt_timer_stop(&r->cli->timer, LT_STAGE_ENCODE);
     lt_log_mse(c, "autoencoder", r->ae_mse_train, r->ae_mse_test);
     return LT_OK;

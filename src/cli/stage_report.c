@@ -120,9 +120,13 @@ static lt_status scatter_figure(lt_run *r, const lt_plot_opts *po)
         lt_scatter_panel p[2];
         double *cen = lt_calloc(4 * (size_t)r->cfg.kmeans.n_clusters + 4, sizeof(double));
         char path[LT_PATH_MAX + 256], title[256];
-        fill_panel(&p[0], sp, &r->space[LT_SPACE_PCA], cen, "PCA scores", "PCA");
-        fill_panel(&p[1], sa, &r->space[LT_SPACE_AE], cen + 2 * r->cfg.kmeans.n_clusters + 2,
-                   "autoencoder codes", "AE");
+        char tp[96], ta[96];
+        /* Wider spaces show their first two coordinates: say so. */
+        snprintf(tp, sizeof tp, sp->d > 2 ? "PCA scores (first 2 of %lld)" : "PCA scores", (long long)sp->d);
+        snprintf(ta, sizeof ta, sa->d > 2 ? "autoencoder codes (first 2 of %lld)" : "autoencoder codes",
+                 (long long)sa->d);
+        fill_panel(&p[0], sp, &r->space[LT_SPACE_PCA], cen, tp, "PCA");
+        fill_panel(&p[1], sa, &r->space[LT_SPACE_AE], cen + 2 * r->cfg.kmeans.n_clusters + 2, ta, "AE");
         snprintf(title, sizeof title, "%s: %lld %s rows (x = k-means centers)", r->cfg.deck_name,
                  (long long)sp->n, r->eval_is_test ? "test" : "training");
         st = cen ? figure_path(r, "latent_spaces", path, sizeof path) : LT_ERR_MEM;
@@ -145,11 +149,13 @@ static lt_status error_histogram(lt_run *r, const lt_plot_opts *po)
     LT_CALL(lt_histogram(r->c, r->pca_rowerr, n, 100, lo, hi, 0, &h[0]));
     lt_status st = lt_histogram(r->c, r->ae_rowerr, n, 100, lo, hi, 0, &h[1]);
     if (st == LT_OK && r->c->rank == 0) {
-        char path[LT_PATH_MAX + 256];
+        char path[LT_PATH_MAX + 256], title[256];
         const char *names[2] = {"PCA", "autoencoder"};
+        snprintf(title, sizeof title, "%s: per-row reconstruction error, %lld features", r->cfg.deck_name,
+                 (long long)r->train->d);
         st = figure_path(r, "reconstruction_errors", path, sizeof path);
         if (st == LT_OK)
-            st = lt_plot_histograms(path, po, "Per-row reconstruction error", "mean squared error of a row",
+            st = lt_plot_histograms(path, po, title, "mean squared error of a row",
                                     (const lt_hist *const *)h, names, 2, 0, 0);
     }
     lt_hist_destroy(&h[0]);
@@ -175,32 +181,6 @@ static lt_status loss_figure(lt_run *r, const lt_plot_opts *po)
     return lt_comm_agree(r->c, st);
 }
 
-/* For 28 x 28 images: the first 10 evaluation rows, PCA and AE reconstructions. */
-static lt_status image_figure(lt_run *r, const lt_plot_opts *po)
-{
-    lt_dataset *pr = NULL;
-    const lt_dataset *in = lt_run_eval(r, LT_SPACE_RAW);
-    const lt_dataset *pca_ev = lt_run_eval(r, LT_SPACE_PCA);
-    LT_CALL(lt_pca_inverse_transform(r->c, r->pca, pca_ev, &pr));
-    lt_dataset *s[3] = {NULL, NULL, NULL};
-    const lt_dataset *src[3] = {in, pr, r->ae_recon};
-    lt_status st = LT_OK;
-    for (int i = 0; i < 3 && st == LT_OK; i++) st = lt_sample_rows(r->c, src[i], 10, 7, &s[i], NULL);
-    if (st == LT_OK && r->c->rank == 0) {
-        char path[LT_PATH_MAX + 256];
-        const float *rows[3] = {s[0]->x, s[1]->x, s[2]->x};
-        const char *names[3] = {"original", "PCA", "autoencoder"};
-        st = figure_path(r, "reconstructions", path, sizeof path);
-        int ncols = (int)s[0]->n;
-        if (st == LT_OK)
-            st = lt_plot_images(path, po, "Originals and reconstructions (10 evaluation rows)", rows, 3, ncols,
-                                28, 28, 0.0, 1.0, names, NULL);
-    }
-    for (int i = 0; i < 3; i++) lt_dataset_destroy(&s[i]);
-    lt_dataset_destroy(&pr);
-    return lt_comm_agree(r->c, st);
-}
-
 lt_status lt_stage_figures(lt_run *r)
 {
     if (!r->cfg.output.figures) return LT_OK;
@@ -210,6 +190,6 @@ lt_status lt_stage_figures(lt_run *r)
     if (r->pca && r->ae) LT_CALL(scatter_figure(r, &po));
     if (r->pca && r->ae) LT_CALL(error_histogram(r, &po));
     if (r->ae) LT_CALL(loss_figure(r, &po));
-    if (r->pca && r->ae && r->ae_recon && r->train->d == 784) LT_CALL(image_figure(r, &po));
+    if (r->pca && r->ae) LT_CALL(lt_stage_image_figures(r, &po));
     return LT_OK;
 }

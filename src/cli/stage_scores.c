@@ -1,6 +1,8 @@
 /* k-means and scores of one space (raw input, PCA scores, autoencoder codes)
  * on the evaluation rows. */
 #include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "latent/lt_log.h"
@@ -43,10 +45,42 @@ lt_status lt_kmeans_opts_from_config(const lt_config *cfg, lt_kmeans_opts *o)
     return lt_kmeans_init_parse(cfg->kmeans.init, &o->init);
 }
 
+/* Distinct labels over all ranks (labels below 2^20; larger ones count as
+ * "many", leaving the check to the score). Collective. */
+static lt_status distinct_labels(const lt_run *r, const int32_t *lab, int64_t nloc, int64_t *out)
+{
+    int64_t top = -1;
+    for (int64_t i = 0; i < nloc; i++) top = lab[i] > top ? lab[i] : top;
+    LT_CALL(lt_comm_max_i64(r->c, &top, 1));
+    *out = top >= (1 << 20) ? INT64_MAX : 0;
+    if (top < 0 || top >= (1 << 20)) return LT_OK;
+    int64_t *cnt = lt_calloc((size_t)top + 1, sizeof *cnt);
+    LT_CALL(lt_comm_agree(r->c, cnt ? LT_OK : LT_ERR_MEM));
+    for (int64_t i = 0; i < nloc; i++) cnt[lab[i] < 0 ? 0 : lab[i]] += lab[i] >= 0;
+    lt_status st = lt_comm_sum_i64(r->c, cnt, top + 1);
+    for (int64_t q = 0; st == LT_OK && q <= top; q++) *out += cnt[q] > 0;
+    free(cnt);
+    return st;
+}
+
+/* A score over a labelling that is undefined (a single cluster, e.g. a
+ * collapsed code, or one cluster per row) is NaN, reported as "-"; the run
+ * goes on. Collective. */
+static lt_status defined_labelling(const lt_run *r, const lt_dataset *X, const int32_t *lab, int *ok)
+{
+    int64_t k;
+    LT_CALL(distinct_labels(r, lab, X->nloc, &k));
+    *ok = k >= 2 && k < X->n;
+    return LT_OK;
+}
+
 static lt_status silhouette(const lt_run *r, const lt_dataset *X, const int32_t *labels, double *out)
 {
     *out = NAN;
     if (!strcmp(r->cfg.metrics.silhouette, "none")) return LT_OK;
+    int ok;
+    LT_CALL(defined_labelling(r, X, labels, &ok));
+    if (!ok) return LT_OK;
     lt_silhouette_opts o;
     lt_silhouette_opts_default(&o);
     LT_CALL(lt_sil_mode_parse(r->cfg.metrics.silhouette, &o.mode));
@@ -85,8 +119,13 @@ lt_status lt_stage_cluster(lt_run *r, int space)
     s->sil_input = s->sil_latent;
     if (space != LT_SPACE_RAW) LT_CALL(silhouette(r, input, s->km->labels, &s->sil_input));
     LT_CALL(truth_scores(r, X, s));
-    LT_CALL(lt_davies_bouldin(r->c, X, s->km->labels, X->nloc, &s->db));
-    LT_CALL(lt_calinski_harabasz(r->c, X, s->km->labels, X->nloc, &s->ch));
+    int ok;
+    LT_CALL(defined_labelling(r, X, s->km->labels, &ok));
+    s->db = s->ch = NAN;
+    if (ok) LT_CALL(lt_davies_bouldin(r->c, X, s->km->labels, X->nloc, &s->db));
+    if (ok) LT_CALL(lt_calinski_harabasz(r->c, X, s->km->labels, X->nloc, &s->ch));
+    else lt_log(r->c, "note: k-means on %s found a single cluster (a collapsed space?): silhouette, "
+                      "Davies-Bouldin and Calinski-Harabasz are undefined\n", lt_space_name(space));
     s->seconds = lt_wtime() - t0;
     LT_CALL(lt_comm_max_d(r->c, &s->seconds, 1));
     s->done = 1;

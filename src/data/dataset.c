@@ -280,3 +280,23 @@ lt_status lt_label_counts(lt_comm *c, const lt_dataset *ds, int64_t **counts, in
     *nlabels = (int)(mx + 1);
     return LT_OK;
 }
+
+lt_status lt_dataset_fetch_rows(lt_comm *c, const lt_dataset *ds, const int64_t *ids, int64_t m,
+                                float *rows)
+{
+    /* Each row has one owner; the others contribute zeros, so the sum is exact. */
+    memset(rows, 0, sizeof *rows * (size_t)(m * ds->d));
+    for (int64_t q = 0; q < m; q++) {
+        int64_t i = ids[q] - ds->row0;
+        if (i >= 0 && i < ds->nloc) memcpy(rows + q * ds->d, ds->x + i * ds->d, sizeof *rows * (size_t)ds->d);
+    }
+    return lt_comm_sum_f(c, rows, m * ds->d);
+}
+
+lt_status lt_dataset_from_rows(lt_comm *c, const float *rows, int64_t m, int64_t d, lt_dataset **out)
+{
+    LT_CALL(lt_dataset_create(c, m, d, 0, out));
+    if ((*out)->nloc > 0)
+        memcpy((*out)->x, rows + (*out)->row0 * d, sizeof *rows * (size_t)((*out)->nloc * d));
+    return LT_OK;
+}

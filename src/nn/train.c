@@ -152,14 +152,13 @@ static lt_status shuffle_epoch(lt_comm *c, plan *p, const lt_dataset *tr, const 
 
 /* Gaussian noise keyed by (seed, epoch * n + row, column): Box-Muller on
  * pairs of 32-bit words of one Philox block gives four normals. */
-static void add_noise(float *out, const float *clean, const int64_t *gid, int64_t m, const plan *p,
-                      const lt_train_opts *o, int epoch)
+void lt_ae_noisy_input(const lt_train_opts *o, int64_t n, int64_t d, int epoch, const float *clean,
+                       const int64_t *gid, int64_t m, float *out)
 {
     const uint32_t key[2] = {(uint32_t)o->seed, (uint32_t)(o->seed >> 32)};
     const float f = (float)o->noise_factor, two_pi = 6.28318530717958647692f;
-    const int64_t d = p->d;
     for (int64_t i = 0; i < m; i++) {
-        uint64_t row = (uint64_t)epoch * (uint64_t)p->n + (uint64_t)gid[i];
+        uint64_t row = (uint64_t)epoch * (uint64_t)n + (uint64_t)gid[i];
         for (int64_t j = 0; j < d; j += 4) {
             uint32_t ctr[4] = {(uint32_t)row, (uint32_t)(row >> 32), LT_STREAM_DENOISE,
                                (uint32_t)(j / 4)}, u[4];
@@ -221,7 +220,7 @@ static lt_status train_step(lt_comm *c, lt_ae *ae, const lt_train_opts *o, plan 
     int64_t bb = s == p->nb - 1 ? p->blast : p->B, m = part_size(bb, p->P, p->r), np = ae->nparams;
     const float *clean = p->x + s * p->sB * p->d, *in = clean;
     if (o->noise_factor > 0.0) {
-        add_noise(p->noisy, clean, p->gid + s * p->sB, m, p, o, epoch);
+        lt_ae_noisy_input(o, p->n, p->d, epoch, clean, p->gid + s * p->sB, m, p->noisy);
         in = p->noisy;
     }
     nn_forward(ae, in, m, 0, ae->nw);

@@ -37,6 +37,15 @@ print("mismatches:", bad) if bad else None
 sys.exit(1 if bad else 0)
 PY
 fi
+# 28 x 28 images (784 features), a denoiser, fewer evaluation rows than
+# images per figure row, 3 ranks: both image figures are drawn.
+run 3 run "$deck" --data.n_samples=40 --data.n_features=783 --preprocess.test_fraction=0.2 \
+  --autoencoder.layers=784,8,2,8,784 --train.epochs=2 --train.batch_size=8 --train.noise_factor=0.5 \
+  --kmeans.n_clusters=3 --output.dir="$WORK/img"
+expect_rc 0 "784-wide run"
+for f in reconstructions reconstructions_best_worst latent_spaces reconstruction_errors; do
+  [ -s "$WORK/img/figures/$f.png" ] || fail "784-wide run: figures/$f.png missing"
+done
 # An existing folder is not replaced without --force.
 run 2 run "$deck" "${small[@]}" --output.dir="$WORK/r1"
 expect_rc 3 "existing folder"; expect_out "force" "existing folder message"
