@@ -27,6 +27,8 @@ mkdir -p "$out/figures"
 rm -f "$out/wall.txt.part"
 for w in $widths; do
   echo "sweep-seed002: input width $w -> $out/d$w"
+  # a run killed mid-way leaves d$w.partial-*; it never looks complete, drop it
+  rm -rf "$out/d$w".partial-*
   start=$(date +%s.%N)
   "${mpirun[@]}" "$latent" run inputs/seed002.ini --force \
       --data.n_features="$w" --autoencoder.layers="$w,2,$w" --pca.n_components=2 \
