@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "checkpoint.h"
@@ -38,10 +39,12 @@ static lt_status rotate(const lt_config *cfg, const char *dir)
     char a[2 * LT_PATH_MAX + 64], b[2 * LT_PATH_MAX + 64];
     LT_CHECK(mkdir(dir, 0755) == 0 || errno == EEXIST, LT_ERR_IO, "cannot create checkpoint folder %s: %s",
              dir, strerror(errno));
-    const char *names[2][2] = {{"ae.h5", "ae.prev.h5"}, {"ae.h5.sum", "ae.prev.h5.sum"}};
-    for (int i = 0; i < 2; i++) {
+    const char *names[3][2] = {
+        {"ae.h5", "ae.prev.h5"}, {"ae.h5.sum", "ae.prev.h5.sum"}, {"ae.h5.trained", "ae.prev.h5.trained"}};
+    for (int i = 0; i < 3; i++) {
         snprintf(a, sizeof a, "%s/%s", dir, names[i][0]);
         snprintf(b, sizeof b, "%s/%s", dir, names[i][1]);
+        if (i == 2) unlink(b); /* the marker is optional: never keep a stale one */
         LT_CHECK(rename(a, b) == 0 || errno == ENOENT, LT_ERR_IO, "cannot keep %s as %s: %s", a, b, strerror(errno));
     }
     snprintf(a, sizeof a, "%s/config.ini", dir);
@@ -76,6 +79,30 @@ lt_status lt_ckpt_save(lt_comm *c, const lt_config *cfg, const lt_ae *ae)
     return lt_comm_agree(c, c->rank == 0 ? write_sum(h5) : LT_OK);
 }
 
+lt_status lt_ckpt_save_trained(lt_comm *c, const lt_config *cfg, const lt_ae *ae)
+{
+    char p[LT_PATH_MAX + 64];
+    LT_CALL(lt_ckpt_save(c, cfg, ae));
+    lt_ckpt_dir(cfg, p, sizeof p - 32);
+    strcat(p, "/ae.h5.trained");
+    lt_status st = LT_OK;
+    if (c->rank == 0) {
+        FILE *f = fopen(p, "w");
+        if (!f || fprintf(f, "training finished at epoch %d\n", ae->epoch) < 0) st = LT_ERR_IO;
+        if (f && fclose(f) != 0) st = LT_ERR_IO;
+        if (st != LT_OK) st = lt_error_raise(LT_ERR_IO, __FILE__, __LINE__, "cannot write %s", p);
+    }
+    return lt_comm_agree(c, st);
+}
+
+/* Rank 0: 1 if the file exists. */
+static int exists(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (f) fclose(f);
+    return f != NULL;
+}
+
 /* Rank 0: 1 if the file's bytes match its .sum. */
 static int verified(const char *h5)
 {
@@ -88,7 +115,7 @@ static int verified(const char *h5)
     return ok && file_sum(h5, &got) && got == want;
 }
 
-lt_status lt_ckpt_load(lt_comm *c, const lt_config *cfg, lt_ae **out)
+lt_status lt_ckpt_load(lt_comm *c, const lt_config *cfg, lt_ae **out, int *trained)
 {
     char dir[LT_PATH_MAX + 32], h5[2][LT_PATH_MAX + 64];
     /* (dir is LT_PATH_MAX + ".checkpoint" at most) */
@@ -105,8 +132,13 @@ lt_status lt_ckpt_load(lt_comm *c, const lt_config *cfg, lt_ae **out)
         }
         lt_status st = lt_ae_load(c, h5[i], out);
         if (st == LT_OK) {
-            lt_log(c, "checkpoint: resuming from %s (epoch %d, batch %lld)\n", h5[i], (*out)->epoch,
-                   (long long)(*out)->step);
+            char m[sizeof h5 + 16];
+            snprintf(m, sizeof m, "%s.trained", h5[i]);
+            int64_t t = c->rank == 0 ? exists(m) : 0;
+            LT_CALL(lt_comm_max_i64(c, &t, 1));
+            *trained = (int)t;
+            lt_log(c, "checkpoint: resuming from %s (epoch %d, batch %lld%s)\n", h5[i], (*out)->epoch,
+                   (long long)(*out)->step, t ? ", training finished" : "");
             return LT_OK;
         }
         lt_log(c, "checkpoint: %s unreadable: %s\n", h5[i], lt_error_message());

@@ -46,6 +46,10 @@ int lt_run_wants_space(const lt_run *r, int space);
 lt_status lt_run_path(lt_run *r, const char *rel, char *buf, size_t cap);
 lt_status lt_stage_pca(lt_run *r);
 lt_status lt_stage_autoencoder(lt_run *r);
+/* Between stages after training: a stop request (signal) agreed over the
+   ranks checkpoints the trained model as finished and fails with
+   LT_ERR_INTERRUPTED (exit 5). Collective. */
+lt_status lt_stage_check_stop(lt_run *r);
 lt_status lt_stage_cluster(lt_run *r, int space);
 lt_status lt_stage_outputs(lt_run *r);
 lt_status lt_stage_figures(lt_run *r);

@@ -207,6 +207,21 @@ static lt_status interrupted(lt_run *r)
             r->cfg.output.dir);
 }
 
+lt_status lt_stage_check_stop(lt_run *r)
+{
+    int64_t f = r->cli->stop ? *r->cli->stop : 0;
+    LT_CALL(lt_comm_max_i64(r->c, &f, 1));
+    if (!f) return LT_OK;
+    char dir[LT_PATH_MAX + 32];
+    lt_ckpt_dir(&r->cfg, dir, sizeof dir);
+    if (!r->ae)
+        LT_FAIL(LT_ERR_INTERRUPTED, "stopped by a signal; no autoencoder to checkpoint: run the deck again");
+    LT_CALL(lt_ckpt_save_trained(r->c, &r->cfg, r->ae));
+    LT_FAIL(LT_ERR_INTERRUPTED,
+            "stopped by a signal after training; the trained model is checkpointed in %s; continue "
+            "(clustering and report) with: latent run --resume %s", dir, r->cfg.output.dir);
+}
+
 lt_status lt_stage_autoencoder(lt_run *r)
 {
     lt_comm *c = r->c;
@@ -214,8 +229,10 @@ lt_status lt_stage_autoencoder(lt_run *r)
     lt_train_opts to;
     LT_CALL(lt_ae_opts_from_config(&r->cfg, r->train->d, &ao));
     LT_CALL(lt_train_opts_from_config(&r->cfg, &to));
-    if (r->cli->resume) LT_CALL(lt_ckpt_load(c, &r->cfg, &r->ae));
+    int trained = 0;
+    if (r->cli->resume) LT_CALL(lt_ckpt_load(c, &r->cfg, &r->ae, &trained));
     else LT_CALL(lt_ae_create(c, &ao, &r->ae));
+    if (trained) to.epochs = r->ae->epoch; /* no more epochs, nor early-stopping ones */
     to.stop_request = r->cli->stop;
     lt_log(c, "autoencoder: %s, %lld parameters, %s, %s, batch %lld, %d epochs on %lld rows\n",
            r->cfg.autoencoder.layers[0] ? r->cfg.autoencoder.layers : "d,2,d", (long long)r->ae->nparams,
@@ -235,5 +252,7 @@ lt_status lt_stage_autoencoder(lt_run *r)
     LT_CALL(ae_errors(r));
     lt_timer_stop(&r->cli->timer, LT_STAGE_ENCODE);
     lt_log_mse(c, "autoencoder", r->ae_mse_train, r->ae_mse_test);
+    /* Test hook: act as if a signal came right after training (last rank only). */
+    if (getenv("LATENT_STOP_AFTER_TRAINING") && c->rank == c->size - 1 && r->cli->stop) *r->cli->stop = 1;
     return LT_OK;
 }

@@ -4,7 +4,8 @@
 # bit-identical to an uninterrupted run on the same rank count; a corrupt
 # checkpoint is detected by its checksum and the previous one is used.
 # LATENT_STOP_AT_EPOCH=E makes the last rank request a stop after epoch E, as
-# a signal would (deterministic); one run receives a real SIGUSR1.
+# a signal would (deterministic), LATENT_STOP_AFTER_TRAINING=1 right after
+# training; one run receives a real SIGUSR1.
 . "$(dirname "$0")/common.inc"
 deck="$LT_SOURCE_DIR/inputs/seed000-adam.ini"
 opts=(--data.n_samples=3000 --train.epochs=40 --kmeans.enabled=false --output.figures=false --output.write_data=false)
@@ -27,6 +28,16 @@ run 2 run --resume "$WORK/per"
 expect_rc 0 "resume from previous"; expect_out "corrupt (checksum); trying the previous one" "corruption detected"
 expect_out "resuming from .*ae.prev.h5 (epoch 20, batch 0)" "previous checkpoint used"
 cmp -s "$WORK/full/ae_codes_train.npy" "$WORK/per/ae_codes_train.npy" || fail "resume from the previous checkpoint differs"
+# A stop request after training (during clustering or scoring): the trained
+# model is checkpointed as finished; the resume trains no more and ends
+# with the same codes.
+LATENT_STOP_AFTER_TRAINING=1 run 2 run "$deck" "${opts[@]}" --output.dir="$WORK/late"
+expect_rc 5 "stop after training"; expect_out "stopped by a signal after training" "late stop message"
+[ -s "$WORK/late.checkpoint/ae.h5.trained" ] || fail "no 'trained' marker in the late checkpoint"
+run 2 run --resume "$WORK/late"
+expect_rc 0 "resume after training"; expect_out "training finished" "resume of a trained model"
+grep -q "epoch  *1/" "$WORK/out" && fail "the resume of a trained model trained again"
+cmp -s "$WORK/full/ae_codes_train.npy" "$WORK/late/ae_codes_train.npy" || fail "late-stop resume differs"
 run 1 run --resume "$WORK/nothing-here"
 [ "$rc" -ne 0 ] || fail "resume without a checkpoint accepted"
 # A real SIGUSR1 (mpirun forwards it to the ranks): training that would run
