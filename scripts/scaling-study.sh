@@ -15,10 +15,11 @@
 # marked as such in the report. Like the batch scripts, no data files and no
 # figures are written (they would time the file system).
 # On a shared machine each run first waits (up to QUIET_WAIT seconds, default
-# 60) until the CPUs have been at least 85% idle for one second, and the log
-# line of the run shows the busy share it started with.
+# 60) until the CPUs have been at least 85% idle for three seconds in a row,
+# and the log line of the run shows the busy share it started with.
 # Environment: LATENT (binary, default build/release/latent), CORES (default
-# nproc), QUIET_WAIT (seconds, 0 = do not wait).
+# nproc), QUIET_WAIT (seconds, 0 = do not wait), KEEP=1 (keep runs that are
+# already there: add repeats, or continue an interrupted study).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:?usage: scaling-study.sh strong|weak STUDY DECK \"NPS\" REPEATS [ROWS_PER_RANK] [latent args]}
@@ -39,10 +40,16 @@ busy_share() {
   for i in 1 2 3 4 5 6 7 8; do ta=$((ta + a[i])); tb=$((tb + b[i])); done
   echo $(( 100 - 100 * (b[4] + b[5] - a[4] - a[5]) / (tb - ta > 0 ? tb - ta : 1) ))
 }
+# wait_quiet: waits until three 1-second samples in a row are at most 15%
+# busy (another job's gap between two runs is not enough), or QUIET_WAIT
+# seconds; prints the last sample.
 wait_quiet() {
-  local t=0 busy
-  busy=$(busy_share)
-  while [ "$busy" -gt 15 ] && [ $t -lt "${QUIET_WAIT:-60}" ]; do busy=$(busy_share); t=$((t + 1)); done
+  local t=0 busy quiet=0
+  while :; do
+    busy=$(busy_share); t=$((t + 1))
+    if [ "$busy" -le 15 ]; then quiet=$((quiet + 1)); else quiet=0; fi
+    [ $quiet -ge 3 ] || [ $t -ge "${QUIET_WAIT:-60}" ] && break
+  done
   echo "$busy"
 }
 mkdir -p "$study" "$study.runs"
@@ -51,6 +58,7 @@ for r in $(seq 1 "$reps"); do
     extra=()
     [ "$mode" = weak ] && extra=(--data.n_samples=$((rows * np)))
     out="$study.runs/np$np-r$r"
+    if [ -n "${KEEP:-}" ] && [ -s "$out/metrics.json" ]; then echo "== kept $out"; continue; fi
     busy=$(wait_quiet)
     echo "== $mode: $np ranks, repeat $r -> $out ($(date +%T), CPUs ${busy}% busy before the run)"
     mpirun --oversubscribe --bind-to none -np "$np" "$bin" run "$deck" --force \
