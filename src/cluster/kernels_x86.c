@@ -68,12 +68,12 @@ dist1(const float *xi, int64_t d, const float *ct)
 __attribute__((target("avx2,fma"))) static inline int pick8(__m256 acc, const float *xi, int64_t k,
                                                             const double *cd, int64_t d)
 {
-    if (k == 1) return 0;
-    /* The one lane within the band is the minimum; none (NaN) or several go to double. */
-    __m256 band = _mm256_mul_ps(allmin(acc), _mm256_set1_ps(1.001f));
+    __m256 m1 = allmin(acc);
+    unsigned mask = (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(acc, m1, _CMP_EQ_OQ));
+    __m256 band = _mm256_mul_ps(m1, _mm256_set1_ps(1.001f));
     unsigned near = (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(acc, band, _CMP_LE_OQ));
-    if (__builtin_popcount(near) != 1) return lt_km_exact_argmin(xi, cd, k, d);
-    return __builtin_ctz(near);
+    if (__builtin_popcount(near) != 1 && k > 1) return lt_km_exact_argmin(xi, cd, k, d);
+    return __builtin_ctz(mask | 0x100u);
 }
 
 /* s[j] += x[j] in double, four at a time (GCC keeps this scalar: it
