@@ -95,15 +95,15 @@ static int64_t chunk_runs(const block *b, int64_t j0, int64_t j1, int64_t *seg)
     return ns;
 }
 
-/* Distances from own rows to block b's columns. both: also add to b's
- * per-row sums; diag: b is the own block, only pairs j > i. */
-static void pair_block(silws *w, block *b, int both, int diag)
+/* Distances from own rows [0, i1) to block b's columns [jlo, m). both: also
+ * add to b's per-row sums; diag: b is the own block, only pairs j > i. */
+static void pair_block(silws *w, block *b, int both, int diag, int64_t i1, int64_t jlo)
 {
     int64_t mb = *b->m, d = w->d, k = w->k;
-    for (int64_t j0 = 0; j0 < mb; j0 += CHUNK) {
+    for (int64_t j0 = jlo; j0 < mb; j0 += CHUNK) {
         int64_t j1 = j0 + CHUNK < mb ? j0 + CHUNK : mb;
         int64_t ns = chunk_runs(b, j0, j1, w->seg);
-        int64_t ilim = diag ? (j1 < w->m ? j1 : w->m) : w->m;
+        int64_t ilim = diag ? (j1 < i1 ? j1 : i1) : i1;
         for (int64_t i = 0; i < ilim; i++) {
             int64_t js = diag && i + 1 > j0 ? i + 1 : j0;
             if (js >= j1) continue;
@@ -122,7 +122,7 @@ static void pair_block(silws *w, block *b, int both, int diag)
 static lt_status ring(lt_comm *c, silws *w)
 {
     int P = c->size, T = P / 2;
-    pair_block(w, &w->own, 1, 1);
+    pair_block(w, &w->own, 1, 1, w->m, 0);
     if (P == 1) {
         memcpy(w->cur.buf, w->own.buf, w->own.bytes);
         return LT_OK;
@@ -133,7 +133,16 @@ static lt_status ring(lt_comm *c, silws *w)
         LT_CALL(lt_comm_ring_shift(c, w->nxt.buf, (int64_t)w->nxt.bytes, w->cur.buf,
                                    (int64_t)w->cur.bytes, &got));
         LT_CHECK(got == (int64_t)w->cur.bytes, LT_ERR_INTERNAL, "short ring message");
-        if (s <= T) pair_block(w, &w->cur, !(P % 2 == 0 && s == T), 0);
+        if (s < T || (s == T && P % 2))
+            pair_block(w, &w->cur, 1, 0, w->m, 0);
+        else if (s == T) {
+            /* Even P: ranks T apart hold each other's blocks at this step.
+             * Each does half of that pair, symmetrically: the lower rank
+             * its first half of rows against all visiting columns, the
+             * upper one all its rows against the visitor's second half. */
+            if (c->rank < T) pair_block(w, &w->cur, 1, 0, w->m / 2, 0);
+            else pair_block(w, &w->cur, 1, 0, w->m, *w->cur.m / 2);
+        }
         block t = w->cur;
         w->cur = w->nxt, w->nxt = t;
     }
