@@ -6,6 +6,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <string.h>
 
 #ifdef LT_X86
 #include <immintrin.h>
@@ -85,17 +86,27 @@ add_row(double *s, const float *x, int64_t D)
     for (; j + 4 <= D; j += 4)
         _mm256_storeu_pd(
             s + j, _mm256_add_pd(_mm256_loadu_pd(s + j), _mm256_cvtps_pd(_mm_loadu_ps(x + j))));
+    if (j + 2 <= D) { /* a pair of floats is one 8-byte load */
+        double pair;
+        memcpy(&pair, x + j, sizeof pair);
+        __m128 two = _mm_castpd_ps(_mm_set_sd(pair));
+        _mm_storeu_pd(s + j, _mm_add_pd(_mm_loadu_pd(s + j), _mm_cvtps_pd(two)));
+        j += 2;
+    }
     for (; j < D; j++) s[j] += x[j];
 }
 
-/* Sums and counts of a batch of rows with labels b[] (< k <= 8). */
+/* Sums and counts of a batch of rows with labels b[] (< k <= 8). Row r
+ * adds into copy r % 4 of the sums (copies `stride` apart; stride 0: one
+ * copy): consecutive rows of one cluster then do not wait on each other's
+ * stores. */
 __attribute__((target("avx2,fma"), always_inline)) static inline void
 add_batch(const float *xb, int64_t nb, const int64_t D, const int32_t *b, int64_t k, double *sums,
-          double *cnt)
+          int64_t stride, double *cnt)
 {
     int64_t nq[8] = {0};
     for (int64_t r = 0; r < nb; r++) {
-        add_row(sums + (int64_t)b[r] * D, xb + r * D, D);
+        add_row(sums + (r & 3) * stride + (int64_t)b[r] * D, xb + r * D, D);
         nq[b[r]]++;
     }
     for (int64_t q = 0; q < k; q++) cnt[q] += (double)nq[q];
@@ -107,7 +118,7 @@ add_batch(const float *xb, int64_t nb, const int64_t D, const int32_t *b, int64_
  * compile-time constant in the specialised callers so loops unroll. */
 __attribute__((target("avx2,fma"), always_inline)) static inline int64_t
 assign8(const float *x, int64_t nrows, const int64_t D, const float *ct, int64_t k,
-        const double *cd, int32_t *lab, double *sums, double *cnt)
+        const double *cd, int32_t *lab, double *sums, int64_t stride, double *cnt)
 {
     enum { BATCH = 256 };
     int32_t b[BATCH];
@@ -127,7 +138,7 @@ assign8(const float *x, int64_t nrows, const int64_t D, const float *ct, int64_t
             changed += lab[i0 + r] != b[r];
             lab[i0 + r] = b[r];
         }
-        if (sums) add_batch(xb, nb, D, b, k, sums, cnt);
+        if (sums) add_batch(xb, nb, D, b, k, sums, stride, cnt);
     }
     return changed;
 }
@@ -144,11 +155,11 @@ assign8(const float *x, int64_t nrows, const int64_t D, const float *ct, int64_t
     default: return call(d);                                                              \
     }
 // clang-format on
-#define LT_ASSIGN8(D) assign8(x, nrows, D, ct, k, cd, lab, sums, cnt)
+#define LT_ASSIGN8(D) assign8(x, nrows, D, ct, k, cd, lab, sums, stride, cnt)
 
 __attribute__((target("avx2,fma"))) static int64_t
 assign8_avx2(const float *x, int64_t nrows, int64_t d, const float *ct, int64_t k, const double *cd,
-             int32_t *lab, double *sums, double *cnt)
+             int32_t *lab, double *sums, int64_t stride, double *cnt)
 {
     LT_ASSIGN_CASES(LT_ASSIGN8)
 }
@@ -156,18 +167,28 @@ assign8_avx2(const float *x, int64_t nrows, int64_t d, const float *ct, int64_t 
 /* The same code with AVX-512VL: broadcasts fold into the subtractions. */
 __attribute__((target("avx2,fma,avx512f,avx512vl"))) static int64_t
 assign8_avx512(const float *x, int64_t nrows, int64_t d, const float *ct, int64_t k,
-               const double *cd, int32_t *lab, double *sums, double *cnt)
+               const double *cd, int32_t *lab, double *sums, int64_t stride, double *cnt)
 {
     LT_ASSIGN_CASES(LT_ASSIGN8)
 }
 
-/* Same contract as lt_km_assign, ct being d x 8. */
+/* Same contract as lt_km_assign, ct being d x 8. Up to 64 features the sums
+ * go through four interleaved copies on the stack, added up at the end. */
 int64_t lt_km_assign8_avx2(const float *x, int64_t nrows, int64_t d, const float *ct, int64_t k,
                            const double *cd, int32_t *lab, double *sums, double *cnt)
 {
+    enum { MAXD = 64 };
+    double acc[4 * 8 * MAXD];
+    int copies = sums && d <= MAXD;
+    int64_t kd = k * d, stride = copies ? kd : 0, changed;
+    double *dst = copies ? acc : sums;
+    if (copies) memset(acc, 0, sizeof acc[0] * (size_t)(4 * kd));
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl"))
-        return assign8_avx512(x, nrows, d, ct, k, cd, lab, sums, cnt);
-    return assign8_avx2(x, nrows, d, ct, k, cd, lab, sums, cnt);
+        changed = assign8_avx512(x, nrows, d, ct, k, cd, lab, dst, stride, cnt);
+    else
+        changed = assign8_avx2(x, nrows, d, ct, k, cd, lab, dst, stride, cnt);
+    for (int64_t q = 0; copies && q < kd; q++) sums[q] += (acc[q] + acc[kd + q]) + (acc[2 * kd + q] + acc[3 * kd + q]);
+    return changed;
 }
 
 __attribute__((target("avx512f"))) static void sqrt16(float *v, int64_t n)
