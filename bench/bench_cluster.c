@@ -5,6 +5,7 @@
  *   mpirun -n 1 bench_cluster [--lloyd N] [--sil N1,N2,...] [--d D] [--k K]
  * Defaults: --lloyd 1000000 --sil 30000,100000 --d 10 --k 8; --lloyd 0 or
  * --sil "" skip a part. */
+#include "latent/lt_blas.h"
 #include "latent/lt_kmeans.h"
 #include "latent/lt_rng.h"
 #include "latent/lt_scores.h"
@@ -137,6 +138,7 @@ static lt_status run(lt_comm *c, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    lt_blas_select_kernels(argv);
     MPI_Init(&argc, &argv);
     lt_comm *c = NULL;
     lt_status st = lt_comm_create(MPI_COMM_WORLD, &c);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "latent/lt_blas.h"
 #include "latent/lt_comm.h"
 #include "latent/lt_generate.h"
 #include "latent/lt_log.h"
@@ -100,6 +101,7 @@ static int run(lt_comm *c, int64_t nu)
 
 int main(int argc, char **argv)
 {
+    lt_blas_select_kernels(argv);
     MPI_Init(&argc, &argv);
     lt_comm *c = NULL;
     int rc = 1;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "latent/lt_blas.h"
 #include "latent/lt_pca.h"
 #include "latent/lt_rng.h"
 
@@ -156,6 +157,7 @@ static void crossover(lt_comm *c)
 
 int main(int argc, char **argv)
 {
+    lt_blas_select_kernels(argv);
     MPI_Init(&argc, &argv);
     lt_comm *c = NULL;
     if (lt_comm_create(MPI_COMM_WORLD, &c) != LT_OK) MPI_Abort(MPI_COMM_WORLD, 1);

@@ -8,6 +8,7 @@
  * sleeping) and on all ranks, the share of time in the gradient allreduce,
  * and for the MNIST network GFLOP/s (6 flops per weight per sample). Data is
  * generated in memory. Rank 0 prints. */
+#include "latent/lt_blas.h"
 #include "latent/lt_comm.h"
 #include "latent/lt_nn.h"
 #include "latent/lt_rng.h"
@@ -129,6 +130,7 @@ static double weights(const net *nt)
 
 int main(int argc, char **argv)
 {
+    lt_blas_select_kernels(argv);
     MPI_Init(&argc, &argv);
     double scale = 1.0;
     const char *only = NULL;

@@ -1,4 +1,5 @@
 #include "lt_test.h"
+#include "latent/lt_blas.h"
 
 #include <libgen.h>
 #include <stdlib.h>
@@ -32,6 +33,7 @@ const char *lt_test_fixture(char *buf, size_t cap, const char *name)
 
 int lt_test_main(Suite *(*make)(void), int argc, char **argv)
 {
+    lt_blas_select_kernels(argv);
     MPI_Init(&argc, &argv);
     char tmp[256];
     snprintf(tmp, sizeof tmp, "%s", argv[0]);

@@ -72,6 +72,7 @@ typedef struct {
     int64_t patience;         /* early stopping epochs, 0 = off */
     double min_delta;
     int64_t checkpoint_every; /* epochs, 0 = off */
+    int flush_denormals;      /* subnormal floats read and written as 0 while training */
 } lt_cfg_train;
 
 typedef struct {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "latent/lt_blas.h"
 #include "latent/lt_log.h"
 
 static const lt_command commands[] = {
@@ -124,6 +125,7 @@ static int finish(lt_cli *cli, lt_status st)
 
 int main(int argc, char **argv)
 {
+    lt_blas_select_kernels(argv);
     MPI_Init(&argc, &argv);
     lt_cli cli = {.argc = argc, .argv = argv, .stop = &stop_requested};
     install_signal_handlers();

@@ -6,9 +6,21 @@
 #include <string.h>
 
 #include "cli.h"
+#include "latent/lt_blas.h"
 #include "latent/lt_log.h"
 
 char *openblas_get_config(void);
+
+/* OpenBLAS's own description, plus the kernels when latent chose them. */
+static const char *blas_version(void)
+{
+    static char v[256];
+    const char *detected = lt_blas_detected_core();
+    if (!detected) return openblas_get_config();
+    snprintf(v, sizeof v, "%s (kernels %s chosen by latent: OpenBLAS detected %s, see docs/benchmarks.md)",
+             openblas_get_config(), lt_blas_core(), detected);
+    return v;
+}
 
 int lt_cli_versions(lt_version *v, int cap)
 {
@@ -20,7 +32,7 @@ int lt_cli_versions(lt_version *v, int cap)
     H5get_libversion(&maj, &min, &rel);
     snprintf(hdf5, sizeof hdf5, "%u.%u.%u (parallel)", maj, min, rel);
     plgver(plv);
-    const lt_version all[] = {{"latent", LATENT_VERSION}, {"MPI", mpi}, {"BLAS", openblas_get_config()},
+    const lt_version all[] = {{"latent", LATENT_VERSION}, {"MPI", mpi}, {"BLAS", blas_version()},
                               {"ScaLAPACK", LT_SCALAPACK_VERSION " (scalapack-openmpi)"}, {"HDF5", hdf5},
                               {"inih", LT_INIH_VERSION}, {"cJSON", cJSON_Version()}, {"PLplot", plv}};
     for (size_t i = 0; i < sizeof all / sizeof all[0] && n < cap; i++) v[n++] = all[i];

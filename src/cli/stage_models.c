@@ -132,6 +132,7 @@ lt_status lt_train_opts_from_config(const lt_config *cfg, lt_train_opts *o)
     o->noise_factor = t->noise_factor;
     o->patience = (int)t->patience;
     o->min_delta = t->min_delta;
+    o->flush_denormals = t->flush_denormals;
     return LT_OK;
 }
 

@@ -78,6 +78,7 @@ static const lt_key keys[] = {
  {"train","patience",K_INT,F(train,patience),"0",0,1e6,NULL,"early stopping: epochs without improvement of validation loss (0 = off)"},
  {"train","min_delta",K_REAL,F(train,min_delta),"0",0,1e30,NULL,"early stopping: smallest improvement that counts"},
  {"train","shuffle",K_BOOL,F(train,shuffle),"true",0,0,NULL,"new batch order every epoch"},
+ {"train","flush_denormals",K_BOOL,F(train,flush_denormals),"true",0,0,NULL,"treat subnormal floats as zero while training (x86 FTZ/DAZ; avoids slow microcode assists)"},
  {"train","checkpoint_every",K_INT,F(train,checkpoint_every),"0",0,1e6,NULL,"write a checkpoint every N epochs (0 = off)"},
  {"kmeans","enabled",K_BOOL,F(kmeans,enabled),"true",0,0,NULL,"run k-means on each space in 'spaces'"},
  {"kmeans","spaces",K_STR,F(kmeans,spaces),"pca,autoencoder",0,0,NULL,"comma list of spaces to cluster and score: raw, pca, autoencoder"},

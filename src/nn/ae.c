@@ -78,6 +78,7 @@ void lt_train_opts_default(lt_train_opts *o)
     o->batch_size = 32;
     o->epochs = 1;
     o->shuffle = 1;
+    o->flush_denormals = 1;
 }
 
 static lt_status check_arch(const lt_ae_opts *o, int *code)

@@ -13,6 +13,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <xmmintrin.h>
+#endif
 
 typedef struct {
     int64_t n, d, B, nb, blast; /* rows, width, batch, batches per epoch, last batch size */
@@ -342,6 +345,30 @@ static lt_status run_epoch(lt_comm *c, lt_ae *ae, const lt_train_opts *o, plan *
     return LT_OK;
 }
 
+/* Flush-to-zero and denormals-are-zero for this thread while training (see
+ * lt_train_opts.flush_denormals); returns the previous control word to
+ * restore. A no-op off x86. */
+static unsigned fp_flush_begin(int on)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    unsigned old = _mm_getcsr();
+    if (on) _mm_setcsr(old | 0x8040u); /* FTZ (bit 15) | DAZ (bit 6) */
+    return old;
+#else
+    (void)on;
+    return 0;
+#endif
+}
+
+static void fp_flush_end(unsigned old)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    _mm_setcsr(old);
+#else
+    (void)old;
+#endif
+}
+
 lt_status lt_ae_fit(lt_comm *c, lt_ae *ae, const lt_train_opts *o, const lt_dataset *train,
                     const lt_dataset *val, lt_epoch_cb cb, void *cb_ctx)
 {
@@ -351,6 +378,7 @@ lt_status lt_ae_fit(lt_comm *c, lt_ae *ae, const lt_train_opts *o, const lt_data
     LT_CALL(plan_alloc(c, &p, train, o->batch_size, o->noise_factor > 0.0));
     lt_status st = lt_comm_agree(c, nn_workspace(ae, p.sB > 0 ? p.sB : 1));
     ae->train_seed = o->seed;
+    unsigned fp_mode = fp_flush_begin(o->flush_denormals);
     double best = INFINITY;
     int wait = 0;
     while (st == LT_OK && ae->epoch < o->epochs) {
@@ -367,6 +395,7 @@ lt_status lt_ae_fit(lt_comm *c, lt_ae *ae, const lt_train_opts *o, const lt_data
         }
     }
 done:
+    fp_flush_end(fp_mode);
     plan_free(&p);
     return st;
 }

@@ -346,6 +346,32 @@ START_TEST(early_stopping_and_callback)
 }
 END_TEST
 
+/* Flushing subnormals changes nothing visible in the losses, and the
+ * caller's floating-point mode is back as it was after training. */
+START_TEST(flush_denormals_is_scoped_and_harmless)
+{
+    lt_train_opts to;
+    lt_train_opts_default(&to);
+    ck_assert_int_eq(to.flush_denormals, 1);
+    to.optimizer = LT_OPT_RMSPROP;
+    to.batch_size = 32;
+    to.epochs = 3;
+    to.seed = 5;
+    double on[6], off[6];
+#if defined(__x86_64__) || defined(__i386__)
+    unsigned before = __builtin_ia32_stmxcsr();
+#endif
+    train3(lt_test_comm(), &to, on, on + 3, NULL);
+#if defined(__x86_64__) || defined(__i386__)
+    ck_assert_uint_eq(__builtin_ia32_stmxcsr(), before);
+#endif
+    to.flush_denormals = 0;
+    train3(lt_test_comm(), &to, off, off + 3, NULL);
+    for (int e = 0; e < 6; e++)
+        ck_assert_msg(fabs(on[e] - off[e]) <= 1e-6 * off[e], "loss %d: %.9g flushed, %.9g not", e, on[e], off[e]);
+}
+END_TEST
+
 static Suite *make(void)
 {
     Suite *s = suite_create("nn_train");
@@ -358,6 +384,7 @@ static Suite *make(void)
     tcase_add_test(t, bad_input_gives_agreed_errors);
     tcase_add_test(t, divergence_keeps_last_good_model);
     tcase_add_test(t, early_stopping_and_callback);
+    tcase_add_test(t, flush_denormals_is_scoped_and_harmless);
     suite_add_tcase(s, t);
     return s;
 }
