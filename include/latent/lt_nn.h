@@ -111,6 +111,16 @@ typedef struct lt_ae {
     int epoch;
     int64_t step;
     uint64_t train_seed;
+    /* Accumulators of an epoch interrupted at `step` (a stop request): each
+     * rank's sum of losses so far, so that a resume on the same rank count
+     * reports that epoch's loss exactly as an uninterrupted run would (on
+     * another count, rank 0 carries the total). Saved with the model;
+     * nranks = 0 when there is none. */
+    struct {
+        int nranks;
+        double *loss;                   /* nranks */
+        double rows, l2, seconds, comm; /* global rows done, l2 sum, wall, allreduce */
+    } part;
     lt_train_history hist;
     /* Workspace (grown outside hot loops). */
     int64_t ws_rows;

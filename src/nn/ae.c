@@ -199,6 +199,7 @@ void lt_ae_destroy(lt_ae **ae)
     free((*ae)->params);
     free((*ae)->grads);
     free((*ae)->state);
+    free((*ae)->part.loss);
     free(*ae);
     *ae = NULL;
 }

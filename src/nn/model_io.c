@@ -7,6 +7,7 @@
 #include "latent/lt_io.h"
 
 #include <hdf5.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +73,19 @@ static herr_t write_attrs(hid_t f, const lt_ae *ae)
     return rc;
 }
 
+/* /partial_epoch: the interrupted epoch's accumulators (lt_ae.part). */
+static herr_t write_partial(hid_t f, const lt_ae *ae)
+{
+    hid_t g = H5Gcreate2(f, "partial_epoch", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (g < 0) return -1;
+    hsize_t n = (hsize_t)ae->part.nranks, four = 4;
+    double s[4] = {ae->part.rows, ae->part.l2, ae->part.seconds, ae->part.comm};
+    herr_t rc = put_data(g, "loss_per_rank", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &n, ae->part.loss);
+    rc |= put_data(g, "rows_l2_seconds_comm", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &four, s);
+    H5Gclose(g);
+    return rc;
+}
+
 static herr_t write_arrays(hid_t f, const lt_ae *ae)
 {
     herr_t rc = 0;
@@ -91,6 +105,7 @@ static herr_t write_arrays(hid_t f, const lt_ae *ae)
         rc |= g < 0 ? -1 : put_data(g, "state", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 2, s, ae->state);
         if (g >= 0) H5Gclose(g);
     }
+    if (ae->part.nranks > 0) rc |= write_partial(f, ae);
     hid_t g = H5Gcreate2(f, "history", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     if (g < 0) return -1;
     const lt_train_history *h = &ae->hist;
@@ -133,7 +148,7 @@ lt_status lt_ae_save(lt_comm *c, const lt_ae *ae, const char *path)
 
 typedef struct {
     lt_ae_opts arch;
-    int epoch, state_kind, nhist;
+    int epoch, state_kind, nhist, npart;
     int64_t step, opt_t;
     uint64_t train_seed;
 } header;
@@ -243,6 +258,16 @@ static lt_status read_header(hid_t f, const char *path, header *h)
     if (d >= 0) H5Dclose(d);
     LT_CHECK(n >= 0, LT_ERR_FORMAT, "%s: model file has no history/train_loss", path);
     h->nhist = (int)n;
+    h->npart = 0;
+    if (H5Lexists(f, "partial_epoch", H5P_DEFAULT) > 0) {
+        d = H5Dopen2(f, "partial_epoch/loss_per_rank", H5P_DEFAULT);
+        sp = d < 0 ? -1 : H5Dget_space(d);
+        n = sp < 0 ? -1 : H5Sget_simple_extent_npoints(sp);
+        if (sp >= 0) H5Sclose(sp);
+        if (d >= 0) H5Dclose(d);
+        LT_CHECK(n >= 1 && n <= INT_MAX, LT_ERR_FORMAT, "%s: bad partial_epoch/loss_per_rank", path);
+        h->npart = (int)n;
+    }
     return LT_OK;
 }
 
@@ -266,6 +291,13 @@ static lt_status read_body(hid_t f, const char *path, lt_ae *ae)
     if (ae->state_kind >= 0)
         LT_CALL(get_data(f, "optimizer/state", H5T_NATIVE_FLOAT,
                          nn_optim_nstate(ae->state_kind) * ae->nparams, ae->state, path));
+    if (ae->part.nranks > 0) {
+        double s[4];
+        LT_CALL(get_data(f, "partial_epoch/loss_per_rank", H5T_NATIVE_DOUBLE, ae->part.nranks,
+                         ae->part.loss, path));
+        LT_CALL(get_data(f, "partial_epoch/rows_l2_seconds_comm", H5T_NATIVE_DOUBLE, 4, s, path));
+        ae->part.rows = s[0], ae->part.l2 = s[1], ae->part.seconds = s[2], ae->part.comm = s[3];
+    }
     const char *names[5] = {"train_loss", "val_loss", "seconds", "samples_per_sec", "comm_seconds"};
     for (int i = 0; i < 5 && ae->hist.n > 0; i++) {
         snprintf(name, sizeof name, "history/%s", names[i]);
@@ -289,6 +321,11 @@ static lt_status model_from_header(lt_comm *c, const header *h, lt_ae **out)
         ae->state = lt_calloc((size_t)(nn_optim_nstate(h->state_kind) * ae->nparams), sizeof(float));
         if (!ae->state) st = LT_ERR_MEM;
     }
+    if (st == LT_OK && h->npart > 0) {
+        ae->part.loss = lt_calloc((size_t)h->npart, sizeof(double));
+        if (ae->part.loss) ae->part.nranks = h->npart;
+        else st = LT_ERR_MEM;
+    }
     for (int i = 0; st == LT_OK && i < h->nhist; i++) st = nn_hist_push(&ae->hist, 0, 0, 0, 0, 0);
     return lt_comm_agree(c, st);
 }
@@ -301,6 +338,12 @@ static lt_status bcast_body(lt_comm *c, lt_ae *ae)
                               (int64_t)sizeof(float) * nn_optim_nstate(ae->state_kind) * ae->nparams, 0));
     for (int i = 0; i < 5 && ae->hist.n > 0; i++)
         LT_CALL(lt_comm_bcast(c, *hist_series(&ae->hist, i), (int64_t)sizeof(double) * ae->hist.n, 0));
+    if (ae->part.nranks > 0) {
+        LT_CALL(lt_comm_bcast(c, ae->part.loss, (int64_t)sizeof(double) * ae->part.nranks, 0));
+        double s[4] = {ae->part.rows, ae->part.l2, ae->part.seconds, ae->part.comm};
+        LT_CALL(lt_comm_bcast(c, s, sizeof s, 0));
+        ae->part.rows = s[0], ae->part.l2 = s[1], ae->part.seconds = s[2], ae->part.comm = s[3];
+    }
     return LT_OK;
 }
 

@@ -315,20 +315,65 @@ static void report(lt_epoch_cb cb, void *ctx, int kind, const lt_ae *ae, const l
 }
 
 /* One epoch from ae->step on; appends to the history. */
+/* At a stop within an epoch: every rank's accumulators go into the model, so
+ * that the checkpoint carries them. Collective (every rank stops at the same
+ * step). */
+static lt_status keep_partial(lt_comm *c, lt_ae *ae, const epoch_acc *acc, double seconds)
+{
+    free(ae->part.loss);
+    ae->part.nranks = 0;
+    ae->part.loss = lt_malloc(sizeof(double) * (size_t)c->size);
+    LT_CALL(lt_comm_agree(c, ae->part.loss ? LT_OK : LT_ERR_MEM));
+    LT_CALL(lt_comm_allgather(c, &acc->loss, sizeof acc->loss, ae->part.loss));
+    double t[2] = {seconds, acc->comm};
+    LT_CALL(lt_comm_max_d(c, t, 2));
+    ae->part.nranks = c->size;
+    ae->part.rows = (double)acc->rows;
+    ae->part.l2 = acc->l2;
+    ae->part.seconds = t[0];
+    ae->part.comm = t[1];
+    return LT_OK;
+}
+
+/* Resuming within an epoch: its accumulators as they were at the stop (this
+ * rank's own loss sum on the same rank count, the total on rank 0 on
+ * another). Returns the seconds the epoch had run. Not collective. */
+static double restore_partial(const lt_comm *c, lt_ae *ae, epoch_acc *acc)
+{
+    double secs = 0.0;
+    if (ae->step > 0 && ae->part.nranks > 0) {
+        if (ae->part.nranks == c->size) {
+            acc->loss = ae->part.loss[c->rank];
+        } else if (c->rank == 0) {
+            for (int r = 0; r < ae->part.nranks; r++) acc->loss += ae->part.loss[r];
+        }
+        acc->rows = (int64_t)ae->part.rows;
+        acc->l2 = ae->part.l2;
+        acc->comm = ae->part.comm;
+        secs = ae->part.seconds;
+    }
+    free(ae->part.loss);
+    ae->part.loss = NULL;
+    ae->part.nranks = 0;
+    return secs;
+}
+
 static lt_status run_epoch(lt_comm *c, lt_ae *ae, const lt_train_opts *o, plan *p,
                            const lt_dataset *tr, const lt_dataset *val, lt_epoch_cb cb, void *ctx)
 {
-    double t0 = lt_wtime();
     epoch_acc acc = {0};
+    double t0 = lt_wtime() - restore_partial(c, ae, &acc);
     int e = ae->epoch;
     LT_CALL(shuffle_epoch(c, p, tr, o, e));
     for (int64_t s = ae->step; s < p->nb; s++) {
         LT_CALL(train_step(c, ae, o, p, e, s, &acc));
         ae->step = s + 1;
         report(cb, ctx, 0, ae, o, s + 1, p->nb, lt_wtime() - t0);
-        if (acc.stop && s + 1 < p->nb)
+        if (acc.stop && s + 1 < p->nb) {
+            LT_CALL(keep_partial(c, ae, &acc, lt_wtime() - t0));
             LT_FAIL(LT_ERR_INTERRUPTED, "training stopped on request at epoch %d, batch %lld of %lld",
                     e + 1, (long long)(s + 1), (long long)p->nb);
+        }
     }
     double sums[1] = {acc.loss}, times[2] = {lt_wtime() - t0, acc.comm};
     LT_CALL(lt_comm_sum_d(c, sums, 1));

@@ -19,6 +19,12 @@ expect_out "stopped by a signal at epoch 13, batch 1; checkpoint written to $WOR
 run 2 run --resume "$WORK/cut"
 expect_rc 0 "resume"; expect_out "resuming from .*epoch 12, batch 1" "resume message"
 cmp -s "$WORK/full/ae_codes_train.npy" "$WORK/cut/ae_codes_train.npy" || fail "resumed run differs from the uninterrupted one"
+# The interrupted epoch's loss travels in the checkpoint: same history.
+hist() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['autoencoder']['loss_history']['train'])" "$1"; }
+if command -v python3 >/dev/null; then
+  a=$(hist "$WORK/full/metrics.json"); b=$(hist "$WORK/cut/metrics.json")
+  [ -n "$a" ] && [ "$a" = "$b" ] || fail "resumed loss history differs: '$b' vs uninterrupted '$a'"
+fi
 # Periodic checkpoints, then corrupt the newest: the previous one is used.
 LATENT_STOP_AT_EPOCH=25 run 2 run "$deck" "${opts[@]}" --train.checkpoint_every=10 --output.dir="$WORK/per"
 expect_rc 5 "interrupted periodic run"
