@@ -59,13 +59,21 @@ static lt_status bench_lloyd(lt_comm *c, int64_t n, int64_t d, int k)
     lt_kmeans_opts o;
     lt_kmeans_opts_default(&o);
     o.n_clusters = k, o.tol = 0, o.n_init = 1;
+    /* 21 iterations minus 1 (the first pays for page faults), best of 3
+     * rounds like the streaming time: the VM's speed drifts with its
+     * neighbours' load. */
     lt_kmeans *a = NULL, *b = NULL;
-    o.max_iter = 1;
-    LT_CALL(lt_kmeans_fit(c, &o, X, &a));
-    o.max_iter = 21;
-    LT_CALL(lt_kmeans_fit(c, &o, X, &b));
-    double per = (b->seconds_lloyd - a->seconds_lloyd) / (double)(b->n_iter - a->n_iter);
-    LT_CALL(lt_comm_max_d(c, &per, 1));
+    double per = 1e30;
+    for (int round = 0; round < 3; round++) {
+        lt_kmeans_destroy(&a), lt_kmeans_destroy(&b);
+        o.max_iter = 1;
+        LT_CALL(lt_kmeans_fit(c, &o, X, &a));
+        o.max_iter = 21;
+        LT_CALL(lt_kmeans_fit(c, &o, X, &b));
+        double t = (b->seconds_lloyd - a->seconds_lloyd) / (double)(b->n_iter - a->n_iter);
+        LT_CALL(lt_comm_max_d(c, &t, 1));
+        per = t < per ? t : per;
+    }
     if (c->rank == 0) {
         printf("lloyd_rows: %lld\nlloyd_d: %lld\nlloyd_k: %d\nranks: %d\n", (long long)n,
                (long long)d, k, c->size);
