@@ -17,7 +17,7 @@ static const char *blas_version(void)
     static char v[256];
     const char *detected = lt_blas_detected_core();
     if (!detected) return openblas_get_config();
-    snprintf(v, sizeof v, "%s (kernels %s chosen by latent: OpenBLAS detected %s, see docs/benchmarks.md)",
+    snprintf(v, sizeof v, "%s (kernels %s chosen by latent: OpenBLAS detected %s, see docs/user-guide.md)",
              openblas_get_config(), lt_blas_core(), detected);
     return v;
 }

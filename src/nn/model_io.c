@@ -185,6 +185,17 @@ static lt_status get_str(hid_t f, const char *name, char *buf, size_t cap, const
     return LT_OK;
 }
 
+/* Values in dataset `name`, or -1 when it is missing or unreadable. */
+static hssize_t dataset_points(hid_t f, const char *name)
+{
+    if (H5Lexists(f, name, H5P_DEFAULT) <= 0) return -1;
+    hid_t d = H5Dopen2(f, name, H5P_DEFAULT), sp = d < 0 ? -1 : H5Dget_space(d);
+    hssize_t n = sp < 0 ? -1 : H5Sget_simple_extent_npoints(sp);
+    if (sp >= 0) H5Sclose(sp);
+    if (d >= 0) H5Dclose(d);
+    return n;
+}
+
 /* Reads a whole dataset after checking it holds exactly `count` values. */
 static lt_status get_data(hid_t f, const char *name, hid_t mtype, int64_t count, void *v,
                           const char *path)
@@ -226,10 +237,7 @@ static lt_status read_header(hid_t f, const char *path, header *h)
              "%s: model format version %d, this latent reads up to %d", path, ver,
              LT_AE_FORMAT_VERSION);
     lt_ae_opts_default(&h->arch);
-    hid_t d = H5Dopen2(f, "widths", H5P_DEFAULT), sp = d < 0 ? -1 : H5Dget_space(d);
-    hssize_t n = sp < 0 ? -1 : H5Sget_simple_extent_npoints(sp);
-    if (sp >= 0) H5Sclose(sp);
-    if (d >= 0) H5Dclose(d);
+    hssize_t n = dataset_points(f, "widths");
     LT_CHECK(n >= 3 && n <= LT_AE_MAX_LAYERS, LT_ERR_FORMAT, "%s: bad 'widths' dataset", path);
     h->arch.nlayers = (int)n;
     LT_CALL(get_data(f, "widths", H5T_NATIVE_INT, n, h->arch.widths, path));
@@ -251,20 +259,12 @@ static lt_status read_header(hid_t f, const char *path, header *h)
         LT_CALL(lt_optimizer_parse(s, &o));
         h->state_kind = (int)o;
     }
-    d = H5Dopen2(f, "history/train_loss", H5P_DEFAULT);
-    sp = d < 0 ? -1 : H5Dget_space(d);
-    n = sp < 0 ? -1 : H5Sget_simple_extent_npoints(sp);
-    if (sp >= 0) H5Sclose(sp);
-    if (d >= 0) H5Dclose(d);
+    n = dataset_points(f, "history/train_loss");
     LT_CHECK(n >= 0, LT_ERR_FORMAT, "%s: model file has no history/train_loss", path);
     h->nhist = (int)n;
     h->npart = 0;
     if (H5Lexists(f, "partial_epoch", H5P_DEFAULT) > 0) {
-        d = H5Dopen2(f, "partial_epoch/loss_per_rank", H5P_DEFAULT);
-        sp = d < 0 ? -1 : H5Dget_space(d);
-        n = sp < 0 ? -1 : H5Sget_simple_extent_npoints(sp);
-        if (sp >= 0) H5Sclose(sp);
-        if (d >= 0) H5Dclose(d);
+        n = dataset_points(f, "partial_epoch/loss_per_rank");
         LT_CHECK(n >= 1 && n <= INT_MAX, LT_ERR_FORMAT, "%s: bad partial_epoch/loss_per_rank", path);
         h->npart = (int)n;
     }

@@ -314,7 +314,6 @@ static void report(lt_epoch_cb cb, void *ctx, int kind, const lt_ae *ae, const l
     cb(&r, ctx);
 }
 
-/* One epoch from ae->step on; appends to the history. */
 /* At a stop within an epoch: every rank's accumulators go into the model, so
  * that the checkpoint carries them. Collective (every rank stops at the same
  * step). */
@@ -358,6 +357,7 @@ static double restore_partial(const lt_comm *c, lt_ae *ae, epoch_acc *acc)
     return secs;
 }
 
+/* One epoch from ae->step on; appends to the history. */
 static lt_status run_epoch(lt_comm *c, lt_ae *ae, const lt_train_opts *o, plan *p,
                            const lt_dataset *tr, const lt_dataset *val, lt_epoch_cb cb, void *ctx)
 {
