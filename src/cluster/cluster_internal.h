@@ -9,13 +9,24 @@
 int64_t lt_km_lanes(int64_t k);
 /* ct (d x kp) = float copy of centers (k x d), padded lanes far away. */
 void lt_km_pack_centers(const double *centers, int64_t k, int64_t d, int64_t kp, float *ct);
+/* Rows per block of lt_km_block_norms (a multiple of 8). */
+#define LT_KM_NORM_BLOCK 64
+/* bn[b] = largest Euclidean norm of rows [b * LT_KM_NORM_BLOCK, ...) of x:
+ * the bound on |x| that sizes the float distances' rounding error. bn holds
+ * lt_km_norm_blocks(nrows) floats. Sequential. */
+int64_t lt_km_norm_blocks(int64_t nrows);
+void lt_km_block_norms(const float *x, int64_t nrows, int64_t d, float *bn);
 /* Assigns rows [0, nrows) of x (row-major, d columns) to their nearest
  * center. Distances in float, near ties re-decided in double with cd (k x d),
- * first index wins exact ties (as numpy's argmin). If sums != NULL,
- * accumulates per-cluster sums (k x d) and counts (k). Returns how many
- * labels differ from lab's previous values. Sequential. */
-int64_t lt_km_assign(const float *x, int64_t nrows, int64_t d, const float *ct, int64_t kp,
-                     int64_t k, const double *cd, int32_t *lab, double *sums, double *cnt);
+ * first index wins exact ties (as numpy's argmin). bn: lt_km_block_norms of
+ * x, or NULL (then the portable loop). If sums != NULL, every row whose label
+ * changes moves from its old cluster's sums (k x d) and counts (k), if its
+ * old label is >= 0, to its new one's: from labels of -1 they are the full
+ * per-cluster sums, later only the change (Lloyd keeps running totals).
+ * Returns how many labels differ from lab's previous values. Sequential. */
+int64_t lt_km_assign(const float *x, int64_t nrows, int64_t d, const float *bn, const float *ct,
+                     int64_t kp, int64_t k, const double *cd, int32_t *lab, double *sums,
+                     double *cnt);
 /* Squared distance between a float row and a double center, in double. */
 double lt_cl_sqdist(const float *x, const double *c, int64_t d);
 double lt_cl_sqdist_dd(const double *a, const double *b, int64_t d);
@@ -27,8 +38,10 @@ int lt_km_exact_argmin(const float *x, const double *cd, int64_t k, int64_t d);
 #define LT_X86 1
 #endif
 int lt_cl_have_avx2(void);
-/* lt_km_assign for k <= 8 with AVX2 + FMA (call only if lt_cl_have_avx2()). */
-int64_t lt_km_assign8_avx2(const float *x, int64_t nrows, int64_t d, const float *ct, int64_t k,
+/* lt_km_assign for k <= 8, d <= LT_KM_MAXD8 with AVX2 + FMA (call only if
+ * lt_cl_have_avx2()); bn required. */
+#define LT_KM_MAXD8 64
+int64_t lt_km_assign8_avx2(const float *x, int64_t nrows, int64_t d, const float *bn, int64_t k,
                            const double *cd, int32_t *lab, double *sums, double *cnt);
 /* v[j] = sqrtf(v[j]) for v[j] >= 0. */
 void lt_cl_sqrt_inplace(float *v, int64_t n);
@@ -65,6 +78,8 @@ typedef struct {
     int64_t k, d, kp, trials;
     double *centers, *newc; /* k x d */
     double *buf;            /* k x d sums, k counts, 1 changed-label count */
+    double *tot;            /* k x d sums, k counts of the current labels */
+    float *bn;              /* lt_km_block_norms of the local rows */
     float *ct;              /* d x kp */
     int32_t *lab;           /* nloc */
     double *closest, *cand; /* k-means++: nloc, trials x nloc */

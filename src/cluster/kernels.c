@@ -80,8 +80,11 @@ static inline void lane_dists(const float *xi, int64_t d, const float *ct, int64
 }
 
 /* Nearest lane, re-decided in double when the runner-up is within a
- * relative 1e-3: float rounding must not decide which center wins. */
-static inline int pick(const float *w, int64_t k, const float *xi, const double *cd, int64_t d)
+ * relative 1e-3, or within the rounding of the float centers (|c| <= cmax,
+ * error up to 2^-23 |c| |x - c| per distance, bounded with a factor 4 to
+ * spare): float rounding must not decide which center wins. */
+static inline int pick(const float *w, int64_t k, float cmax, const float *xi, const double *cd,
+                       int64_t d)
 {
     float b1 = FLT_MAX, b2 = FLT_MAX;
     int best = 0;
@@ -95,7 +98,8 @@ static inline int pick(const float *w, int64_t k, const float *xi, const double 
             b2 = v;
         }
     }
-    if (k > 1 && b2 - b1 <= 1e-3f * b2) best = lt_km_exact_argmin(xi, cd, k, d);
+    if (k > 1 && !(b2 - b1 > 1e-3f * b2 + 0x1p-21f * cmax * sqrtf(b2)))
+        best = lt_km_exact_argmin(xi, cd, k, d);
     return best;
 }
 
@@ -103,19 +107,29 @@ static inline int64_t assign_loop(const float *x, int64_t nrows, int64_t d, cons
                                   int64_t KP, int64_t k, const double *cd, int32_t *lab,
                                   double *sums, double *cnt)
 {
-    float w[KP];
+    float w[KP], cmax = 0;
+    for (int64_t q = 0; q < k; q++) {
+        double n2 = 0;
+        for (int64_t j = 0; j < d; j++) n2 += cd[q * d + j] * cd[q * d + j];
+        cmax = fmaxf(cmax, (float)sqrt(n2) * (1.0f + 0x1p-20f));
+    }
     int64_t changed = 0;
     for (int64_t i = 0; i < nrows; i++) {
         const float *xi = x + i * d;
         lane_dists(xi, d, ct, KP, w);
-        int best = pick(w, k, xi, cd, d);
-        changed += lab[i] != best;
+        int best = pick(w, k, cmax, xi, cd, d);
+        int old = lab[i];
+        if (best == old) continue;
+        changed++;
         lab[i] = best;
-        if (sums) {
-            double *s = sums + (int64_t)best * d;
-            for (int64_t j = 0; j < d; j++) s[j] += xi[j];
-            cnt[best] += 1.0;
-        }
+        if (!sums) continue;
+        double *s = sums + (int64_t)best * d;
+        for (int64_t j = 0; j < d; j++) s[j] += xi[j];
+        cnt[best] += 1.0;
+        if (old < 0) continue;
+        s = sums + (int64_t)old * d;
+        for (int64_t j = 0; j < d; j++) s[j] -= xi[j];
+        cnt[old] -= 1.0;
     }
     return changed;
 }
@@ -130,12 +144,36 @@ static int64_t km_assign_generic(const float *x, int64_t nrows, int64_t d, const
     return assign_loop(x, nrows, d, ct, kp, k, cd, lab, sums, cnt);
 }
 
-int64_t lt_km_assign(const float *x, int64_t nrows, int64_t d, const float *ct, int64_t kp,
-                     int64_t k, const double *cd, int32_t *lab, double *sums, double *cnt)
+int64_t lt_km_norm_blocks(int64_t nrows)
+{
+    return (nrows + LT_KM_NORM_BLOCK - 1) / LT_KM_NORM_BLOCK + 1;
+}
+
+LT_CLONES
+void lt_km_block_norms(const float *x, int64_t nrows, int64_t d, float *bn)
+{
+    for (int64_t b = 0; b * LT_KM_NORM_BLOCK < nrows; b++) {
+        int64_t end = (b + 1) * LT_KM_NORM_BLOCK < nrows ? (b + 1) * LT_KM_NORM_BLOCK : nrows;
+        double m = 0;
+        for (int64_t i = b * LT_KM_NORM_BLOCK; i < end; i++) {
+            double s = 0;
+            for (int64_t j = 0; j < d; j++) s += (double)x[i * d + j] * x[i * d + j];
+            m = s > m ? s : m;
+        }
+        /* rounded up, so that it stays a bound */
+        bn[b] = (float)sqrt(m) * (1.0f + 0x1p-20f);
+    }
+}
+
+int64_t lt_km_assign(const float *x, int64_t nrows, int64_t d, const float *bn, const float *ct,
+                     int64_t kp, int64_t k, const double *cd, int32_t *lab, double *sums,
+                     double *cnt)
 {
 #ifdef LT_X86
-    if (kp == 8 && lt_cl_have_avx2())
-        return lt_km_assign8_avx2(x, nrows, d, ct, k, cd, lab, sums, cnt);
+    if (bn && kp == 8 && d <= LT_KM_MAXD8 && lt_cl_have_avx2())
+        return lt_km_assign8_avx2(x, nrows, d, bn, k, cd, lab, sums, cnt);
+#else
+    (void)bn;
 #endif
     return km_assign_generic(x, nrows, d, ct, kp, k, cd, lab, sums, cnt);
 }

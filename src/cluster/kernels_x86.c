@@ -1,7 +1,7 @@
 /* Hand-vectorised x86 kernels, chosen at run time: the project builds for
  * baseline x86-64, and GCC does not vectorise these two from plain C (sqrtf
- * keeps its errno branch; the 8-lane argmin becomes branches that
- * mispredict on every other row). Elsewhere the portable loops are used. */
+ * keeps its errno branch; the argmin over 8 centers needs a transpose to be
+ * done lane-wise). Elsewhere the portable loops are used. */
 #include "cluster_internal.h"
 
 #include <float.h>
@@ -16,129 +16,141 @@ int lt_cl_have_avx2(void)
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 }
 
-__attribute__((target("avx2,fma"))) static inline __m256 allmin(__m256 m)
+/* In-register transpose of 8 x 8 floats: a[r][q] -> a[q][r]. */
+__attribute__((target("avx2,fma"), always_inline)) static inline void transpose8(__m256 *a)
 {
-    m = _mm256_min_ps(m, _mm256_permute2f128_ps(m, m, 1));
-    m = _mm256_min_ps(m, _mm256_shuffle_ps(m, m, _MM_SHUFFLE(1, 0, 3, 2)));
-    return _mm256_min_ps(m, _mm256_shuffle_ps(m, m, _MM_SHUFFLE(2, 3, 0, 1)));
+    __m256 t[8], u[8];
+    for (int i = 0; i < 4; i++) {
+        t[2 * i] = _mm256_unpacklo_ps(a[2 * i], a[2 * i + 1]);
+        t[2 * i + 1] = _mm256_unpackhi_ps(a[2 * i], a[2 * i + 1]);
+    }
+    for (int i = 0; i < 2; i++) {
+        u[4 * i] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], 0x44);
+        u[4 * i + 1] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], 0xEE);
+        u[4 * i + 2] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
+        u[4 * i + 3] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xEE);
+    }
+    for (int i = 0; i < 4; i++) {
+        a[i] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x20);
+        a[i + 4] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x31);
+    }
 }
 
-/* Squared distances of rows xi and xi + d to the 8 lanes; two rows at a
- * time so that two independent FMA chains are in flight. */
+/* s[j] += x[j] (SUB: -=) in double, four at a time (GCC keeps this scalar:
+ * it cannot rule out that s and x alias). */
 __attribute__((target("avx2,fma"), always_inline)) static inline void
-dist2(const float *xi, int64_t d, const float *ct, __m256 *a0, __m256 *a1)
-{
-    /* Even and odd features in separate sums: half the FMA chain latency. */
-    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
-    __m256 t0 = _mm256_setzero_ps(), t1 = _mm256_setzero_ps();
-    int64_t j = 0;
-    for (; j + 2 <= d; j += 2) {
-        __m256 c = _mm256_loadu_ps(ct + j * 8), e = _mm256_loadu_ps(ct + (j + 1) * 8);
-        __m256 u0 = _mm256_sub_ps(c, _mm256_broadcast_ss(xi + j));
-        __m256 u1 = _mm256_sub_ps(c, _mm256_broadcast_ss(xi + d + j));
-        __m256 v0 = _mm256_sub_ps(e, _mm256_broadcast_ss(xi + j + 1));
-        __m256 v1 = _mm256_sub_ps(e, _mm256_broadcast_ss(xi + d + j + 1));
-        s0 = _mm256_fmadd_ps(u0, u0, s0);
-        s1 = _mm256_fmadd_ps(u1, u1, s1);
-        t0 = _mm256_fmadd_ps(v0, v0, t0);
-        t1 = _mm256_fmadd_ps(v1, v1, t1);
-    }
-    if (j < d) {
-        __m256 c = _mm256_loadu_ps(ct + j * 8);
-        __m256 u0 = _mm256_sub_ps(c, _mm256_broadcast_ss(xi + j));
-        __m256 u1 = _mm256_sub_ps(c, _mm256_broadcast_ss(xi + d + j));
-        s0 = _mm256_fmadd_ps(u0, u0, s0);
-        s1 = _mm256_fmadd_ps(u1, u1, s1);
-    }
-    *a0 = _mm256_add_ps(s0, t0), *a1 = _mm256_add_ps(s1, t1);
-}
-
-__attribute__((target("avx2,fma"), always_inline)) static inline __m256
-dist1(const float *xi, int64_t d, const float *ct)
-{
-    __m256 s0 = _mm256_setzero_ps();
-    for (int64_t j = 0; j < d; j++) {
-        __m256 u0 = _mm256_sub_ps(_mm256_loadu_ps(ct + j * 8), _mm256_broadcast_ss(xi + j));
-        s0 = _mm256_fmadd_ps(u0, u0, s0);
-    }
-    return s0;
-}
-
-/* Nearest lane. Rows whose runner-up is within a relative 1e-3 of the best
- * (and anything non-finite) are decided in double. */
-__attribute__((target("avx2,fma"))) static inline int pick8(__m256 acc, const float *xi, int64_t k,
-                                                            const double *cd, int64_t d)
-{
-    __m256 m1 = allmin(acc);
-    unsigned mask = (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(acc, m1, _CMP_EQ_OQ));
-    __m256 band = _mm256_mul_ps(m1, _mm256_set1_ps(1.001f));
-    unsigned near = (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(acc, band, _CMP_LE_OQ));
-    if (__builtin_popcount(near) != 1 && k > 1) return lt_km_exact_argmin(xi, cd, k, d);
-    return __builtin_ctz(mask | 0x100u);
-}
-
-/* s[j] += x[j] in double, four at a time (GCC keeps this scalar: it
- * cannot rule out that s and the counts alias). */
-__attribute__((target("avx2,fma"), always_inline)) static inline void
-add_row(double *s, const float *x, int64_t D)
+add_row(double *s, const float *x, int64_t D, const int SUB)
 {
     int64_t j = 0;
-    for (; j + 4 <= D; j += 4)
-        _mm256_storeu_pd(
-            s + j, _mm256_add_pd(_mm256_loadu_pd(s + j), _mm256_cvtps_pd(_mm_loadu_ps(x + j))));
+    for (; j + 4 <= D; j += 4) {
+        __m256d v = _mm256_cvtps_pd(_mm_loadu_ps(x + j)), a = _mm256_loadu_pd(s + j);
+        _mm256_storeu_pd(s + j, SUB ? _mm256_sub_pd(a, v) : _mm256_add_pd(a, v));
+    }
     if (j + 2 <= D) { /* a pair of floats is one 8-byte load */
         double pair;
         memcpy(&pair, x + j, sizeof pair);
-        __m128 two = _mm_castpd_ps(_mm_set_sd(pair));
-        _mm_storeu_pd(s + j, _mm_add_pd(_mm_loadu_pd(s + j), _mm_cvtps_pd(two)));
+        __m128d v = _mm_cvtps_pd(_mm_castpd_ps(_mm_set_sd(pair))), a = _mm_loadu_pd(s + j);
+        _mm_storeu_pd(s + j, SUB ? _mm_sub_pd(a, v) : _mm_add_pd(a, v));
         j += 2;
     }
-    for (; j < D; j++) s[j] += x[j];
+    for (; j < D; j++) s[j] = SUB ? s[j] - x[j] : s[j] + x[j];
 }
 
-/* Sums and counts of a batch of rows with labels b[] (< k <= 8). Row r
- * adds into copy r % 4 of the sums (copies `stride` apart; stride 0: one
- * copy): consecutive rows of one cluster then do not wait on each other's
- * stores. */
+/* Distances to the 8 lanes up to a per-row constant, for 8 rows, as
+ * cst_q - 2 x.e_q with e_q = c_q - c_0 (see lt_km_assign8_avx2), E[j] =
+ * -2 e_.j: one FMA per feature and center. Returns them transposed, a[q] =
+ * lane q of the 8 rows. */
 __attribute__((target("avx2,fma"), always_inline)) static inline void
-add_batch(const float *xb, int64_t nb, const int64_t D, const int32_t *b, int64_t k, double *sums,
-          int64_t stride, double *cnt)
+dists8(const float *xb, const int64_t D, const __m256 *E, __m256 K, __m256 *a)
 {
-    int64_t nq[8] = {0};
-    for (int64_t r = 0; r < nb; r++) {
-        add_row(sums + (r & 3) * stride + (int64_t)b[r] * D, xb + r * D, D);
-        nq[b[r]]++;
+    for (int r = 0; r < 8; r++) {
+        __m256 s0 = K, s1 = _mm256_setzero_ps();
+        int64_t j = 0;
+        for (; j + 2 <= D; j += 2) {
+            s0 = _mm256_fmadd_ps(E[j], _mm256_set1_ps(xb[r * D + j]), s0);
+            s1 = _mm256_fmadd_ps(E[j + 1], _mm256_set1_ps(xb[r * D + j + 1]), s1);
+        }
+        if (j < D) s0 = _mm256_fmadd_ps(E[j], _mm256_set1_ps(xb[r * D + j]), s0);
+        a[r] = _mm256_add_ps(s0, s1);
     }
-    for (int64_t q = 0; q < k; q++) cnt[q] += (double)nq[q];
+    transpose8(a);
 }
 
-/* Labels first, for a batch of rows, then the sums of that batch: with the
- * accumulation out of the way the long distance-argmin chains of many rows
- * overlap (the loop is bound by that latency, not by arithmetic). D is a
- * compile-time constant in the specialised callers so loops unroll. */
-__attribute__((target("avx2,fma"), always_inline)) static inline int64_t
-assign8(const float *x, int64_t nrows, const int64_t D, const float *ct, int64_t k,
-        const double *cd, int32_t *lab, double *sums, int64_t stride, double *cnt)
+/* Labels of 8 rows: lane-wise argmin over the k centers (strict <: the
+ * first wins ties) and the gap to the runner-up. Rows whose gap is within
+ * tau (the rounding bound) or not finite are re-decided in double. */
+__attribute__((target("avx2,fma"), always_inline)) static inline __m256i
+argmin8(const __m256 *a, int64_t k, float tau, const float *xb, int64_t D, const double *cd)
 {
-    enum { BATCH = 256 };
-    int32_t b[BATCH];
-    int64_t changed = 0;
-    for (int64_t i0 = 0; i0 < nrows; i0 += BATCH) {
-        int64_t nb = nrows - i0 < BATCH ? nrows - i0 : BATCH;
+    __m256 m1 = a[0], m2 = _mm256_set1_ps(INFINITY), lb = _mm256_setzero_ps();
+    for (int q = 1; q < k; q++) {
+        __m256 lt = _mm256_cmp_ps(a[q], m1, _CMP_LT_OQ);
+        m2 = _mm256_min_ps(m2, _mm256_max_ps(a[q], m1));
+        m1 = _mm256_min_ps(m1, a[q]);
+        lb = _mm256_blendv_ps(lb, _mm256_set1_ps((float)q), lt);
+    }
+    __m256 near = _mm256_cmp_ps(_mm256_sub_ps(m2, m1), _mm256_set1_ps(tau), _CMP_NGT_UQ);
+    unsigned redo = k > 1 ? (unsigned)_mm256_movemask_ps(near) : 0;
+    __m256i labels = _mm256_cvttps_epi32(lb);
+    if (!redo) return labels;
+    int32_t b[8];
+    _mm256_storeu_si256((__m256i *)(void *)b, labels);
+    for (; redo; redo &= redo - 1) {
+        int l = __builtin_ctz(redo);
+        b[l] = lt_km_exact_argmin(xb + l * D, cd, k, D);
+    }
+    return _mm256_loadu_si256((const __m256i *)(const void *)b);
+}
+
+/* Rows whose label changed move from the old cluster's sums (copy r % 4,
+ * so that consecutive rows of one cluster do not wait on each other's
+ * stores) to the new one's. */
+__attribute__((target("avx2,fma"), always_inline)) static inline void
+move_rows(const float *xb, const int64_t D, const int32_t *old, const int32_t *now, unsigned chg,
+          double *sums, int64_t stride, int64_t *nq)
+{
+    for (int r = 0; r < 8; r++) {
+        if (!(chg >> r & 1u)) continue;
+        double *s = sums + (r & 3) * stride;
+        add_row(s + (int64_t)now[r] * D, xb + r * D, D, 0);
+        nq[now[r]]++;
+        if (old[r] < 0) continue;
+        add_row(s + (int64_t)old[r] * D, xb + r * D, D, 1);
+        nq[old[r]]--;
+    }
+}
+
+/* The body for one instruction set; D is a compile-time constant in the
+ * specialised callers so that the feature loops unroll. */
+__attribute__((target("avx2,fma"), always_inline)) static inline int64_t
+assign8(const float *x, int64_t nrows, const int64_t D, const float *bn, const float *e2,
+        const float *cst, const double *tau, int64_t k, const double *cd, int32_t *lab,
+        double *sums, int64_t stride, int64_t *nq)
+{
+    __m256 K = _mm256_loadu_ps(cst), E[LT_KM_MAXD8];
+    for (int64_t j = 0; j < D; j++) E[j] = _mm256_loadu_ps(e2 + 8 * j);
+    int64_t changed = 0, i0 = 0;
+    for (; i0 + 8 <= nrows; i0 += 8) {
         const float *xb = x + i0 * D;
-        int64_t r = 0;
-        for (; r + 2 <= nb; r += 2) {
-            __m256 a0, a1;
-            dist2(xb + r * D, D, ct, &a0, &a1);
-            b[r] = pick8(a0, xb + r * D, k, cd, D);
-            b[r + 1] = pick8(a1, xb + (r + 1) * D, k, cd, D);
-        }
-        if (r < nb) b[r] = pick8(dist1(xb + r * D, D, ct), xb + r * D, k, cd, D);
-        for (r = 0; r < nb; r++) {
-            changed += lab[i0 + r] != b[r];
-            lab[i0 + r] = b[r];
-        }
-        if (sums) add_batch(xb, nb, D, b, k, sums, stride, cnt);
+        __m256 a[8];
+        dists8(xb, D, E, K, a);
+        float t = (float)(tau[0] + tau[1] * bn[i0 / LT_KM_NORM_BLOCK]);
+        __m256i now = argmin8(a, k, t, xb, D, cd);
+        __m256i old = _mm256_loadu_si256((const __m256i *)(const void *)(lab + i0));
+        unsigned chg = ~(unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(old, now))) & 0xFFu;
+        if (!chg) continue;
+        changed += __builtin_popcount(chg);
+        int32_t o[8];
+        _mm256_storeu_si256((__m256i *)(void *)o, old);
+        _mm256_storeu_si256((__m256i *)(void *)(lab + i0), now);
+        if (sums) move_rows(xb, D, o, lab + i0, chg, sums, stride, nq);
+    }
+    for (; i0 < nrows; i0++) {
+        int32_t now = lt_km_exact_argmin(x + i0 * D, cd, k, D), o = lab[i0];
+        if (now == o) continue;
+        changed++;
+        lab[i0] = now;
+        if (sums) move_rows(x + i0 * D, D, &o, &now, 1u, sums, stride, nq);
     }
     return changed;
 }
@@ -155,39 +167,66 @@ assign8(const float *x, int64_t nrows, const int64_t D, const float *ct, int64_t
     default: return call(d);                                                              \
     }
 // clang-format on
-#define LT_ASSIGN8(D) assign8(x, nrows, D, ct, k, cd, lab, sums, stride, cnt)
+#define LT_ASSIGN8(D) assign8(x, nrows, D, bn, e2, cst, tau, k, cd, lab, sums, stride, nq)
 
 __attribute__((target("avx2,fma"))) static int64_t
-assign8_avx2(const float *x, int64_t nrows, int64_t d, const float *ct, int64_t k, const double *cd,
-             int32_t *lab, double *sums, int64_t stride, double *cnt)
+assign8_avx2(const float *x, int64_t nrows, int64_t d, const float *bn, const float *e2,
+             const float *cst, const double *tau, int64_t k, const double *cd, int32_t *lab,
+             double *sums, int64_t stride, int64_t *nq)
 {
     LT_ASSIGN_CASES(LT_ASSIGN8)
 }
 
-/* The same code with AVX-512VL: broadcasts fold into the subtractions. */
+/* The same code with AVX-512VL: broadcasts fold into the FMAs. */
 __attribute__((target("avx2,fma,avx512f,avx512vl"))) static int64_t
-assign8_avx512(const float *x, int64_t nrows, int64_t d, const float *ct, int64_t k,
-               const double *cd, int32_t *lab, double *sums, int64_t stride, double *cnt)
+assign8_avx512(const float *x, int64_t nrows, int64_t d, const float *bn, const float *e2,
+               const float *cst, const double *tau, int64_t k, const double *cd, int32_t *lab,
+               double *sums, int64_t stride, int64_t *nq)
 {
     LT_ASSIGN_CASES(LT_ASSIGN8)
 }
 
-/* Same contract as lt_km_assign, ct being d x 8. Up to 64 features the sums
- * go through four interleaved copies on the stack, added up at the end. */
-int64_t lt_km_assign8_avx2(const float *x, int64_t nrows, int64_t d, const float *ct, int64_t k,
+/* Shifted centers e_q = c_q - c_0 (as -2 e, d x 8) and cst_q = |e_q|^2 +
+ * 2 c_0.e_q, so that |x - c_q|^2 = |x - c_0|^2 + cst_q - 2 x.e_q: the float
+ * error then grows with |x| |e| rather than |x| |c|. tau = {a, b} bounds the
+ * rounding of a gap between two lanes for a row of norm at most r as a +
+ * b r: twice gamma_(d+2) (|cst| + 2 |e| r), with a factor 2 to spare. */
+static void shifted_centers(const double *cd, int64_t k, int64_t d, float *e2, float *cst,
+                            double *tau)
+{
+    double emax = 0, kmax = 0;
+    for (int64_t q = 0; q < 8; q++) {
+        double n2 = 0, se = 0;
+        for (int64_t j = 0; j < d; j++) {
+            double e = q < k ? cd[q * d + j] - cd[j] : 0.0;
+            e2[j * 8 + q] = (float)(-2.0 * e);
+            n2 += e * e, se += cd[j] * e;
+        }
+        cst[q] = q < k ? (float)(n2 + 2.0 * se) : 0.0f;
+        emax = q < k && sqrt(n2) > emax ? sqrt(n2) : emax;
+        kmax = q < k && fabs(n2 + 2.0 * se) > kmax ? fabs(n2 + 2.0 * se) : kmax;
+    }
+    double u = (double)(d + 2) * 0x1p-24, g = 4.0 * u / (1.0 - u);
+    tau[0] = g * kmax, tau[1] = g * 2.0 * emax;
+}
+
+/* Same contract as lt_km_assign for k <= 8, d <= LT_KM_MAXD8. The sums go
+ * through four interleaved copies on the stack, added up at the end. */
+int64_t lt_km_assign8_avx2(const float *x, int64_t nrows, int64_t d, const float *bn, int64_t k,
                            const double *cd, int32_t *lab, double *sums, double *cnt)
 {
-    enum { MAXD = 64 };
-    double acc[4 * 8 * MAXD];
-    int copies = sums && d <= MAXD;
-    int64_t kd = k * d, stride = copies ? kd : 0, changed;
-    double *dst = copies ? acc : sums;
-    if (copies) memset(acc, 0, sizeof acc[0] * (size_t)(4 * kd));
+    float e2[8 * LT_KM_MAXD8], cst[8];
+    double tau[2], acc[4 * 8 * LT_KM_MAXD8];
+    int64_t kd = k * d, nq[8] = {0}, changed;
+    shifted_centers(cd, k, d, e2, cst, tau);
+    if (sums) memset(acc, 0, sizeof acc[0] * (size_t)(4 * kd));
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl"))
-        changed = assign8_avx512(x, nrows, d, ct, k, cd, lab, dst, stride, cnt);
+        changed = assign8_avx512(x, nrows, d, bn, e2, cst, tau, k, cd, lab, sums ? acc : NULL, kd, nq);
     else
-        changed = assign8_avx2(x, nrows, d, ct, k, cd, lab, dst, stride, cnt);
-    for (int64_t q = 0; copies && q < kd; q++) sums[q] += (acc[q] + acc[kd + q]) + (acc[2 * kd + q] + acc[3 * kd + q]);
+        changed = assign8_avx2(x, nrows, d, bn, e2, cst, tau, k, cd, lab, sums ? acc : NULL, kd, nq);
+    for (int64_t q = 0; sums && q < kd; q++)
+        sums[q] += (acc[q] + acc[kd + q]) + (acc[2 * kd + q] + acc[3 * kd + q]);
+    for (int64_t q = 0; sums && q < k; q++) cnt[q] += (double)nq[q];
     return changed;
 }
 

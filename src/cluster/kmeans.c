@@ -50,25 +50,31 @@ void lt_kmeans_destroy(lt_kmeans **km)
 
 static void ws_free(kmws *w)
 {
-    free(w->centers), free(w->newc), free(w->buf), free(w->ct), free(w->lab);
-    free(w->closest), free(w->cand), free(w->rows);
+    free(w->centers), free(w->newc), free(w->buf), free(w->tot), free(w->ct), free(w->lab);
+    free(w->closest), free(w->cand), free(w->rows), free(w->bn);
 }
 
-static lt_status ws_alloc(kmws *w, int64_t k, int64_t d, int64_t nloc, int64_t trials)
+static lt_status ws_alloc(kmws *w, const lt_dataset *X, int64_t k, int64_t trials)
 {
+    int64_t d = X->d, nloc = X->nloc;
     memset(w, 0, sizeof *w);
     w->k = k, w->d = d, w->kp = lt_km_lanes(k), w->trials = trials;
     int64_t rows = trials > k ? trials : k;
     w->centers = lt_calloc((size_t)(k * d), sizeof(double));
     w->newc = lt_calloc((size_t)(k * d), sizeof(double));
     w->buf = lt_calloc((size_t)(k * d + k + 1), sizeof(double));
+    w->tot = lt_calloc((size_t)(k * d + k), sizeof(double));
+    w->bn = lt_calloc((size_t)lt_km_norm_blocks(nloc), sizeof(float));
     w->ct = lt_calloc((size_t)(w->kp * d), sizeof(float));
     w->lab = lt_calloc((size_t)nloc + 1, sizeof(int32_t));
     w->closest = lt_calloc((size_t)nloc + 1, sizeof(double));
     w->cand = lt_calloc((size_t)(trials * nloc) + 1, sizeof(double));
     w->rows = lt_calloc((size_t)(rows * d), sizeof(double));
-    if (w->centers && w->newc && w->buf && w->ct && w->lab && w->closest && w->cand && w->rows)
+    if (w->centers && w->newc && w->buf && w->tot && w->bn && w->ct && w->lab && w->closest &&
+        w->cand && w->rows) {
+        lt_km_block_norms(X->x, nloc, d, w->bn);
         return LT_OK;
+    }
     ws_free(w);
     return LT_ERR_MEM;
 }
@@ -196,7 +202,7 @@ lt_status lt_kmeans_fit(lt_comm *c, const lt_kmeans_opts *o, const lt_dataset *X
     int64_t trials = o->n_local_trials ? o->n_local_trials : 2 + (int64_t)log((double)k);
     kmws w;
     lt_kmeans *km = NULL;
-    lt_status st = ws_alloc(&w, k, X->d, X->nloc, trials);
+    lt_status st = ws_alloc(&w, X, k, trials);
     if (st == LT_OK && (st = km_alloc(X, k, &km)) != LT_OK) ws_free(&w);
     LT_CALL(lt_comm_agree(c, st));
     st = fit_restarts(c, o, X, &w, km);
@@ -221,11 +227,17 @@ lt_status lt_kmeans_predict(lt_comm *c, const lt_kmeans *km, const lt_dataset *X
     LT_CALL(lt_dataset_check_finite(c, X, "k-means predict input"));
     int64_t kp = lt_km_lanes(km->k);
     float *ct = lt_calloc((size_t)(kp * km->d), sizeof *ct);
-    LT_CALL(lt_comm_agree(c, ct ? LT_OK : LT_ERR_MEM));
-    lt_km_pack_centers(km->centers, km->k, km->d, kp, ct);
-    for (int64_t i = 0; i < X->nloc; i++) labels_local[i] = -1;
-    lt_km_assign(X->x, X->nloc, X->d, ct, kp, km->k, km->centers, labels_local, NULL, NULL);
-    free(ct);
+    float *bn = lt_calloc((size_t)lt_km_norm_blocks(X->nloc), sizeof *bn);
+    st = ct && bn ? LT_OK : LT_ERR_MEM;
+    if (st == LT_OK) {
+        lt_km_pack_centers(km->centers, km->k, km->d, kp, ct);
+        lt_km_block_norms(X->x, X->nloc, X->d, bn);
+        for (int64_t i = 0; i < X->nloc; i++) labels_local[i] = -1;
+        lt_km_assign(X->x, X->nloc, X->d, bn, ct, kp, km->k, km->centers, labels_local, NULL,
+                     NULL);
+    }
+    free(ct), free(bn);
+    LT_CALL(lt_comm_agree(c, st));
     if (!inertia) return LT_OK;
     double s = 0;
     for (int64_t i = 0; i < X->nloc; i++)

@@ -14,8 +14,10 @@ static void fill(float *x, int64_t m, uint64_t seed, double scale)
     for (int64_t i = 0; i < m; i++) x[i] = (float)(scale * lt_rng_normal(&r));
 }
 
-/* One (k, d) case: labels equal the double argmin, sums exact. */
-static void check_assign(int64_t k, int64_t d, double offset, uint64_t seed)
+/* One (k, d) case: labels equal the double argmin, and the sums and counts
+ * move exactly the rows whose label changed (from -1: added only). With
+ * norms, the x86 kernel for k <= 8; without, the portable loop. */
+static void check_assign(int64_t k, int64_t d, double offset, uint64_t seed, int norms)
 {
     int64_t n = 1001, kp = lt_km_lanes(k);
     float *x = malloc(sizeof(float) * (size_t)(n * d));
@@ -30,36 +32,45 @@ static void check_assign(int64_t k, int64_t d, double offset, uint64_t seed)
     /* far from the origin too: float distances must still not decide ties */
     for (int64_t i = 0; i < n * d; i++) x[i] += (float)offset;
     for (int64_t q = 0; q < k * d; q++) cd[q] = cf[q] + offset;
+    float *bn = malloc(sizeof(float) * (size_t)lt_km_norm_blocks(n));
+    lt_km_block_norms(x, n, d, bn);
     lt_km_pack_centers(cd, k, d, kp, ct);
     for (int64_t i = 0; i < n; i++) lab[i] = i % 2 ? -1 : 0;
-    int64_t changed = lt_km_assign(x, n, d, ct, kp, k, cd, lab, sums, sums + k * d);
+    int64_t changed =
+        lt_km_assign(x, n, d, norms ? bn : NULL, ct, kp, k, cd, lab, sums, sums + k * d);
     int64_t want_changed = 0;
     for (int64_t i = 0; i < n; i++) {
-        int best = lt_km_exact_argmin(x + i * d, cd, k, d);
+        int best = lt_km_exact_argmin(x + i * d, cd, k, d), old = i % 2 ? -1 : 0;
         ck_assert_msg(lab[i] == best, "k=%lld d=%lld offset=%g row %lld: %d vs %d", (long long)k,
                       (long long)d, offset, (long long)i, lab[i], best);
-        want_changed += i % 2 ? 1 : best != 0;
+        if (best == old) continue;
+        want_changed++;
         for (int64_t j = 0; j < d; j++) ref[best * d + j] += x[i * d + j];
         ref[k * d + best] += 1;
+        if (old < 0) continue;
+        for (int64_t j = 0; j < d; j++) ref[old * d + j] -= x[i * d + j];
+        ref[k * d + old] -= 1;
     }
     ck_assert_int_eq(changed, want_changed);
     for (int64_t q = 0; q < k * d + k; q++)
         ck_assert(fabs(sums[q] - ref[q]) <= 1e-12 * (1 + fabs(ref[q])));
     /* without sums: labels only, nothing changes the second time */
-    ck_assert_int_eq(lt_km_assign(x, n, d, ct, kp, k, cd, lab, NULL, NULL), 0);
-    free(x), free(cf), free(ct), free(cd), free(sums), free(ref), free(lab);
+    ck_assert_int_eq(lt_km_assign(x, n, d, norms ? bn : NULL, ct, kp, k, cd, lab, NULL, NULL), 0);
+    free(x), free(cf), free(ct), free(cd), free(sums), free(ref), free(lab), free(bn);
 }
 
 START_TEST(assign_matches_double_argmin)
 {
-    /* k <= 8 takes the AVX2 path on x86 (d specialised up to 12, 16, 32),
-     * larger k the generic one */
-    const int64_t ks[] = {1, 2, 3, 8, 9, 13, 40}, ds[] = {1, 3, 10, 12, 17, 32, 33, 70};
+    /* k <= 8 and d <= 64 take the AVX2 path on x86 (d specialised up to 12,
+     * 16, 32), the rest the generic one */
+    const int64_t ks[] = {1, 2, 3, 8, 9, 13, 40}, ds[] = {1, 3, 10, 12, 17, 32, 33, 64, 70};
     for (size_t a = 0; a < sizeof ks / sizeof *ks; a++)
-        for (size_t b = 0; b < sizeof ds / sizeof *ds; b++) {
-            check_assign(ks[a], ds[b], 0.0, 1 + a * 10 + b);
-            check_assign(ks[a], ds[b], 300.0, 1 + a * 10 + b);
-        }
+        for (size_t b = 0; b < sizeof ds / sizeof *ds; b++)
+            for (int norms = 0; norms < 2; norms++) {
+                check_assign(ks[a], ds[b], 0.0, 1 + a * 10 + b, norms);
+                check_assign(ks[a], ds[b], 300.0, 1 + a * 10 + b, norms);
+                check_assign(ks[a], ds[b], 1e5, 1 + a * 10 + b, norms);
+            }
 }
 END_TEST
 
