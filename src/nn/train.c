@@ -118,14 +118,21 @@ static lt_status shuffle_epoch(lt_comm *c, plan *p, const lt_dataset *tr, const 
         for (int64_t i = 0; i < tr->nloc; i++) put_row(p, p->pos[i], tr->row0 + i, tr->x + i * p->d);
         return LT_OK;
     }
+    /* Rows that stay on this rank go straight to their slot; only the others
+     * travel (packed with their slot and global row). */
     int P = p->P;
     int64_t *sc = p->cnts, *sd = sc + P, *rc = sd + P, *rd = rc + P, *fill = rd + P, *all = fill + P;
     memset(sc, 0, sizeof(int64_t) * (size_t)P);
     for (int64_t i = 0; i < tr->nloc; i++) sc[p->dest[i]] += (int64_t)p->rec;
+    sc[p->r] = 0;
     sd[0] = 0;
     for (int r = 1; r < P; r++) sd[r] = sd[r - 1] + sc[r - 1];
     memcpy(fill, sd, sizeof(int64_t) * (size_t)P);
     for (int64_t i = 0; i < tr->nloc; i++) {
+        if (p->dest[i] == p->r) {
+            put_row(p, p->pos[i], tr->row0 + i, tr->x + i * p->d);
+            continue;
+        }
         char *q = p->sbuf + fill[p->dest[i]];
         fill[p->dest[i]] += (int64_t)p->rec;
         int64_t hdr[2] = {p->pos[i], tr->row0 + i};
@@ -133,17 +140,22 @@ static lt_status shuffle_epoch(lt_comm *c, plan *p, const lt_dataset *tr, const 
         memcpy(q + 16, tr->x + i * p->d, sizeof(float) * (size_t)p->d);
     }
     LT_CALL(lt_comm_allgather(c, sc, sizeof(int64_t) * (int64_t)P, all));
-    int64_t total = 0;
+    int64_t total = 0, kept = 0;
     for (int s = 0; s < P; s++) {
         rc[s] = all[s * P + p->r];
         rd[s] = total;
         total += rc[s];
     }
-    LT_CHECK(total == p->cnt * (int64_t)p->rec, LT_ERR_INTERNAL,
-             "epoch shuffle: rank %d receives %lld bytes, expected %lld", p->r, (long long)total,
-             (long long)(p->cnt * (int64_t)p->rec));
+    for (int64_t i = 0; i < tr->nloc; i++) kept += p->dest[i] == p->r;
+    lt_status st = LT_OK;
+    if (total + kept * (int64_t)p->rec != p->cnt * (int64_t)p->rec)
+        st = lt_error_raise(LT_ERR_INTERNAL, __FILE__, __LINE__,
+                            "epoch shuffle: rank %d receives %lld bytes and keeps %lld rows, "
+                            "expected %lld rows",
+                            p->r, (long long)total, (long long)kept, (long long)p->cnt);
+    LT_CALL(lt_comm_agree(c, st));
     LT_CALL(lt_comm_alltoallv(c, p->sbuf, sc, sd, p->rbuf, rc, rd));
-    for (int64_t i = 0; i < p->cnt; i++) {
+    for (int64_t i = 0; i < total / (int64_t)p->rec; i++) {
         const char *q = p->rbuf + (size_t)i * p->rec;
         int64_t hdr[2];
         memcpy(hdr, q, sizeof hdr);
