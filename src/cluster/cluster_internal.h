@@ -27,6 +27,12 @@ void lt_km_block_norms(const float *x, int64_t nrows, int64_t d, float *bn);
 int64_t lt_km_assign(const float *x, int64_t nrows, int64_t d, const float *bn, const float *ct,
                      int64_t kp, int64_t k, const double *cd, int32_t *lab, double *sums,
                      double *cnt);
+/* k-means++ scoring of 8 candidates at once, ct being d x 8 (candidate l in
+ * lane l): pot[l] += sum over rows of min(closest[i], |x_i - c_l|^2). Each
+ * lane sums its features in order, so a distance is bit for bit
+ * lt_cl_sqdist's. Sequential. */
+void lt_km_score8(const float *x, int64_t nrows, int64_t d, const double *ct,
+                  const double *closest, double *pot);
 /* Squared distance between a float row and a double center, in double. */
 double lt_cl_sqdist(const float *x, const double *c, int64_t d);
 double lt_cl_sqdist_dd(const double *a, const double *b, int64_t d);
@@ -82,7 +88,7 @@ typedef struct {
     float *bn;              /* lt_km_block_norms of the local rows */
     float *ct;              /* d x kp */
     int32_t *lab;           /* nloc */
-    double *closest, *cand; /* k-means++: nloc, trials x nloc */
+    double *closest;        /* k-means++: nloc closest squared distances */
     double *rows;           /* trials x d (at least k x d) fetched rows */
 } kmws;
 

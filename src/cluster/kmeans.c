@@ -51,7 +51,7 @@ void lt_kmeans_destroy(lt_kmeans **km)
 static void ws_free(kmws *w)
 {
     free(w->centers), free(w->newc), free(w->buf), free(w->tot), free(w->ct), free(w->lab);
-    free(w->closest), free(w->cand), free(w->rows), free(w->bn);
+    free(w->closest), free(w->rows), free(w->bn);
 }
 
 static lt_status ws_alloc(kmws *w, const lt_dataset *X, int64_t k, int64_t trials)
@@ -68,10 +68,9 @@ static lt_status ws_alloc(kmws *w, const lt_dataset *X, int64_t k, int64_t trial
     w->ct = lt_calloc((size_t)(w->kp * d), sizeof(float));
     w->lab = lt_calloc((size_t)nloc + 1, sizeof(int32_t));
     w->closest = lt_calloc((size_t)nloc + 1, sizeof(double));
-    w->cand = lt_calloc((size_t)(trials * nloc) + 1, sizeof(double));
     w->rows = lt_calloc((size_t)(rows * d), sizeof(double));
     if (w->centers && w->newc && w->buf && w->tot && w->bn && w->ct && w->lab && w->closest &&
-        w->cand && w->rows) {
+        w->rows) {
         lt_km_block_norms(X->x, nloc, d, w->bn);
         return LT_OK;
     }

@@ -4,6 +4,7 @@
 #include "cluster_internal.h"
 #include "latent/lt_rng.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,49 +21,71 @@ lt_status lt_km_init_random(lt_comm *c, const lt_dataset *X, kmws *w, uint64_t s
 }
 
 /* Global index of the first row whose running potential reaches each of the
- * m targets (numpy's searchsorted on the cumulative sum, side='left'). */
+ * m targets (numpy's searchsorted on the cumulative sum, side='left'). One
+ * pass over the rank's rows serves all targets, taken in increasing order;
+ * the running sum is the same as a pass per target would form. */
 static lt_status search_potential(lt_comm *c, const lt_dataset *X, const double *pot_row,
                                   const double *target, int64_t m, int64_t *ids)
 {
     double local = 0, *tot = lt_calloc((size_t)c->size, sizeof *tot);
-    LT_CALL(lt_comm_agree(c, tot ? LT_OK : LT_ERR_MEM));
+    int64_t *order = lt_calloc((size_t)m, sizeof *order);
+    lt_status st = tot && order ? LT_OK : LT_ERR_MEM;
+    if (st != LT_OK) free(tot), free(order);
+    LT_CALL(lt_comm_agree(c, st));
     for (int64_t i = 0; i < X->nloc; i++) local += pot_row[i];
-    lt_status st = lt_comm_allgather(c, &local, sizeof local, tot);
-    double offset = 0;
-    for (int r = 0; r < c->rank; r++) offset += tot[r];
+    st = lt_comm_allgather(c, &local, sizeof local, tot);
+    double cum = 0;
+    for (int r = 0; r < c->rank; r++) cum += tot[r];
     free(tot);
-    LT_CALL(st);
     for (int64_t q = 0; q < m; q++) {
+        int64_t j = q; /* insertion sort of the few targets */
+        for (; j > 0 && target[order[j - 1]] > target[q]; j--) order[j] = order[j - 1];
+        order[j] = q;
         ids[q] = INT64_MAX;
-        double cum = offset;
-        for (int64_t i = 0; i < X->nloc; i++) {
-            cum += pot_row[i];
-            if (cum >= target[q]) {
-                ids[q] = X->row0 + i;
-                break;
-            }
-        }
     }
+    int64_t next = 0;
+    for (int64_t i = 0; st == LT_OK && i < X->nloc && next < m; i++) {
+        cum += pot_row[i];
+        for (; next < m && cum >= target[order[next]]; next++) ids[order[next]] = X->row0 + i;
+    }
+    free(order);
+    LT_CALL(st);
     LT_CALL(lt_comm_min_i64(c, ids, m));
     for (int64_t q = 0; q < m; q++)
         if (ids[q] == INT64_MAX) ids[q] = X->n - 1; /* rounding past the total: clip */
     return LT_OK;
 }
 
-/* Candidate q's potential: closest distances if it joined the centers. */
+/* pot[q] = the potential (sum of closest squared distances) if candidate q
+ * (row q of w->rows) joined the centers: one pass over the rows per 8
+ * candidates. Collective. */
 static lt_status score_candidates(lt_comm *c, const lt_dataset *X, kmws *w, double *pot)
 {
-    int64_t nloc = X->nloc, d = X->d;
-    for (int64_t q = 0; q < w->trials; q++) {
-        double *cq = w->cand + q * nloc, s = 0;
-        for (int64_t i = 0; i < nloc; i++) {
-            double v = lt_cl_sqdist(X->x + i * d, w->rows + q * d, d);
-            cq[i] = v < w->closest[i] ? v : w->closest[i];
-            s += cq[i];
-        }
-        pot[q] = s;
+    int64_t d = X->d, m = w->trials;
+    double *ct = lt_calloc((size_t)(8 * d), sizeof *ct);
+    LT_CALL(lt_comm_agree(c, ct ? LT_OK : LT_ERR_MEM));
+    for (int64_t q0 = 0; q0 < m; q0 += 8) {
+        double p8[8] = {0};
+        for (int64_t j = 0; j < d; j++)
+            for (int64_t l = 0; l < 8; l++)
+                ct[j * 8 + l] = q0 + l < m ? w->rows[(q0 + l) * d + j] : 0.0;
+        lt_km_score8(X->x, X->nloc, d, ct, w->closest, p8);
+        for (int64_t l = 0; l < 8 && q0 + l < m; l++) pot[q0 + l] = p8[l];
     }
-    return lt_comm_sum_d(c, pot, w->trials);
+    free(ct);
+    return lt_comm_sum_d(c, pot, m);
+}
+
+/* closest[i] = min(closest[i], |x_i - center|^2); returns their sum. */
+static double add_center(const lt_dataset *X, const double *center, double *closest)
+{
+    double s = 0;
+    for (int64_t i = 0; i < X->nloc; i++) {
+        double v = lt_cl_sqdist(X->x + i * X->d, center, X->d);
+        closest[i] = v < closest[i] ? v : closest[i];
+        s += closest[i];
+    }
+    return s;
 }
 
 /* Greedy k-means++ (scikit-learn's _kmeans_plusplus): each new center is
@@ -76,8 +99,8 @@ lt_status lt_km_init_plusplus(lt_comm *c, const lt_dataset *X, kmws *w, uint64_t
     int64_t first = (int64_t)lt_rng_below(&r, (uint64_t)X->n);
     LT_CALL(lt_km_fetch_rows(c, X, &first, 1, w->centers));
     double pot = 0;
-    for (int64_t i = 0; i < X->nloc; i++)
-        pot += w->closest[i] = lt_cl_sqdist(X->x + i * d, w->centers, d);
+    for (int64_t i = 0; i < X->nloc; i++) w->closest[i] = INFINITY;
+    pot = add_center(X, w->centers, w->closest);
     LT_CALL(lt_comm_sum_d(c, &pot, 1));
     double target[m], cpot[m];
     int64_t ids[m];
@@ -89,8 +112,9 @@ lt_status lt_km_init_plusplus(lt_comm *c, const lt_dataset *X, kmws *w, uint64_t
         int64_t best = 0;
         for (int64_t q = 1; q < m; q++)
             if (cpot[q] < cpot[best]) best = q;
+        /* the potential as scored; the rows' closest distances follow */
         pot = cpot[best];
-        memcpy(w->closest, w->cand + best * X->nloc, sizeof(double) * (size_t)X->nloc);
+        add_center(X, w->rows + best * d, w->closest);
         memcpy(w->centers + step * d, w->rows + best * d, sizeof(double) * (size_t)d);
     }
     return LT_OK;
