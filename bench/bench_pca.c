@@ -124,9 +124,10 @@ static void run_shape(lt_comm *c, int64_t n, int64_t d, int64_t k, double dg, do
             rel = fmax(rel, fabs(p->explained_variance[j] - ref[j]) / ref[j]);
         if (c->rank == 0)
             printf("  %-24s %8.3f s  %7.1f GFLOP/s  %5.2f x DGEMM  %5.2f x SGEMM  "
-                   "(gram %.3f s, solve %.3f s)  max rel. diff of variances to row 1: %.1e\n",
+                   "(mean %.3f s, gram %.3f s, solve %.3f s)  max rel. diff of variances to row 1: %.1e\n",
                    runs[i].name, t, flops / t / 1e9, flops / t / 1e9 / (dg * c->size),
-                   flops / t / 1e9 / (sg * c->size), p->info.seconds_gram, p->info.seconds_solve,
+                   flops / t / 1e9 / (sg * c->size), p->info.seconds_mean, p->info.seconds_gram,
+                   p->info.seconds_solve,
                    rel);
         lt_pca_destroy(&p);
     }

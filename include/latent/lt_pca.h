@@ -44,7 +44,7 @@ typedef struct lt_pca_opts {
     int64_t n_components;      /* 2; 1 <= k <= min(n, d) */
     lt_pca_method method;      /* LT_PCA_AUTO */
     int64_t block_size;        /* 64; ScaLAPACK square block (MB = NB), >= 1 */
-    int64_t chunk_rows;        /* 0 = auto (2^20 / d, >= 256); rows centered at a time */
+    int64_t chunk_rows;        /* 0 = auto (2^20 / d, >= 256; mixed: see docs); rows centered at a time */
     int64_t replicated_max_d;  /* 2048; largest d for which auto picks replicated, >= 0 */
     lt_pca_precision precision;/* LT_PCA_DOUBLE */
 } lt_pca_opts;

@@ -4,16 +4,12 @@
  * builds for the baseline x86-64 ISA. What GCC cannot vectorise portably
  * (sqrtf under math-errno, the k <= 8 argmin) is in kernels_x86.c. */
 #include "cluster_internal.h"
+#include "latent/lt_simd.h"
 
 #include <float.h>
 #include <math.h>
 #include <string.h>
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define LT_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define LT_CLONES
-#endif
 
 /* A padded lane's coordinate: its squared distance is huge but finite for d
  * up to a few hundred, and +inf beyond, which never wins either. */
@@ -213,11 +209,8 @@ void lt_cl_dist_row(const float *xi, const float *yt, int64_t ld, int64_t d, int
     lt_cl_sqrt_inplace(out, m);
 }
 
-/* Eight doubles as one value (GCC's vector extension): the loops over
- * candidates become single AVX-512 operations in the x86-64-v4 clone. */
-typedef double lt_v8d __attribute__((vector_size(64)));
-typedef long long lt_v8l __attribute__((vector_size(64)));
-
+/* Eight candidates as one lt_v8d: the loops over them become single
+ * AVX-512 operations in the x86-64-v4 clone. */
 LT_CLONES
 void lt_km_score8(const float *x, int64_t nrows, int64_t d, const double *ct,
                   const double *closest, double *pot)

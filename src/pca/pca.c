@@ -1,6 +1,7 @@
 /* lt_pca_fit: statistics, method choice, solver, then scikit-learn's
  * bookkeeping (variances, ratios, singular values, sign convention). */
 #include "pca_impl.h"
+#include "latent/lt_simd.h"
 #include "scalapack.h"
 
 #include <float.h>
@@ -121,13 +122,31 @@ static lt_status check_opts(const lt_pca_opts *o, const lt_dataset *ds)
     return LT_OK;
 }
 
+/* sums[j] += x[i][j] over the rows, eight columns per vector operation;
+ * each column is summed in row order, as a scalar loop would. */
+LT_CLONES
+static void column_sums(const float *x, int64_t n, int64_t d, double *sums)
+{
+    for (int64_t i = 0; i < n; i++) {
+        int64_t j = 0;
+        for (; j + 8 <= d; j += 8) {
+            lt_v8f xv;
+            lt_v8d sv;
+            memcpy(&xv, x + i * d + j, sizeof xv);
+            memcpy(&sv, sums + j, sizeof sv);
+            sv += __builtin_convertvector(xv, lt_v8d);
+            memcpy(sums + j, &sv, sizeof sv);
+        }
+        for (; j < d; j++) sums[j] += x[i * d + j];
+    }
+}
+
 /* Column means in double. A NaN or infinity makes its column's sum
  * non-finite, so the separate finiteness pass (for its message) runs only then. */
 static lt_status mean_pass(lt_comm *c, const lt_dataset *ds, lt_pca *p)
 {
     int64_t d = ds->d;
-    for (int64_t i = 0; i < ds->nloc; i++)
-        for (int64_t j = 0; j < d; j++) p->mean[j] += ds->x[i * d + j];
+    column_sums(ds->x, ds->nloc, d, p->mean);
     LT_CALL(lt_comm_sum_d(c, p->mean, d));
     int finite = 1;
     for (int64_t j = 0; j < d; j++) finite &= isfinite(p->mean[j]) != 0;
