@@ -44,10 +44,12 @@ int lt_km_exact_argmin(const float *x, const double *cd, int64_t k, int64_t d);
 #define LT_X86 1
 #endif
 int lt_cl_have_avx2(void);
-/* lt_km_assign for k <= 8, d <= LT_KM_MAXD8 with AVX2 + FMA (call only if
- * lt_cl_have_avx2()); bn required. */
-#define LT_KM_MAXD8 64
-int64_t lt_km_assign8_avx2(const float *x, int64_t nrows, int64_t d, const float *bn, int64_t k,
+/* lt_km_assign for k <= LT_KM_MAXK_LANES, d <= LT_KM_MAXD_LANES with AVX2 +
+ * FMA (call only if lt_cl_have_avx2()); bn required. Returns -1, having done
+ * nothing, if its scratch cannot be allocated. */
+#define LT_KM_MAXD_LANES 64
+#define LT_KM_MAXK_LANES 256
+int64_t lt_km_assign_lanes(const float *x, int64_t nrows, int64_t d, const float *bn, int64_t k,
                            const double *cd, int32_t *lab, double *sums, double *cnt);
 /* v[j] = sqrtf(v[j]) for v[j] >= 0. */
 void lt_cl_sqrt_inplace(float *v, int64_t n);

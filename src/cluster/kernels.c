@@ -166,8 +166,10 @@ int64_t lt_km_assign(const float *x, int64_t nrows, int64_t d, const float *bn, 
                      double *cnt)
 {
 #ifdef LT_X86
-    if (bn && kp == 8 && d <= LT_KM_MAXD8 && lt_cl_have_avx2())
-        return lt_km_assign8_avx2(x, nrows, d, bn, k, cd, lab, sums, cnt);
+    if (bn && k <= LT_KM_MAXK_LANES && d <= LT_KM_MAXD_LANES && lt_cl_have_avx2()) {
+        int64_t changed = lt_km_assign_lanes(x, nrows, d, bn, k, cd, lab, sums, cnt);
+        if (changed >= 0) return changed;
+    }
 #else
     (void)bn;
 #endif

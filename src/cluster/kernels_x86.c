@@ -6,6 +6,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #ifdef LT_X86
@@ -57,7 +58,7 @@ add_row(double *s, const float *x, int64_t D, const int SUB)
 }
 
 /* Distances to the 8 lanes up to a per-row constant, for 8 rows, as
- * cst_q - 2 x.e_q with e_q = c_q - c_0 (see lt_km_assign8_avx2), E[j] =
+ * cst_q - 2 x.e_q with e_q = c_q - c_0 (see shifted_centers), E[j] =
  * -2 e_.j: one FMA per feature and center. Returns them transposed, a[q] =
  * lane q of the 8 rows. */
 __attribute__((target("avx2,fma"), always_inline)) static inline void
@@ -76,19 +77,27 @@ dists8(const float *xb, const int64_t D, const __m256 *E, __m256 K, __m256 *a)
     transpose8(a);
 }
 
-/* Labels of 8 rows: lane-wise argmin over the k centers (strict <: the
- * first wins ties) and the gap to the runner-up. Rows whose gap is within
- * tau (the rounding bound) or not finite are re-decided in double. */
-__attribute__((target("avx2,fma"), always_inline)) static inline __m256i
-argmin8(const __m256 *a, int64_t k, float tau, const float *xb, int64_t D, const double *cd)
+/* Lane-wise running minimum over the centers q0 + q (q < n) of a group:
+ * best value, runner-up, and label (as float; strict <: the first index
+ * wins ties). */
+__attribute__((target("avx2,fma"), always_inline)) static inline void
+argmin_group(const __m256 *a, int n, int q0, __m256 *m1, __m256 *m2, __m256 *lb)
 {
-    __m256 m1 = a[0], m2 = _mm256_set1_ps(INFINITY), lb = _mm256_setzero_ps();
-    for (int q = 1; q < k; q++) {
-        __m256 lt = _mm256_cmp_ps(a[q], m1, _CMP_LT_OQ);
-        m2 = _mm256_min_ps(m2, _mm256_max_ps(a[q], m1));
-        m1 = _mm256_min_ps(m1, a[q]);
-        lb = _mm256_blendv_ps(lb, _mm256_set1_ps((float)q), lt);
+    for (int q = 0; q < n; q++) {
+        __m256 lt = _mm256_cmp_ps(a[q], *m1, _CMP_LT_OQ);
+        *m2 = _mm256_min_ps(*m2, _mm256_max_ps(a[q], *m1));
+        *m1 = _mm256_min_ps(*m1, a[q]);
+        *lb = _mm256_blendv_ps(*lb, _mm256_set1_ps((float)(q0 + q)), lt);
     }
+}
+
+/* Labels of 8 rows from the minimum and runner-up over all k centers. Rows
+ * whose gap is within tau (the rounding bound) or not finite are re-decided
+ * in double. */
+__attribute__((target("avx2,fma"), always_inline)) static inline __m256i
+labels8(__m256 m1, __m256 m2, __m256 lb, int64_t k, float tau, const float *xb, int64_t D,
+        const double *cd)
+{
     __m256 near = _mm256_cmp_ps(_mm256_sub_ps(m2, m1), _mm256_set1_ps(tau), _CMP_NGT_UQ);
     unsigned redo = k > 1 ? (unsigned)_mm256_movemask_ps(near) : 0;
     __m256i labels = _mm256_cvttps_epi32(lb);
@@ -120,22 +129,42 @@ move_rows(const float *xb, const int64_t D, const int32_t *old, const int32_t *n
     }
 }
 
-/* The body for one instruction set; D is a compile-time constant in the
- * specialised callers so that the feature loops unroll. */
-__attribute__((target("avx2,fma"), always_inline)) static inline int64_t
-assign8(const float *x, int64_t nrows, const int64_t D, const float *bn, const float *e2,
-        const float *cst, const double *tau, int64_t k, const double *cd, int32_t *lab,
-        double *sums, int64_t stride, int64_t *nq)
+/* Labels of the 8 rows at xb: groups of 8 centers, G of them. With G a
+ * constant 1 (k <= 8) the caller's E1 holds the only group, loaded once, so
+ * that it stays in registers. */
+__attribute__((target("avx2,fma"), always_inline)) static inline __m256i
+block_labels(const float *xb, const int64_t D, const int64_t G, const __m256 *E1, const float *e2,
+             const float *cst, int64_t k, float tau, const double *cd)
 {
-    __m256 K = _mm256_loadu_ps(cst), E[LT_KM_MAXD8];
-    for (int64_t j = 0; j < D; j++) E[j] = _mm256_loadu_ps(e2 + 8 * j);
+    __m256 m1 = _mm256_set1_ps(INFINITY), m2 = m1, lb = _mm256_setzero_ps();
+    for (int64_t g = 0; g < G; g++) {
+        __m256 a[8], E[LT_KM_MAXD_LANES];
+        const __m256 *Eg = E1;
+        if (G > 1) {
+            for (int64_t j = 0; j < D; j++) E[j] = _mm256_loadu_ps(e2 + g * 8 * D + 8 * j);
+            Eg = E;
+        }
+        dists8(xb, D, Eg, _mm256_loadu_ps(cst + 8 * g), a);
+        int n = k - 8 * g < 8 ? (int)(k - 8 * g) : 8;
+        argmin_group(a, n, (int)(8 * g), &m1, &m2, &lb);
+    }
+    return labels8(m1, m2, lb, k, tau, xb, D, cd);
+}
+
+/* The body for one instruction set; D (and G for k <= 8) are compile-time
+ * constants in the specialised callers so that the loops unroll. */
+__attribute__((target("avx2,fma"), always_inline)) static inline int64_t
+assign_lanes(const float *x, int64_t nrows, const int64_t D, const int64_t G, const float *bn,
+             const float *e2, const float *cst, const double *tau, int64_t k, const double *cd,
+             int32_t *lab, double *sums, int64_t stride, int64_t *nq)
+{
+    __m256 E1[LT_KM_MAXD_LANES];
+    for (int64_t j = 0; G == 1 && j < D; j++) E1[j] = _mm256_loadu_ps(e2 + 8 * j);
     int64_t changed = 0, i0 = 0;
     for (; i0 + 8 <= nrows; i0 += 8) {
         const float *xb = x + i0 * D;
-        __m256 a[8];
-        dists8(xb, D, E, K, a);
         float t = (float)(tau[0] + tau[1] * bn[i0 / LT_KM_NORM_BLOCK]);
-        __m256i now = argmin8(a, k, t, xb, D, cd);
+        __m256i now = block_labels(xb, D, G, E1, e2, cst, k, t, cd);
         __m256i old = _mm256_loadu_si256((const __m256i *)(const void *)(lab + i0));
         unsigned chg = ~(unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(old, now))) & 0xFFu;
         if (!chg) continue;
@@ -167,39 +196,46 @@ assign8(const float *x, int64_t nrows, const int64_t D, const float *bn, const f
     default: return call(d);                                                              \
     }
 // clang-format on
-#define LT_ASSIGN8(D) assign8(x, nrows, D, bn, e2, cst, tau, k, cd, lab, sums, stride, nq)
+#define LT_ASSIGN1(D) assign_lanes(x, nrows, D, 1, bn, e2, cst, tau, k, cd, lab, sums, stride, nq)
+#define LT_ASSIGNG(D) assign_lanes(x, nrows, D, G, bn, e2, cst, tau, k, cd, lab, sums, stride, nq)
+#define LT_ASSIGN_ANY                                                                     \
+    if (G == 1) {                                                                         \
+        LT_ASSIGN_CASES(LT_ASSIGN1)                                                       \
+    }                                                                                     \
+    LT_ASSIGN_CASES(LT_ASSIGNG)
 
 __attribute__((target("avx2,fma"))) static int64_t
-assign8_avx2(const float *x, int64_t nrows, int64_t d, const float *bn, const float *e2,
-             const float *cst, const double *tau, int64_t k, const double *cd, int32_t *lab,
-             double *sums, int64_t stride, int64_t *nq)
+assign_avx2(const float *x, int64_t nrows, int64_t d, int64_t G, const float *bn, const float *e2,
+            const float *cst, const double *tau, int64_t k, const double *cd, int32_t *lab,
+            double *sums, int64_t stride, int64_t *nq)
 {
-    LT_ASSIGN_CASES(LT_ASSIGN8)
+    LT_ASSIGN_ANY
 }
 
 /* The same code with AVX-512VL: broadcasts fold into the FMAs. */
 __attribute__((target("avx2,fma,avx512f,avx512vl"))) static int64_t
-assign8_avx512(const float *x, int64_t nrows, int64_t d, const float *bn, const float *e2,
-               const float *cst, const double *tau, int64_t k, const double *cd, int32_t *lab,
-               double *sums, int64_t stride, int64_t *nq)
+assign_avx512(const float *x, int64_t nrows, int64_t d, int64_t G, const float *bn,
+              const float *e2, const float *cst, const double *tau, int64_t k, const double *cd,
+              int32_t *lab, double *sums, int64_t stride, int64_t *nq)
 {
-    LT_ASSIGN_CASES(LT_ASSIGN8)
+    LT_ASSIGN_ANY
 }
 
-/* Shifted centers e_q = c_q - c_0 (as -2 e, d x 8) and cst_q = |e_q|^2 +
- * 2 c_0.e_q, so that |x - c_q|^2 = |x - c_0|^2 + cst_q - 2 x.e_q: the float
- * error then grows with |x| |e| rather than |x| |c|. tau = {a, b} bounds the
- * rounding of a gap between two lanes for a row of norm at most r as a +
- * b r: twice gamma_(d+2) (|cst| + 2 |e| r), with a factor 2 to spare. */
-static void shifted_centers(const double *cd, int64_t k, int64_t d, float *e2, float *cst,
-                            double *tau)
+/* Shifted centers e_q = c_q - c_0 (as -2 e, in groups of 8 lanes: e2[g][j][8])
+ * and cst_q = |e_q|^2 + 2 c_0.e_q, so that |x - c_q|^2 = |x - c_0|^2 + cst_q -
+ * 2 x.e_q: the float error then grows with |x| |e| rather than |x| |c|.
+ * tau = {a, b} bounds the rounding of a gap between two lanes for a row of
+ * norm at most r as a + b r: twice gamma_(d+2) (|cst| + 2 |e| r), with a
+ * factor 2 to spare. Padding lanes (q >= k) are never compared. */
+static void shifted_centers(const double *cd, int64_t k, int64_t d, int64_t kp, float *e2,
+                            float *cst, double *tau)
 {
     double emax = 0, kmax = 0;
-    for (int64_t q = 0; q < 8; q++) {
+    for (int64_t q = 0; q < kp; q++) {
         double n2 = 0, se = 0;
         for (int64_t j = 0; j < d; j++) {
             double e = q < k ? cd[q * d + j] - cd[j] : 0.0;
-            e2[j * 8 + q] = (float)(-2.0 * e);
+            e2[(q / 8) * 8 * d + j * 8 + q % 8] = (float)(-2.0 * e);
             n2 += e * e, se += cd[j] * e;
         }
         cst[q] = q < k ? (float)(n2 + 2.0 * se) : 0.0f;
@@ -210,23 +246,32 @@ static void shifted_centers(const double *cd, int64_t k, int64_t d, float *e2, f
     tau[0] = g * kmax, tau[1] = g * 2.0 * emax;
 }
 
-/* Same contract as lt_km_assign for k <= 8, d <= LT_KM_MAXD8. The sums go
- * through four interleaved copies on the stack, added up at the end. */
-int64_t lt_km_assign8_avx2(const float *x, int64_t nrows, int64_t d, const float *bn, int64_t k,
+/* Same contract as lt_km_assign for k <= LT_KM_MAXK_LANES, d <=
+ * LT_KM_MAXD_LANES. The sums go through four interleaved copies (when they
+ * can be allocated), added up at the end. Returns -1 when the scratch
+ * cannot be allocated (the caller then takes the portable loop). */
+int64_t lt_km_assign_lanes(const float *x, int64_t nrows, int64_t d, const float *bn, int64_t k,
                            const double *cd, int32_t *lab, double *sums, double *cnt)
 {
-    float e2[8 * LT_KM_MAXD8], cst[8];
-    double tau[2], acc[4 * 8 * LT_KM_MAXD8];
-    int64_t kd = k * d, nq[8] = {0}, changed;
-    shifted_centers(cd, k, d, e2, cst, tau);
-    if (sums) memset(acc, 0, sizeof acc[0] * (size_t)(4 * kd));
+    int64_t kp = (k + 7) / 8 * 8, G = kp / 8, kd = k * d, changed;
+    float *e2 = lt_malloc(sizeof(float) * (size_t)(kp * d + kp)), *cst = e2 ? e2 + kp * d : NULL;
+    double *acc = sums ? lt_calloc((size_t)(4 * kd), sizeof(double)) : NULL;
+    int64_t *nq = lt_calloc((size_t)k, sizeof(int64_t));
+    if (!e2 || !nq || (sums && !acc)) {
+        free(e2), free(acc), free(nq);
+        lt_error_clear();
+        return -1;
+    }
+    double tau[2];
+    shifted_centers(cd, k, d, kp, e2, cst, tau);
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl"))
-        changed = assign8_avx512(x, nrows, d, bn, e2, cst, tau, k, cd, lab, sums ? acc : NULL, kd, nq);
+        changed = assign_avx512(x, nrows, d, G, bn, e2, cst, tau, k, cd, lab, acc, kd, nq);
     else
-        changed = assign8_avx2(x, nrows, d, bn, e2, cst, tau, k, cd, lab, sums ? acc : NULL, kd, nq);
+        changed = assign_avx2(x, nrows, d, G, bn, e2, cst, tau, k, cd, lab, acc, kd, nq);
     for (int64_t q = 0; sums && q < kd; q++)
         sums[q] += (acc[q] + acc[kd + q]) + (acc[2 * kd + q] + acc[3 * kd + q]);
     for (int64_t q = 0; sums && q < k; q++) cnt[q] += (double)nq[q];
+    free(e2), free(acc), free(nq);
     return changed;
 }
 

@@ -61,9 +61,10 @@ static void check_assign(int64_t k, int64_t d, double offset, uint64_t seed, int
 
 START_TEST(assign_matches_double_argmin)
 {
-    /* k <= 8 and d <= 64 take the AVX2 path on x86 (d specialised up to 12,
-     * 16, 32), the rest the generic one */
-    const int64_t ks[] = {1, 2, 3, 8, 9, 13, 40}, ds[] = {1, 3, 10, 12, 17, 32, 33, 64, 70};
+    /* k <= 256 and d <= 64 take the lane-wise AVX2 path on x86 (one group of
+     * 8 centers or several; d specialised up to 12, 16, 32), the rest and
+     * calls without norms the generic one */
+    const int64_t ks[] = {1, 2, 3, 8, 9, 13, 16, 17, 40, 257}, ds[] = {1, 3, 10, 12, 17, 32, 33, 64, 70};
     for (size_t a = 0; a < sizeof ks / sizeof *ks; a++)
         for (size_t b = 0; b < sizeof ds / sizeof *ds; b++)
             for (int norms = 0; norms < 2; norms++) {
