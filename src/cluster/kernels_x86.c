@@ -58,20 +58,24 @@ add_row(double *s, const float *x, int64_t D, const int SUB)
 }
 
 /* Distances to the 8 lanes up to a per-row constant, for 8 rows, as
- * cst_q - 2 x.e_q with e_q = c_q - c_0 (see shifted_centers), E[j] =
- * -2 e_.j: one FMA per feature and center. Returns them transposed, a[q] =
- * lane q of the 8 rows. */
+ * cst_q - 2 x.e_q with e_q = c_q - c_0 (see shifted_centers), E[j] (or,
+ * with E NULL, e2 + 8 j) = -2 e_.j: one FMA per feature and center.
+ * Returns them transposed, a[q] = lane q of the 8 rows. */
 __attribute__((target("avx2,fma"), always_inline)) static inline void
-dists8(const float *xb, const int64_t D, const __m256 *E, __m256 K, __m256 *a)
+dists8(const float *xb, const int64_t D, const __m256 *E, const float *e2, __m256 K, __m256 *a)
 {
     for (int r = 0; r < 8; r++) {
         __m256 s0 = K, s1 = _mm256_setzero_ps();
         int64_t j = 0;
         for (; j + 2 <= D; j += 2) {
-            s0 = _mm256_fmadd_ps(E[j], _mm256_set1_ps(xb[r * D + j]), s0);
-            s1 = _mm256_fmadd_ps(E[j + 1], _mm256_set1_ps(xb[r * D + j + 1]), s1);
+            __m256 ea = E ? E[j] : _mm256_loadu_ps(e2 + 8 * j);
+            __m256 eb = E ? E[j + 1] : _mm256_loadu_ps(e2 + 8 * j + 8);
+            s0 = _mm256_fmadd_ps(ea, _mm256_set1_ps(xb[r * D + j]), s0);
+            s1 = _mm256_fmadd_ps(eb, _mm256_set1_ps(xb[r * D + j + 1]), s1);
         }
-        if (j < D) s0 = _mm256_fmadd_ps(E[j], _mm256_set1_ps(xb[r * D + j]), s0);
+        if (j < D)
+            s0 = _mm256_fmadd_ps(E ? E[j] : _mm256_loadu_ps(e2 + 8 * j),
+                                 _mm256_set1_ps(xb[r * D + j]), s0);
         a[r] = _mm256_add_ps(s0, s1);
     }
     transpose8(a);
@@ -131,20 +135,15 @@ move_rows(const float *xb, const int64_t D, const int32_t *old, const int32_t *n
 
 /* Labels of the 8 rows at xb: groups of 8 centers, G of them. With G a
  * constant 1 (k <= 8) the caller's E1 holds the only group, loaded once, so
- * that it stays in registers. */
+ * that it stays in registers; several groups are read from e2 (L1). */
 __attribute__((target("avx2,fma"), always_inline)) static inline __m256i
 block_labels(const float *xb, const int64_t D, const int64_t G, const __m256 *E1, const float *e2,
              const float *cst, int64_t k, float tau, const double *cd)
 {
     __m256 m1 = _mm256_set1_ps(INFINITY), m2 = m1, lb = _mm256_setzero_ps();
     for (int64_t g = 0; g < G; g++) {
-        __m256 a[8], E[LT_KM_MAXD_LANES];
-        const __m256 *Eg = E1;
-        if (G > 1) {
-            for (int64_t j = 0; j < D; j++) E[j] = _mm256_loadu_ps(e2 + g * 8 * D + 8 * j);
-            Eg = E;
-        }
-        dists8(xb, D, Eg, _mm256_loadu_ps(cst + 8 * g), a);
+        __m256 a[8];
+        dists8(xb, D, G == 1 ? E1 : NULL, e2 + g * 8 * D, _mm256_loadu_ps(cst + 8 * g), a);
         int n = k - 8 * g < 8 ? (int)(k - 8 * g) : 8;
         argmin_group(a, n, (int)(8 * g), &m1, &m2, &lb);
     }
