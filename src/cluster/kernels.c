@@ -222,18 +222,10 @@ void lt_km_score8(const float *x, int64_t nrows, int64_t d, const double *ct,
         lt_v8d s = {0}, cl = {0};
         cl += closest[i];
         for (int64_t j = 0; j < d; j++) {
-            lt_v8d c;
-            memcpy(&c, ct + j * 8, sizeof c);
-            lt_v8d t = (double)x[i * d + j] - c;
+            lt_v8d t = (double)x[i * d + j] - lt_v8d_load(ct + j * 8);
             s += t * t;
         }
-        /* min(s, closest) lane by lane, bit for bit */
-        lt_v8l lt = s < cl, sb, cb;
-        memcpy(&sb, &s, sizeof s);
-        memcpy(&cb, &cl, sizeof cl);
-        sb = (sb & lt) | (cb & ~lt);
-        memcpy(&s, &sb, sizeof s);
-        acc += s;
+        acc += lt_v8d_select(s < cl, s, cl);
     }
     for (int l = 0; l < 8; l++) pot[l] += acc[l];
 }

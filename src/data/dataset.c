@@ -1,4 +1,5 @@
 #include "latent/lt_dataset.h"
+#include "latent/lt_simd.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -67,7 +68,9 @@ lt_status lt_dataset_copy(const lt_dataset *src, lt_dataset **out)
 /* A row in transit: destination row, label, then d floats; 8-byte aligned. */
 static size_t record_bytes(int64_t d) { return (16 + 4 * (size_t)d + 7) & ~(size_t)7; }
 
-static lt_status pack_rows(lt_comm *c, const lt_dataset *src, const int64_t *dest, int64_t n_out,
+/* Rows for other ranks into sbuf as records, grouped by owner; rows that
+ * stay on this rank go straight into out. */
+static lt_status pack_rows(lt_comm *c, const lt_dataset *src, const int64_t *dest, lt_dataset *out,
                            char *sbuf, int64_t *scount, int64_t *sdispl)
 {
     size_t rb = record_bytes(src->d);
@@ -75,14 +78,21 @@ static lt_status pack_rows(lt_comm *c, const lt_dataset *src, const int64_t *des
     int64_t *fill;
     LT_ALLOC(fill, p);
     for (int64_t i = 0; i < src->nloc; i++)
-        if (dest[i] >= 0) scount[lt_shard_owner(n_out, p, dest[i])] += (int64_t)rb;
+        if (dest[i] >= 0) scount[lt_shard_owner(out->n, p, dest[i])] += (int64_t)rb;
+    scount[c->rank] = 0;
     for (int r = 1; r < p; r++) sdispl[r] = sdispl[r - 1] + scount[r - 1];
     for (int64_t i = 0; i < src->nloc; i++) {
         if (dest[i] < 0) continue;
-        int r = lt_shard_owner(n_out, p, dest[i]);
+        int32_t y = src->y ? src->y[i] : 0;
+        int r = lt_shard_owner(out->n, p, dest[i]);
+        if (r == c->rank) {
+            int64_t k = dest[i] - out->row0;
+            if (out->y) out->y[k] = y;
+            memcpy(out->x + k * out->d, src->x + i * src->d, 4 * (size_t)src->d);
+            continue;
+        }
         char *rec = sbuf + sdispl[r] + fill[r];
         fill[r] += (int64_t)rb;
-        int32_t y = src->y ? src->y[i] : 0;
         memcpy(rec, &dest[i], 8);
         memcpy(rec + 8, &y, 4);
         memcpy(rec + 16, src->x + i * src->d, 4 * (size_t)src->d);
@@ -127,7 +137,7 @@ lt_status lt_dataset_redistribute(lt_comm *c, const lt_dataset *src, const int64
     int64_t *cnt = lt_calloc(4 * (size_t)p, sizeof(int64_t));
     char *sbuf = lt_malloc(rb * (size_t)nsend), *rbuf = lt_malloc(rb * (size_t)ds->nloc);
     if (!cnt || !sbuf || !rbuf) st = LT_ERR_MEM;
-    if (st == LT_OK) st = pack_rows(c, src, dest, n_out, sbuf, cnt, cnt + p);
+    if (st == LT_OK) st = pack_rows(c, src, dest, ds, sbuf, cnt, cnt + p);
     st = lt_comm_agree(c, st);
     /* Receive counts: rows each source sends me, learned by an all-to-all of counts. */
     if (st == LT_OK) {
@@ -141,7 +151,8 @@ lt_status lt_dataset_redistribute(lt_comm *c, const lt_dataset *src, const int64
         for (int r = 1; st == LT_OK && r < p; r++) rd[r] = rd[r - 1] + rc[r - 1];
         if (st == LT_OK) st = lt_comm_alltoallv(c, sbuf, cnt, cnt + p, rbuf, rc, rd);
     }
-    for (int64_t k = 0; st == LT_OK && k < ds->nloc; k++) {
+    int64_t nrecv = st == LT_OK ? (cnt[3 * p + p - 1] + cnt[2 * p + p - 1]) / (int64_t)rb : 0;
+    for (int64_t k = 0; k < nrecv; k++) {
         const char *rec = rbuf + (size_t)k * rb;
         int64_t g;
         memcpy(&g, rec, 8);
@@ -212,6 +223,50 @@ void lt_colstats_destroy(lt_colstats **s)
     *s = NULL;
 }
 
+/* Per-column minimum, maximum and sum over the rows, eight columns per
+ * vector operation; each column in row order, as the scalar loop (a NaN
+ * never becomes the minimum or maximum, as with fmin and fmax, but makes the
+ * sum NaN). */
+LT_CLONES
+static void col_min_max_sum(const float *x, int64_t n, int64_t d, double *mn, double *mx,
+                            double *sum)
+{
+    for (int64_t i = 0; i < n; i++) {
+        const float *xi = x + i * d;
+        int64_t j = 0;
+        for (; j + 8 <= d; j += 8) {
+            lt_v8d v = lt_v8d_load_f(xi + j), a = lt_v8d_load(mn + j), b = lt_v8d_load(mx + j);
+            lt_v8d_store(mn + j, lt_v8d_select(v < a, v, a));
+            lt_v8d_store(mx + j, lt_v8d_select(v > b, v, b));
+            lt_v8d_store(sum + j, lt_v8d_load(sum + j) + v);
+        }
+        for (; j < d; j++) {
+            double v = xi[j];
+            mn[j] = v < mn[j] ? v : mn[j];
+            mx[j] = v > mx[j] ? v : mx[j];
+            sum[j] += v;
+        }
+    }
+}
+
+/* ss[j] += (x[i][j] - mean[j])^2 over the rows, as col_min_max_sum. */
+LT_CLONES
+static void col_sq_dev(const float *x, int64_t n, int64_t d, const double *mean, double *ss)
+{
+    for (int64_t i = 0; i < n; i++) {
+        const float *xi = x + i * d;
+        int64_t j = 0;
+        for (; j + 8 <= d; j += 8) {
+            lt_v8d e = lt_v8d_load_f(xi + j) - lt_v8d_load(mean + j);
+            lt_v8d_store(ss + j, lt_v8d_load(ss + j) + e * e);
+        }
+        for (; j < d; j++) {
+            double e = xi[j] - mean[j];
+            ss[j] += e * e;
+        }
+    }
+}
+
 lt_status lt_colstats_compute(lt_comm *c, const lt_dataset *ds, lt_colstats **out)
 {
     int64_t d = ds->d;
@@ -227,22 +282,12 @@ lt_status lt_colstats_compute(lt_comm *c, const lt_dataset *ds, lt_colstats **ou
     }
     s->max = s->min + d, s->mean = s->min + 2 * d, s->std = s->min + 3 * d;
     for (int64_t j = 0; j < d; j++) s->min[j] = INFINITY, s->max[j] = -INFINITY, s->mean[j] = 0;
-    for (int64_t i = 0; i < ds->nloc; i++)
-        for (int64_t j = 0; j < d; j++) {
-            double v = ds->x[i * d + j];
-            s->min[j] = fmin(s->min[j], v);
-            s->max[j] = fmax(s->max[j], v);
-            s->mean[j] += v;
-        }
+    col_min_max_sum(ds->x, ds->nloc, d, s->min, s->max, s->mean);
     /* Two passes (mean, then squared deviations) keep the variance accurate. */
     if ((st = lt_comm_min_d(c, s->min, d)) == LT_OK && (st = lt_comm_max_d(c, s->max, d)) == LT_OK)
         st = lt_comm_sum_d(c, s->mean, d);
     for (int64_t j = 0; j < d; j++) s->mean[j] /= ds->n > 0 ? (double)ds->n : 1.0, s->std[j] = 0;
-    for (int64_t i = 0; i < ds->nloc; i++)
-        for (int64_t j = 0; j < d; j++) {
-            double e = ds->x[i * d + j] - s->mean[j];
-            s->std[j] += e * e;
-        }
+    col_sq_dev(ds->x, ds->nloc, d, s->mean, s->std);
     if (st == LT_OK) st = lt_comm_sum_d(c, s->std, d);
     for (int64_t j = 0; j < d; j++) s->std[j] = sqrt(s->std[j] / (ds->n > 0 ? (double)ds->n : 1.0));
     if (st != LT_OK) lt_colstats_destroy(&s);
