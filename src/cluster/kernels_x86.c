@@ -81,13 +81,13 @@ dists8(const float *xb, const int64_t D, const __m256 *E, const float *e2, __m25
     transpose8(a);
 }
 
-/* Lane-wise running minimum over the centers q0 + q (q < n) of a group:
- * best value, runner-up, and label (as float; strict <: the first index
- * wins ties). */
+/* Lane-wise running minimum over the 8 centers q0 + q of a group: best
+ * value, runner-up, and label (as float; strict <: the first index wins
+ * ties). Padding centers (q0 + q >= k) have distance +inf and never win. */
 __attribute__((target("avx2,fma"), always_inline)) static inline void
-argmin_group(const __m256 *a, int n, int q0, __m256 *m1, __m256 *m2, __m256 *lb)
+argmin_group(const __m256 *a, int q0, __m256 *m1, __m256 *m2, __m256 *lb)
 {
-    for (int q = 0; q < n; q++) {
+    for (int q = 0; q < 8; q++) {
         __m256 lt = _mm256_cmp_ps(a[q], *m1, _CMP_LT_OQ);
         *m2 = _mm256_min_ps(*m2, _mm256_max_ps(a[q], *m1));
         *m1 = _mm256_min_ps(*m1, a[q]);
@@ -144,8 +144,7 @@ block_labels(const float *xb, const int64_t D, const int64_t G, const __m256 *E1
     for (int64_t g = 0; g < G; g++) {
         __m256 a[8];
         dists8(xb, D, G == 1 ? E1 : NULL, e2 + g * 8 * D, _mm256_loadu_ps(cst + 8 * g), a);
-        int n = k - 8 * g < 8 ? (int)(k - 8 * g) : 8;
-        argmin_group(a, n, (int)(8 * g), &m1, &m2, &lb);
+        argmin_group(a, (int)(8 * g), &m1, &m2, &lb);
     }
     return labels8(m1, m2, lb, k, tau, xb, D, cd);
 }
@@ -225,7 +224,7 @@ assign_avx512(const float *x, int64_t nrows, int64_t d, int64_t G, const float *
  * 2 x.e_q: the float error then grows with |x| |e| rather than |x| |c|.
  * tau = {a, b} bounds the rounding of a gap between two lanes for a row of
  * norm at most r as a + b r: twice gamma_(d+2) (|cst| + 2 |e| r), with a
- * factor 2 to spare. Padding lanes (q >= k) are never compared. */
+ * factor 2 to spare. Padding lanes (q >= k) are at +inf. */
 static void shifted_centers(const double *cd, int64_t k, int64_t d, int64_t kp, float *e2,
                             float *cst, double *tau)
 {
@@ -237,7 +236,7 @@ static void shifted_centers(const double *cd, int64_t k, int64_t d, int64_t kp, 
             e2[(q / 8) * 8 * d + j * 8 + q % 8] = (float)(-2.0 * e);
             n2 += e * e, se += cd[j] * e;
         }
-        cst[q] = q < k ? (float)(n2 + 2.0 * se) : 0.0f;
+        cst[q] = q < k ? (float)(n2 + 2.0 * se) : INFINITY; /* e = 0: +inf, never the best */
         emax = q < k && sqrt(n2) > emax ? sqrt(n2) : emax;
         kmax = q < k && fabs(n2 + 2.0 * se) > kmax ? fabs(n2 + 2.0 * se) : kmax;
     }
