@@ -17,15 +17,17 @@ typedef float lt_v8f __attribute__((vector_size(32)));
 typedef long long lt_v8l __attribute__((vector_size(64)));
 
 /* Passing these types by value changes the ABI between ISAs, which GCC
- * notes (-Wpsabi) at every use in a baseline-ISA function. That only matters
- * across translation units, and these helpers are static inline, so the
- * note is off in every file that includes this header (and only there: no
- * public interface passes vectors). */
+ * notes (-Wpsabi). The helpers below are therefore always inlined (also at
+ * -O0 and under the sanitizers): an out-of-line copy compiled for the
+ * baseline ISA, called from an x86-64-v4 clone, would receive its vectors in
+ * the wrong registers. With that, the note is off in every file that
+ * includes this header (no public interface passes vectors). */
 #pragma GCC diagnostic ignored "-Wpsabi"
+#define LT_SIMD_INLINE static inline __attribute__((always_inline))
 
 /* mask ? a : b lane by lane (mask from a vector comparison: all ones or
  * zero), bit for bit; C has no ?: on vectors. */
-static inline lt_v8d lt_v8d_select(lt_v8l mask, lt_v8d a, lt_v8d b)
+LT_SIMD_INLINE lt_v8d lt_v8d_select(lt_v8l mask, lt_v8d a, lt_v8d b)
 {
     lt_v8l ab, bb;
     __builtin_memcpy(&ab, &a, sizeof a);
@@ -36,20 +38,20 @@ static inline lt_v8d lt_v8d_select(lt_v8l mask, lt_v8d a, lt_v8d b)
 }
 
 /* Eight floats from p as doubles. */
-static inline lt_v8d lt_v8d_load_f(const float *p)
+LT_SIMD_INLINE lt_v8d lt_v8d_load_f(const float *p)
 {
     lt_v8f v;
     __builtin_memcpy(&v, p, sizeof v);
     return __builtin_convertvector(v, lt_v8d);
 }
 
-static inline lt_v8d lt_v8d_load(const double *p)
+LT_SIMD_INLINE lt_v8d lt_v8d_load(const double *p)
 {
     lt_v8d v;
     __builtin_memcpy(&v, p, sizeof v);
     return v;
 }
 
-static inline void lt_v8d_store(double *p, lt_v8d v) { __builtin_memcpy(p, &v, sizeof v); }
+LT_SIMD_INLINE void lt_v8d_store(double *p, lt_v8d v) { __builtin_memcpy(p, &v, sizeof v); }
 
 #endif
