@@ -95,12 +95,24 @@ static void plan_destinations(plan *p, const lt_dataset *tr, const lt_train_opts
         nn_permute_inv_range(tr->row0, tr->nloc, p->n, o->seed, (uint64_t)epoch, p->pos);
     else
         for (int64_t i = 0; i < tr->nloc; i++) p->pos[i] = tr->row0 + i;
+    if (p->P == 1) { /* position k is slot k */
+        memset(p->dest, 0, sizeof *p->dest * (size_t)tr->nloc);
+        return;
+    }
+    /* A full batch's parts without divisions per row: q or q + 1 rows. */
+    int64_t q = p->B / p->P, rem = p->B % p->P, big = rem * (q + 1);
     for (int64_t i = 0; i < tr->nloc; i++) {
-        int64_t k = p->pos[i], b = k / p->B, j = k % p->B;
-        int64_t bb = b == p->nb - 1 ? p->blast : p->B;
-        int r = nn_batch_owner(bb, p->P, j);
+        int64_t k = p->pos[i], b = k / p->B, j = k - b * p->B, start;
+        int r;
+        if (b == p->nb - 1) {
+            r = nn_batch_owner(p->blast, p->P, j);
+            start = part_start(p->blast, p->P, r);
+        } else {
+            r = (int)(j < big ? j / (q + 1) : rem + (j - big) / q);
+            start = r * q + (r < rem ? r : rem);
+        }
         p->dest[i] = r;
-        p->pos[i] = b * part_size(p->B, p->P, r) + j - part_start(bb, p->P, r);
+        p->pos[i] = b * (q + (r < rem)) + j - start;
     }
 }
 
