@@ -1,6 +1,7 @@
 /* The replicated path: every rank forms the Gram matrix of its rows, one
- * allreduce sums them, and every rank runs LAPACK dsyevd on the same bytes,
- * so every rank gets the same eigenvectors without a broadcast. */
+ * allreduce sums them, and every rank runs LAPACK dsyevr (top k pairs) on
+ * the same bytes, so every rank gets the same eigenvectors without a
+ * broadcast. */
 #include "pca_impl.h"
 #include "scalapack.h"
 #include "latent/lt_simd.h"
