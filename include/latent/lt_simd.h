@@ -54,4 +54,11 @@ LT_SIMD_INLINE lt_v8d lt_v8d_load(const double *p)
 
 LT_SIMD_INLINE void lt_v8d_store(double *p, lt_v8d v) { __builtin_memcpy(p, &v, sizeof v); }
 
+/* Eight doubles rounded to float and stored at p. */
+LT_SIMD_INLINE void lt_v8d_store_f(float *p, lt_v8d v)
+{
+    lt_v8f f = __builtin_convertvector(v, lt_v8f);
+    __builtin_memcpy(p, &f, sizeof f);
+}
+
 #endif

@@ -101,10 +101,11 @@ static lt_status pack_rows(lt_comm *c, const lt_dataset *src, const int64_t *des
     return LT_OK;
 }
 
+/* Checks the destinations; *nsend = rows that leave this rank. */
 static lt_status check_dest(lt_comm *c, const lt_dataset *src, const int64_t *dest, int64_t n_out,
                             int64_t *nsend)
 {
-    int64_t cnt = 0;
+    int64_t cnt = 0, leave = 0;
     lt_status st = LT_OK;
     for (int64_t i = 0; i < src->nloc; i++) {
         if (dest[i] >= n_out) {
@@ -114,8 +115,9 @@ static lt_status check_dest(lt_comm *c, const lt_dataset *src, const int64_t *de
             break;
         }
         cnt += dest[i] >= 0;
+        leave += dest[i] >= 0 && lt_shard_owner(n_out, c->size, dest[i]) != c->rank;
     }
-    *nsend = cnt;
+    *nsend = leave;
     LT_CALL(lt_comm_agree(c, st));
     int64_t total = cnt;
     LT_CALL(lt_comm_sum_i64(c, &total, 1));

@@ -101,11 +101,9 @@ static void affine_rows(float *x, int64_t n, int64_t d, const double *scale, con
     for (int64_t i = 0; i < n; i++) {
         float *xi = x + i * d;
         int64_t j = 0;
-        for (; j + 8 <= d; j += 8) {
-            lt_v8f r = __builtin_convertvector(
-                lt_v8d_load_f(xi + j) * lt_v8d_load(scale + j) + lt_v8d_load(shift + j), lt_v8f);
-            memcpy(xi + j, &r, sizeof r);
-        }
+        for (; j + 8 <= d; j += 8)
+            lt_v8d_store_f(xi + j, lt_v8d_load_f(xi + j) * lt_v8d_load(scale + j) +
+                                       lt_v8d_load(shift + j));
         for (; j < d; j++) xi[j] = (float)(xi[j] * scale[j] + shift[j]);
     }
 }

@@ -129,14 +129,8 @@ static void column_sums(const float *x, int64_t n, int64_t d, double *sums)
 {
     for (int64_t i = 0; i < n; i++) {
         int64_t j = 0;
-        for (; j + 8 <= d; j += 8) {
-            lt_v8f xv;
-            lt_v8d sv;
-            memcpy(&xv, x + i * d + j, sizeof xv);
-            memcpy(&sv, sums + j, sizeof sv);
-            sv += __builtin_convertvector(xv, lt_v8d);
-            memcpy(sums + j, &sv, sizeof sv);
-        }
+        for (; j + 8 <= d; j += 8)
+            lt_v8d_store(sums + j, lt_v8d_load(sums + j) + lt_v8d_load_f(x + i * d + j));
         for (; j < d; j++) sums[j] += x[i * d + j];
     }
 }

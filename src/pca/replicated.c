@@ -19,14 +19,8 @@ void lt_pca_center_d(const lt_dataset *ds, const double *mean, int64_t i0, int64
     const float *x = ds->x + i0 * d;
     for (int64_t i = 0; i < m; i++) {
         int64_t j = 0;
-        for (; j + 8 <= d; j += 8) {
-            lt_v8f xv;
-            lt_v8d mv;
-            memcpy(&xv, x + i * d + j, sizeof xv);
-            memcpy(&mv, mean + j, sizeof mv);
-            lt_v8d r = __builtin_convertvector(xv, lt_v8d) - mv;
-            memcpy(out + i * d + j, &r, sizeof r);
-        }
+        for (; j + 8 <= d; j += 8)
+            lt_v8d_store(out + i * d + j, lt_v8d_load_f(x + i * d + j) - lt_v8d_load(mean + j));
         for (; j < d; j++) out[i * d + j] = (double)x[i * d + j] - mean[j];
     }
 }
@@ -39,14 +33,8 @@ static void center_f(const lt_dataset *ds, const double *mean, int64_t i0, int64
     const float *x = ds->x + i0 * d;
     for (int64_t i = 0; i < m; i++) {
         int64_t j = 0;
-        for (; j + 8 <= d; j += 8) {
-            lt_v8f xv;
-            lt_v8d mv;
-            memcpy(&xv, x + i * d + j, sizeof xv);
-            memcpy(&mv, mean + j, sizeof mv);
-            lt_v8f r = __builtin_convertvector(__builtin_convertvector(xv, lt_v8d) - mv, lt_v8f);
-            memcpy(out + i * d + j, &r, sizeof r);
-        }
+        for (; j + 8 <= d; j += 8)
+            lt_v8d_store_f(out + i * d + j, lt_v8d_load_f(x + i * d + j) - lt_v8d_load(mean + j));
         for (; j < d; j++) out[i * d + j] = (float)((double)x[i * d + j] - mean[j]);
     }
 }
