@@ -9,24 +9,43 @@
 int64_t lt_km_lanes(int64_t k);
 /* ct (d x kp) = float copy of centers (k x d), padded lanes far away. */
 void lt_km_pack_centers(const double *centers, int64_t k, int64_t d, int64_t kp, float *ct);
-/* Rows per block of lt_km_block_norms (a multiple of 8). */
+/* Rows per block of lt_km_block_norms (a multiple of LT_KM_TILE). */
 #define LT_KM_NORM_BLOCK 64
+/* Rows per tile of the transposed copy read by the AVX-512 kernel. */
+#define LT_KM_TILE 16
 /* bn[b] = largest Euclidean norm of rows [b * LT_KM_NORM_BLOCK, ...) of x:
  * the bound on |x| that sizes the float distances' rounding error. bn holds
  * lt_km_norm_blocks(nrows) floats. Sequential. */
 int64_t lt_km_norm_blocks(int64_t nrows);
 void lt_km_block_norms(const float *x, int64_t nrows, int64_t d, float *bn);
-/* Assigns rows [0, nrows) of x (row-major, d columns) to their nearest
- * center. Distances in float, near ties re-decided in double with cd (k x d),
- * first index wins exact ties (as numpy's argmin). bn: lt_km_block_norms of
- * x, or NULL (then the portable loop). If sums != NULL, every row whose label
- * changes moves from its old cluster's sums (k x d) and counts (k), if its
- * old label is >= 0, to its new one's: from labels of -1 they are the full
- * per-cluster sums, later only the change (Lloyd keeps running totals).
- * Returns how many labels differ from lab's previous values. Sequential. */
-int64_t lt_km_assign(const float *x, int64_t nrows, int64_t d, const float *bn, const float *ct,
-                     int64_t kp, int64_t k, const double *cd, int32_t *lab, double *sums,
-                     double *cnt);
+
+/* The local rows as the assignment kernels read them, prepared once per fit
+ * (Lloyd reads them every iteration). bn NULL: the portable loop. xt NULL:
+ * the row-major kernel; else the full tiles of LT_KM_TILE rows transposed
+ * (xt[(b * d + j) * LT_KM_TILE + l] = x[(b * LT_KM_TILE + l) * d + j]), so
+ * that the AVX-512 kernel has one row per lane and needs no shuffles. */
+typedef struct {
+    const float *x;
+    int64_t n, d;
+    float *bn;
+    float *xt;
+} lt_km_rows;
+/* bn always (LT_ERR_MEM if it cannot be allocated); xt when tiles is set,
+ * the CPU has AVX-512 and d <= LT_KM_MAXD_LANES, and memory allows (an extra
+ * n x d floats: without it the row-major kernel runs). */
+lt_status lt_km_rows_create(const float *x, int64_t n, int64_t d, int tiles, lt_km_rows *r);
+void lt_km_rows_destroy(lt_km_rows *r);
+void lt_km_tiles(const float *x, int64_t nrows, int64_t d, float *xt);
+
+/* Assigns the rows of r to their nearest center. Distances in float, near
+ * ties re-decided in double with cd (k x d), first index wins exact ties (as
+ * numpy's argmin). If sums != NULL, every row whose label changes moves from
+ * its old cluster's sums (k x d) and counts (k), if its old label is >= 0,
+ * to its new one's: from labels of -1 they are the full per-cluster sums,
+ * later only the change (Lloyd keeps running totals). Returns how many
+ * labels differ from lab's previous values. Sequential. */
+int64_t lt_km_assign(const lt_km_rows *r, const float *ct, int64_t kp, int64_t k, const double *cd,
+                     int32_t *lab, double *sums, double *cnt);
 /* k-means++ scoring of 8 candidates at once, ct being d x 8 (candidate l in
  * lane l): pot[l] += sum over rows of min(closest[i], |x_i - c_l|^2). Each
  * lane sums its features in order, so a distance is bit for bit
@@ -44,13 +63,15 @@ int lt_km_exact_argmin(const float *x, const double *cd, int64_t k, int64_t d);
 #define LT_X86 1
 #endif
 int lt_cl_have_avx2(void);
+int lt_cl_have_avx512(void);
 /* lt_km_assign for k <= LT_KM_MAXK_LANES, d <= LT_KM_MAXD_LANES with AVX2 +
- * FMA (call only if lt_cl_have_avx2()); bn required. Returns -1, having done
- * nothing, if its scratch cannot be allocated. */
+ * FMA (call only if lt_cl_have_avx2()), on the tiles with AVX-512 when r->xt
+ * is set; r->bn required. Returns -1, having done nothing, if its scratch
+ * cannot be allocated. */
 #define LT_KM_MAXD_LANES 64
 #define LT_KM_MAXK_LANES 256
-int64_t lt_km_assign_lanes(const float *x, int64_t nrows, int64_t d, const float *bn, int64_t k,
-                           const double *cd, int32_t *lab, double *sums, double *cnt);
+int64_t lt_km_assign_lanes(const lt_km_rows *r, int64_t k, const double *cd, int32_t *lab,
+                           double *sums, double *cnt);
 /* v[j] = sqrtf(v[j]) for v[j] >= 0. */
 void lt_cl_sqrt_inplace(float *v, int64_t n);
 
@@ -87,7 +108,7 @@ typedef struct {
     double *centers, *newc; /* k x d */
     double *buf;            /* k x d sums, k counts, 1 changed-label count */
     double *tot;            /* k x d sums, k counts of the current labels */
-    float *bn;              /* lt_km_block_norms of the local rows */
+    lt_km_rows prep;        /* the local rows prepared for lt_km_assign */
     float *ct;              /* d x kp */
     int32_t *lab;           /* nloc */
     double *closest;        /* k-means++: nloc closest squared distances */

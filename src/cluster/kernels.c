@@ -8,6 +8,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 
@@ -161,19 +162,45 @@ void lt_km_block_norms(const float *x, int64_t nrows, int64_t d, float *bn)
     }
 }
 
-int64_t lt_km_assign(const float *x, int64_t nrows, int64_t d, const float *bn, const float *ct,
-                     int64_t kp, int64_t k, const double *cd, int32_t *lab, double *sums,
-                     double *cnt)
+void lt_km_tiles(const float *x, int64_t nrows, int64_t d, float *xt)
+{
+    for (int64_t b = 0; b < nrows / LT_KM_TILE; b++)
+        for (int64_t l = 0; l < LT_KM_TILE; l++)
+            for (int64_t j = 0; j < d; j++)
+                xt[(b * d + j) * LT_KM_TILE + l] = x[(b * LT_KM_TILE + l) * d + j];
+}
+
+lt_status lt_km_rows_create(const float *x, int64_t n, int64_t d, int tiles, lt_km_rows *r)
+{
+    *r = (lt_km_rows){x, n, d, NULL, NULL};
+    r->bn = lt_calloc((size_t)lt_km_norm_blocks(n), sizeof(float));
+    if (!r->bn) return LT_ERR_MEM;
+    lt_km_block_norms(x, n, d, r->bn);
+    if (!tiles || !lt_cl_have_avx512() || d > LT_KM_MAXD_LANES || n < LT_KM_TILE) return LT_OK;
+    r->xt = lt_malloc(sizeof(float) * (size_t)(n / LT_KM_TILE * LT_KM_TILE * d));
+    if (r->xt)
+        lt_km_tiles(x, n, d, r->xt);
+    else
+        lt_error_clear(); /* a speed-up only: the row-major kernel does without */
+    return LT_OK;
+}
+
+void lt_km_rows_destroy(lt_km_rows *r)
+{
+    free(r->bn), free(r->xt);
+    r->bn = r->xt = NULL;
+}
+
+int64_t lt_km_assign(const lt_km_rows *r, const float *ct, int64_t kp, int64_t k, const double *cd,
+                     int32_t *lab, double *sums, double *cnt)
 {
 #ifdef LT_X86
-    if (bn && k <= LT_KM_MAXK_LANES && d <= LT_KM_MAXD_LANES && lt_cl_have_avx2()) {
-        int64_t changed = lt_km_assign_lanes(x, nrows, d, bn, k, cd, lab, sums, cnt);
+    if (r->bn && k <= LT_KM_MAXK_LANES && r->d <= LT_KM_MAXD_LANES && lt_cl_have_avx2()) {
+        int64_t changed = lt_km_assign_lanes(r, k, cd, lab, sums, cnt);
         if (changed >= 0) return changed;
     }
-#else
-    (void)bn;
 #endif
-    return km_assign_generic(x, nrows, d, ct, kp, k, cd, lab, sums, cnt);
+    return km_assign_generic(r->x, r->n, r->d, ct, kp, k, cd, lab, sums, cnt);
 }
 
 /* Squared distances; 64 columns at a time so the accumulators stay in

@@ -51,7 +51,8 @@ void lt_kmeans_destroy(lt_kmeans **km)
 static void ws_free(kmws *w)
 {
     free(w->centers), free(w->newc), free(w->buf), free(w->tot), free(w->ct), free(w->lab);
-    free(w->closest), free(w->rows), free(w->bn);
+    free(w->closest), free(w->rows);
+    lt_km_rows_destroy(&w->prep);
 }
 
 static lt_status ws_alloc(kmws *w, const lt_dataset *X, int64_t k, int64_t trials)
@@ -64,16 +65,13 @@ static lt_status ws_alloc(kmws *w, const lt_dataset *X, int64_t k, int64_t trial
     w->newc = lt_calloc((size_t)(k * d), sizeof(double));
     w->buf = lt_calloc((size_t)(k * d + k + 1), sizeof(double));
     w->tot = lt_calloc((size_t)(k * d + k), sizeof(double));
-    w->bn = lt_calloc((size_t)lt_km_norm_blocks(nloc), sizeof(float));
     w->ct = lt_calloc((size_t)(w->kp * d), sizeof(float));
     w->lab = lt_calloc((size_t)nloc + 1, sizeof(int32_t));
     w->closest = lt_calloc((size_t)nloc + 1, sizeof(double));
     w->rows = lt_calloc((size_t)(rows * d), sizeof(double));
-    if (w->centers && w->newc && w->buf && w->tot && w->bn && w->ct && w->lab && w->closest &&
-        w->rows) {
-        lt_km_block_norms(X->x, nloc, d, w->bn);
+    if (w->centers && w->newc && w->buf && w->tot && w->ct && w->lab && w->closest && w->rows &&
+        lt_km_rows_create(X->x, nloc, d, 1, &w->prep) == LT_OK)
         return LT_OK;
-    }
     ws_free(w);
     return LT_ERR_MEM;
 }
@@ -226,16 +224,15 @@ lt_status lt_kmeans_predict(lt_comm *c, const lt_kmeans *km, const lt_dataset *X
     LT_CALL(lt_dataset_check_finite(c, X, "k-means predict input"));
     int64_t kp = lt_km_lanes(km->k);
     float *ct = lt_calloc((size_t)(kp * km->d), sizeof *ct);
-    float *bn = lt_calloc((size_t)lt_km_norm_blocks(X->nloc), sizeof *bn);
-    st = ct && bn ? LT_OK : LT_ERR_MEM;
+    lt_km_rows r = {0}; /* one pass: tiles would not pay for themselves */
+    st = ct && lt_km_rows_create(X->x, X->nloc, X->d, 0, &r) == LT_OK ? LT_OK : LT_ERR_MEM;
     if (st == LT_OK) {
         lt_km_pack_centers(km->centers, km->k, km->d, kp, ct);
-        lt_km_block_norms(X->x, X->nloc, X->d, bn);
         for (int64_t i = 0; i < X->nloc; i++) labels_local[i] = -1;
-        lt_km_assign(X->x, X->nloc, X->d, bn, ct, kp, km->k, km->centers, labels_local, NULL,
-                     NULL);
+        lt_km_assign(&r, ct, kp, km->k, km->centers, labels_local, NULL, NULL);
     }
-    free(ct), free(bn);
+    free(ct);
+    lt_km_rows_destroy(&r);
     LT_CALL(lt_comm_agree(c, st));
     if (!inertia) return LT_OK;
     double s = 0;

@@ -103,13 +103,13 @@ static double move_centers(kmws *w)
  * and added into the running totals w->tot; w->buf gets a copy of the totals
  * for relocation and the new centers. Returns the number of changed labels
  * in *changed. Collective. */
-static lt_status assign_and_reduce(lt_comm *c, const lt_dataset *X, kmws *w, double *changed)
+static lt_status assign_and_reduce(lt_comm *c, kmws *w, double *changed)
 {
     int64_t k = w->k, d = w->d, nt = k * d + k;
     lt_km_pack_centers(w->centers, k, d, w->kp, w->ct);
     memset(w->buf, 0, sizeof(double) * (size_t)(nt + 1));
-    w->buf[nt] = (double)lt_km_assign(X->x, X->nloc, d, w->bn, w->ct, w->kp, k, w->centers,
-                                      w->lab, w->buf, w->buf + k * d);
+    w->buf[nt] = (double)lt_km_assign(&w->prep, w->ct, w->kp, k, w->centers, w->lab, w->buf,
+                                      w->buf + k * d);
     LT_CALL(lt_comm_sum_d(c, w->buf, nt + 1));
     for (int64_t q = 0; q < nt; q++) w->tot[q] += w->buf[q];
     memcpy(w->buf, w->tot, sizeof(double) * (size_t)nt);
@@ -129,7 +129,7 @@ lt_status lt_km_lloyd(lt_comm *c, const lt_dataset *X, kmws *w, int64_t max_iter
     memset(w->tot, 0, sizeof(double) * (size_t)(k * d + k));
     for (it = 0; it < max_iter; it++) {
         double changed;
-        LT_CALL(assign_and_reduce(c, X, w, &changed));
+        LT_CALL(assign_and_reduce(c, w, &changed));
         LT_CALL(relocate_empty(c, X, w));
         double shift = move_centers(w);
         if (it > 0 && changed == 0) {
@@ -144,7 +144,7 @@ lt_status lt_km_lloyd(lt_comm *c, const lt_dataset *X, kmws *w, int64_t max_iter
     *n_iter = it < max_iter ? it + 1 : max_iter;
     lt_km_pack_centers(w->centers, k, d, w->kp, w->ct);
     if (!strict)
-        lt_km_assign(X->x, X->nloc, d, w->bn, w->ct, w->kp, k, w->centers, w->lab, NULL, NULL);
+        lt_km_assign(&w->prep, w->ct, w->kp, k, w->centers, w->lab, NULL, NULL);
     double s = 0;
     for (int64_t i = 0; i < X->nloc; i++)
         s += lt_cl_sqdist(X->x + i * d, w->centers + (int64_t)w->lab[i] * d, d);
