@@ -21,7 +21,8 @@ typedef long long lt_v8l __attribute__((vector_size(64)));
  * -O0 and under the sanitizers): an out-of-line copy compiled for the
  * baseline ISA, called from an x86-64-v4 clone, would receive its vectors in
  * the wrong registers. With that, the note is off in every file that
- * includes this header (no public interface passes vectors). */
+ * includes this header (no public interface passes vectors); GCC 12 still
+ * prints it for some, so CMakeLists.txt adds -Wno-psabi too. */
 #pragma GCC diagnostic ignored "-Wpsabi"
 #define LT_SIMD_INLINE static inline __attribute__((always_inline))
 

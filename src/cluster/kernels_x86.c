@@ -276,7 +276,8 @@ tile_labels(const float *xt, const float *xb, const int64_t D, const int64_t G, 
     tile_group(xt, D, e2, cst, 0, 1, &m1, &m2, &lb);
     for (int64_t g = 1; g < G; g++)
         tile_group(xt, D, e2 + g * 8 * D, cst + 8 * g, (int)(8 * g), 0, &m1, &m2, &lb);
-    unsigned redo = k > 1 ? _mm512_cmp_ps_mask(_mm512_sub_ps(m2, m1), _mm512_set1_ps(tau), _CMP_NGT_UQ) : 0;
+    __m512 gap = _mm512_sub_ps(m2, m1);
+    unsigned redo = k > 1 ? _mm512_cmp_ps_mask(gap, _mm512_set1_ps(tau), _CMP_NGT_UQ) : 0;
     if (!redo) return lb;
     int32_t b[LT_KM_TILE];
     _mm512_storeu_si512(b, lb);
