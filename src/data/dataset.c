@@ -136,25 +136,24 @@ lt_status lt_dataset_redistribute(lt_comm *c, const lt_dataset *src, const int64
     lt_dataset *ds = NULL;
     LT_CALL(lt_dataset_create(c, n_out, src->d, src->y != NULL, &ds));
     lt_status st = LT_OK;
-    int64_t *cnt = lt_calloc(4 * (size_t)p, sizeof(int64_t));
-    char *sbuf = lt_malloc(rb * (size_t)nsend), *rbuf = lt_malloc(rb * (size_t)ds->nloc);
-    if (!cnt || !sbuf || !rbuf) st = LT_ERR_MEM;
+    /* send counts, displacements, receive counts, displacements; then the
+     * 8-byte counts and displacements of the count exchange */
+    int64_t *cnt = lt_calloc(6 * (size_t)p, sizeof(int64_t));
+    char *sbuf = lt_malloc(rb * (size_t)nsend), *rbuf = NULL;
+    if (!cnt || !sbuf) st = LT_ERR_MEM;
     if (st == LT_OK) st = pack_rows(c, src, dest, ds, sbuf, cnt, cnt + p);
-    st = lt_comm_agree(c, st);
+    LT_CALL_GOTO(st, lt_comm_agree(c, st), done);
+    int64_t *sc = cnt, *sd = cnt + p, *rc = cnt + 2 * p, *rd = cnt + 3 * p, *eight = cnt + 4 * p;
+    for (int r = 0; r < p; r++) eight[r] = 8, eight[p + r] = 8 * r;
     /* Receive counts: rows each source sends me, learned by an all-to-all of counts. */
-    if (st == LT_OK) {
-        int64_t *rc = cnt + 2 * p, *rd = cnt + 3 * p, *ones;
-        st = (ones = lt_calloc((size_t)p * 2, sizeof(int64_t))) ? LT_OK : LT_ERR_MEM;
-        if (st == LT_OK) {
-            for (int r = 0; r < p; r++) ones[r] = 8, ones[p + r] = 8 * r;
-            st = lt_comm_alltoallv(c, cnt, ones, ones + p, rc, ones, ones + p);
-            free(ones);
-        }
-        for (int r = 1; st == LT_OK && r < p; r++) rd[r] = rd[r - 1] + rc[r - 1];
-        if (st == LT_OK) st = lt_comm_alltoallv(c, sbuf, cnt, cnt + p, rbuf, rc, rd);
-    }
-    int64_t nrecv = st == LT_OK ? (cnt[3 * p + p - 1] + cnt[2 * p + p - 1]) / (int64_t)rb : 0;
-    for (int64_t k = 0; k < nrecv; k++) {
+    LT_CALL_GOTO(st, lt_comm_alltoallv(c, sc, eight, eight + p, rc, eight, eight + p), done);
+    for (int r = 1; r < p; r++) rd[r] = rd[r - 1] + rc[r - 1];
+    /* Room for the rows that arrive only (the others were copied in place). */
+    int64_t rbytes = rd[p - 1] + rc[p - 1];
+    rbuf = lt_malloc((size_t)rbytes);
+    LT_CALL_GOTO(st, lt_comm_agree(c, rbuf ? LT_OK : LT_ERR_MEM), done);
+    LT_CALL_GOTO(st, lt_comm_alltoallv(c, sbuf, sc, sd, rbuf, rc, rd), done);
+    for (int64_t k = 0; k < rbytes / (int64_t)rb; k++) {
         const char *rec = rbuf + (size_t)k * rb;
         int64_t g;
         memcpy(&g, rec, 8);
@@ -162,6 +161,7 @@ lt_status lt_dataset_redistribute(lt_comm *c, const lt_dataset *src, const int64
         if (ds->y) memcpy(&ds->y[i], rec + 8, 4);
         memcpy(ds->x + i * ds->d, rec + 16, 4 * (size_t)ds->d);
     }
+done:
     free(cnt);
     free(sbuf);
     free(rbuf);

@@ -140,9 +140,11 @@ static lt_status shuffle_epoch(lt_comm *c, plan *p, const lt_dataset *tr, const 
     sd[0] = 0;
     for (int r = 1; r < P; r++) sd[r] = sd[r - 1] + sc[r - 1];
     memcpy(fill, sd, sizeof(int64_t) * (size_t)P);
+    int64_t kept = 0;
     for (int64_t i = 0; i < tr->nloc; i++) {
         if (p->dest[i] == p->r) {
             put_row(p, p->pos[i], tr->row0 + i, tr->x + i * p->d);
+            kept++;
             continue;
         }
         char *q = p->sbuf + fill[p->dest[i]];
@@ -152,13 +154,12 @@ static lt_status shuffle_epoch(lt_comm *c, plan *p, const lt_dataset *tr, const 
         memcpy(q + 16, tr->x + i * p->d, sizeof(float) * (size_t)p->d);
     }
     LT_CALL(lt_comm_allgather(c, sc, sizeof(int64_t) * (int64_t)P, all));
-    int64_t total = 0, kept = 0;
+    int64_t total = 0;
     for (int s = 0; s < P; s++) {
         rc[s] = all[s * P + p->r];
         rd[s] = total;
         total += rc[s];
     }
-    for (int64_t i = 0; i < tr->nloc; i++) kept += p->dest[i] == p->r;
     lt_status st = LT_OK;
     if (total + kept * (int64_t)p->rec != p->cnt * (int64_t)p->rec)
         st = lt_error_raise(LT_ERR_INTERNAL, __FILE__, __LINE__,

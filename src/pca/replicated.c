@@ -90,11 +90,15 @@ static lt_status eig_top(double *G, int d, int k, double *w, double *Z, double *
     LT_CHECK(isuppz != NULL, LT_ERR_MEM, "out of memory for the eigensolver");
     dsyevr_("V", "I", "U", &d, G, &d, &none, &none, &il, &iu, &abstol, &m, w, Z, &d, isuppz, &wq,
             &lwork, &iq, &liwork, &info);
+    if (info != 0) {
+        free(isuppz);
+        LT_FAIL(LT_ERR_LIB, "dsyevr workspace query failed: info = %d", info);
+    }
     lwork = (int)wq + 1;
     liwork = iq + 1;
     double *work = lt_malloc(sizeof(double) * (size_t)lwork);
     int *iwork = lt_malloc(sizeof(int) * (size_t)liwork);
-    lt_status st = info == 0 && work && iwork ? LT_OK : LT_ERR_MEM;
+    lt_status st = work && iwork ? LT_OK : LT_ERR_MEM;
     if (st == LT_OK) {
         dsyevr_("V", "I", "U", &d, G, &d, &none, &none, &il, &iu, &abstol, &m, w, Z, &d, isuppz,
                 work, &lwork, iwork, &liwork, &info);
