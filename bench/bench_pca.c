@@ -95,22 +95,26 @@ static void run_shape(lt_comm *c, int64_t n, int64_t d, int64_t k, double dg, do
 {
     lt_dataset *ds = make_data(c, n, d);
     if (!ds) return;
-    struct { lt_pca_method m; lt_pca_precision p; const char *name; } runs[] = {
-        {LT_PCA_REPLICATED, LT_PCA_DOUBLE, "replicated/double"},
-        {LT_PCA_REPLICATED, LT_PCA_MIXED, "replicated/mixed"},
-        {LT_PCA_COVARIANCE, LT_PCA_DOUBLE, "covariance (ScaLAPACK)"},
-        {LT_PCA_SVD, LT_PCA_DOUBLE, "svd (ScaLAPACK)"},
+    struct { lt_pca_method m; lt_pca_precision p; lt_pca_gram_kernel g; const char *name; } runs[] = {
+        {LT_PCA_REPLICATED, LT_PCA_DOUBLE, LT_PCA_GRAM_AUTO, "replicated/double"},
+        {LT_PCA_REPLICATED, LT_PCA_MIXED, LT_PCA_GRAM_BLAS, "replicated/mixed/blas"},
+        {LT_PCA_REPLICATED, LT_PCA_MIXED, LT_PCA_GRAM_AMX, "replicated/mixed/amx"},
+        {LT_PCA_COVARIANCE, LT_PCA_DOUBLE, LT_PCA_GRAM_AUTO, "covariance (ScaLAPACK)"},
+        {LT_PCA_SVD, LT_PCA_DOUBLE, LT_PCA_GRAM_AUTO, "svd (ScaLAPACK)"},
     };
-    int nruns = (n * d <= 20000000) ? 4 : 3; /* pdgesvd of the large sets is minutes */
+    int nruns = (n * d <= 20000000) ? 5 : 4; /* pdgesvd of the large sets is minutes */
+    int amx = lt_pca_amx_available();
     double flops = (double)n * d * (double)(n < d ? n : d), *ref = NULL; /* Gram or SVD */
     if (c->rank == 0) printf("\n%lld x %lld, k = %lld, P = %d\n", (long long)n, (long long)d,
                              (long long)k, c->size);
     for (int i = 0; i < nruns; i++) {
         if ((runs[i].m == LT_PCA_REPLICATED && d > 4096) || (runs[i].m == LT_PCA_COVARIANCE && d > n))
             continue; /* a d x d matrix that does not fit, or is wasteful */
+        if (runs[i].g == LT_PCA_GRAM_AMX && !amx) continue;
         lt_pca_opts o;
         lt_pca_opts_default(&o);
         o.n_components = k, o.method = runs[i].m, o.precision = runs[i].p;
+        o.gram_kernel = runs[i].g;
         if (chunk_rows > 0) o.chunk_rows = chunk_rows;
         double t;
         lt_pca *p = NULL;

@@ -45,6 +45,7 @@ typedef struct {
     char method[16];          /* auto covariance svd replicated */
     int64_t block_size;
     char precision[16];       /* double mixed */
+    char gram_kernel[16];     /* auto blas amx */
     int64_t replicated_max_d;
 } lt_cfg_pca;
 

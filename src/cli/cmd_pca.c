@@ -72,6 +72,8 @@ static lt_status pca_metrics(lt_cmd *x, const lt_pca *p, double mse_train, doubl
     lt_metrics *m = x->m;
     LT_CALL(lt_metrics_set_string(m, "pca.method", lt_pca_method_name(p->info.method)));
     LT_CALL(lt_metrics_set_string(m, "pca.method_reason", x->cli->model ? "loaded" : p->info.reason));
+    LT_CALL(lt_metrics_set_string(m, "pca.gram_kernel",
+                                  x->cli->model ? "loaded" : lt_pca_gram_kernel_name(p->info.gram_kernel)));
     LT_CALL(lt_metrics_set_number(m, "pca.n_components", (double)p->n_components));
     LT_CALL(lt_metrics_set_array_d(m, "pca.explained_variance_ratio", p->explained_variance_ratio, p->n_components));
     LT_CALL(lt_metrics_set_array_d(m, "pca.explained_variance", p->explained_variance, p->n_components));

@@ -23,6 +23,7 @@ lt_status lt_pca_opts_from_config(const lt_config *cfg, lt_pca_opts *o)
     o->replicated_max_d = cfg->pca.replicated_max_d;
     LT_CALL(lt_pca_method_parse(cfg->pca.method, &o->method));
     LT_CALL(lt_pca_precision_parse(cfg->pca.precision, &o->precision));
+    LT_CALL(lt_pca_gram_kernel_parse(cfg->pca.gram_kernel, &o->gram_kernel));
     return LT_OK;
 }
 

@@ -95,6 +95,7 @@ static lt_status metrics_models(lt_run *r)
         const lt_pca *p = r->pca;
         LT_CALL(lt_metrics_set_string(m, "pca.method", lt_pca_method_name(p->info.method)));
         LT_CALL(lt_metrics_set_string(m, "pca.method_reason", p->info.reason));
+        LT_CALL(lt_metrics_set_string(m, "pca.gram_kernel", lt_pca_gram_kernel_name(p->info.gram_kernel)));
         LT_CALL(lt_metrics_set_array_d(m, "pca.explained_variance_ratio", p->explained_variance_ratio, p->n_components));
         LT_CALL(lt_metrics_set_array_d(m, "pca.explained_variance", p->explained_variance, p->n_components));
         LT_CALL(lt_metrics_set_number(m, "pca.reconstruction_mse.train", r->pca_mse_train));

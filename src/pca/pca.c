@@ -22,6 +22,17 @@ void lt_pca_opts_default(lt_pca_opts *o)
     o->chunk_rows = 0;
     o->replicated_max_d = 2048;
     o->precision = LT_PCA_DOUBLE;
+    o->gram_kernel = LT_PCA_GRAM_AUTO;
+}
+
+static const char *gram_kernel_names[] = {"auto", "blas", "amx"};
+
+/* Index of name in names[0 .. n), or -1. */
+static int find_name(const char *const *names, int n, const char *name)
+{
+    for (int i = 0; name && i < n; i++)
+        if (strcmp(name, names[i]) == 0) return i;
+    return -1;
 }
 
 const char *lt_pca_method_name(lt_pca_method m)
@@ -31,13 +42,11 @@ const char *lt_pca_method_name(lt_pca_method m)
 
 lt_status lt_pca_method_parse(const char *name, lt_pca_method *out)
 {
-    for (int i = 0; i < 4; i++)
-        if (name && strcmp(name, method_names[i]) == 0) {
-            *out = (lt_pca_method)i;
-            return LT_OK;
-        }
-    LT_FAIL(LT_ERR_ARG, "unknown PCA method '%s' (auto, covariance, svd, replicated)",
-            name ? name : "(null)");
+    int i = find_name(method_names, 4, name);
+    LT_CHECK(i >= 0, LT_ERR_ARG, "unknown PCA method '%s' (auto, covariance, svd, replicated)",
+             name ? name : "(null)");
+    *out = (lt_pca_method)i;
+    return LT_OK;
 }
 
 const char *lt_pca_precision_name(lt_pca_precision p)
@@ -47,12 +56,25 @@ const char *lt_pca_precision_name(lt_pca_precision p)
 
 lt_status lt_pca_precision_parse(const char *name, lt_pca_precision *out)
 {
-    for (int i = 0; i < 2; i++)
-        if (name && strcmp(name, precision_names[i]) == 0) {
-            *out = (lt_pca_precision)i;
-            return LT_OK;
-        }
-    LT_FAIL(LT_ERR_ARG, "unknown PCA precision '%s' (double, mixed)", name ? name : "(null)");
+    int i = find_name(precision_names, 2, name);
+    LT_CHECK(i >= 0, LT_ERR_ARG, "unknown PCA precision '%s' (double, mixed)",
+             name ? name : "(null)");
+    *out = (lt_pca_precision)i;
+    return LT_OK;
+}
+
+const char *lt_pca_gram_kernel_name(lt_pca_gram_kernel k)
+{
+    return (unsigned)k < 3 ? gram_kernel_names[k] : "?";
+}
+
+lt_status lt_pca_gram_kernel_parse(const char *name, lt_pca_gram_kernel *out)
+{
+    int i = find_name(gram_kernel_names, 3, name);
+    LT_CHECK(i >= 0, LT_ERR_ARG, "unknown PCA gram_kernel '%s' (auto, blas, amx)",
+             name ? name : "(null)");
+    *out = (lt_pca_gram_kernel)i;
+    return LT_OK;
 }
 
 void lt_pca_destroy(lt_pca **p)
@@ -110,6 +132,8 @@ static lt_status check_opts(const lt_pca_opts *o, const lt_dataset *ds)
     LT_CHECK((unsigned)o->method < 4, LT_ERR_ARG, "invalid PCA method %d", (int)o->method);
     LT_CHECK((unsigned)o->precision < 2, LT_ERR_ARG, "invalid PCA precision %d",
              (int)o->precision);
+    LT_CHECK((unsigned)o->gram_kernel < 3, LT_ERR_ARG, "invalid PCA gram_kernel %d",
+             (int)o->gram_kernel);
     LT_CHECK(o->block_size >= 1 && o->block_size <= 4096, LT_ERR_ARG,
              "pca block_size = %lld must be in [1, 4096]", (long long)o->block_size);
     LT_CHECK(o->chunk_rows >= 0 && o->chunk_rows <= (1 << 20), LT_ERR_ARG,
@@ -274,6 +298,7 @@ lt_status lt_pca_fit(lt_comm *c, const lt_pca_opts *o, const lt_dataset *train, 
     p->info.method = choose(o, train, &p->info);
     p->info.block_size = o->block_size;
     p->info.nprow = p->info.npcol = 1;
+    p->info.gram_kernel = LT_PCA_GRAM_BLAS;
     lt_pca_grid g = {-1, -1, 1, 1, 0, 0};
     if (p->info.method != LT_PCA_REPLICATED) {
         grid_create(c, &g);

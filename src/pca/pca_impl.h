@@ -25,6 +25,13 @@ int64_t lt_pca_chunk_rows(const lt_pca_opts *o, int64_t d);
 void lt_pca_center_d(const lt_dataset *ds, const double *mean, int64_t i0, int64_t m,
                      double *out);
 
+/* G (d x d, column-major, upper) += the Gram matrix of this rank's rows minus
+ * mean, float precision on AMX tiles (gram_amx.c). mean must be the mean of
+ * the rows of all ranks: the sum of G over the ranks is then the centered
+ * Gram (each rank's part alone only if mean is its own mean). Local:
+ * LT_ERR_MEM, or LT_ERR_ARG without AMX; the caller agrees. */
+lt_status lt_pca_gram_amx(const lt_dataset *ds, const double *mean, double *G);
+
 lt_status lt_pca_solve_replicated(lt_comm *c, const lt_pca_opts *o, const lt_dataset *ds,
                                   const double *mean, int k, double *lambda, double *V,
                                   double *ss, lt_pca_info *info);

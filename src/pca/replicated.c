@@ -79,6 +79,19 @@ static void gram_mixed(const lt_dataset *ds, const double *mean, int64_t chunk, 
     }
 }
 
+/* AUTO takes AMX for d >= LT_PCA_AMX_MIN_D where this rank has it (each
+ * rank's Gram is its own, so a job mixing CPUs may mix kernels). Below that
+ * the AMX kernel is bound by packing its tiles and is no faster than ssyrk
+ * (1,000,000 x 50: 0.09-0.14 s vs 0.10-0.13 s; 125,000 x 400: 0.16 vs 0.24
+ * s; measured). AMX requested without it is an error from lt_pca_gram_amx,
+ * agreed by the caller. */
+#define LT_PCA_AMX_MIN_D 128
+static int use_amx_kernel(const lt_pca_opts *o, int64_t d)
+{
+    return o->gram_kernel == LT_PCA_GRAM_AMX ||
+           (o->gram_kernel == LT_PCA_GRAM_AUTO && d >= LT_PCA_AMX_MIN_D && lt_pca_amx_available());
+}
+
 /* The top k eigenpairs of the (upper) G, destroyed, in descending order:
  * LAPACK's dsyevr for eigenvalues il..iu only (MRRR), which on d = 784, k = 2
  * takes a fraction of the full dsyevd. Z: d x k scratch. */
@@ -124,21 +137,26 @@ lt_status lt_pca_solve_replicated(lt_comm *c, const lt_pca_opts *o, const lt_dat
 {
     int d = (int)ds->d;
     int mixed = o->precision == LT_PCA_MIXED;
+    int use_amx = mixed && use_amx_kernel(o, d);
     int64_t chunk = mixed && o->chunk_rows == 0 ? mixed_chunk_rows(d) : lt_pca_chunk_rows(o, d);
     chunk = chunk < ds->nloc ? chunk : (ds->nloc > 0 ? ds->nloc : 1);
     size_t esz = mixed ? sizeof(float) : sizeof(double);
     double *G = lt_calloc((size_t)d * (size_t)d, sizeof(double));
     double *w = lt_calloc((size_t)d, sizeof(double));
     double *Z = lt_calloc((size_t)d * (size_t)k, sizeof(double));
-    void *buf = lt_malloc(esz * (size_t)(chunk * d));
-    float *Gf = mixed ? lt_malloc(sizeof(float) * (size_t)d * (size_t)d) : NULL;
-    lt_status st = G && w && Z && buf && (Gf || !mixed) ? LT_OK : LT_ERR_MEM;
+    void *buf = use_amx ? NULL : lt_malloc(esz * (size_t)(chunk * d));
+    float *Gf = mixed && !use_amx ? lt_malloc(sizeof(float) * (size_t)d * (size_t)d) : NULL;
+    lt_status st = G && w && Z && (buf || use_amx) && (Gf || !mixed || use_amx) ? LT_OK : LT_ERR_MEM;
     LT_CALL_GOTO(st, lt_comm_agree(c, st), done);
     double t0 = lt_wtime();
-    if (mixed)
+    if (use_amx)
+        st = lt_pca_gram_amx(ds, mean, G);
+    else if (mixed)
         gram_mixed(ds, mean, chunk, buf, Gf, G);
     else
         gram_double(ds, mean, chunk, buf, G);
+    LT_CALL_GOTO(st, lt_comm_agree(c, st), done);
+    info->gram_kernel = use_amx ? LT_PCA_GRAM_AMX : LT_PCA_GRAM_BLAS;
     LT_CALL_GOTO(st, lt_comm_sum_d(c, G, (int64_t)d * d), done);
     for (int j = 0; j < d; j++) ss[j] = G[(int64_t)j * d + j];
     double t1 = lt_wtime();

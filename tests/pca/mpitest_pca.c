@@ -211,6 +211,8 @@ START_TEST(one_block_covers_d)
 }
 END_TEST
 
+/* Both Gram kernels of the mixed path; AMX where the CPU has it, else its
+ * request must fail on every rank with a clear error. */
 START_TEST(mixed_precision_close_to_sklearn)
 {
     lt_comm *c = lt_test_comm();
@@ -220,14 +222,47 @@ START_TEST(mixed_precision_close_to_sklearn)
     lt_pca_opts o = opts(2, LT_PCA_REPLICATED);
     o.precision = LT_PCA_MIXED;
     o.chunk_rows = 2048;
+    o.gram_kernel = _i ? LT_PCA_GRAM_AMX : LT_PCA_GRAM_BLAS;
     lt_pca *p = NULL;
-    LT_ASSERT_OK(lt_pca_fit(c, &o, ds, &p));
-    ck_assert_msg(pf_maxrel(p->explained_variance, r.ev, 2) < 1e-6, "mixed: %g",
-                  pf_maxrel(p->explained_variance, r.ev, 2));
-    ck_assert(pf_maxdiff(p->components, r.comp, 2 * r.d) < 1e-5);
-    lt_pca_destroy(&p);
+    if (_i && !lt_pca_amx_available()) {
+        ck_assert_int_eq(lt_pca_fit(c, &o, ds, &p), LT_ERR_ARG);
+        ck_assert_ptr_nonnull(strstr(lt_error_message(), "AMX"));
+    } else {
+        LT_ASSERT_OK(lt_pca_fit(c, &o, ds, &p));
+        ck_assert_int_eq(p->info.gram_kernel, o.gram_kernel);
+        ck_assert_msg(pf_maxrel(p->explained_variance, r.ev, 2) < 1e-6, "mixed: %g",
+                      pf_maxrel(p->explained_variance, r.ev, 2));
+        ck_assert(pf_maxdiff(p->components, r.comp, 2 * r.d) < 1e-5);
+        lt_pca_destroy(&p);
+    }
     lt_dataset_destroy(&ds);
     pf_ref_free(&r);
+}
+END_TEST
+
+/* AUTO: AMX on the 300-column set where the CPU has it, ssyrk on the
+ * 11-column blobs; either way within 1e-6 of scikit-learn. */
+START_TEST(auto_gram_kernel_by_width)
+{
+    lt_comm *c = lt_test_comm();
+    const char *cases[] = {"random", "blobs"};
+    for (int ci = 0; ci < 2; ci++) {
+        pf_ref r;
+        pf_ref_read(cases[ci], &r);
+        lt_dataset *ds = pf_make(c, cases[ci]);
+        lt_pca_opts o = opts(3, LT_PCA_REPLICATED);
+        o.n_components = r.k < 3 ? r.k : 3;
+        o.precision = LT_PCA_MIXED;
+        lt_pca *p = NULL;
+        LT_ASSERT_OK(lt_pca_fit(c, &o, ds, &p));
+        int amx = ci == 0 && lt_pca_amx_available();
+        ck_assert_int_eq(p->info.gram_kernel, amx ? LT_PCA_GRAM_AMX : LT_PCA_GRAM_BLAS);
+        ck_assert_msg(pf_maxrel(p->explained_variance, r.ev, o.n_components) < 1e-6, "%s: %g",
+                      cases[ci], pf_maxrel(p->explained_variance, r.ev, o.n_components));
+        lt_pca_destroy(&p);
+        lt_dataset_destroy(&ds);
+        pf_ref_free(&r);
+    }
 }
 END_TEST
 
@@ -241,7 +276,8 @@ static Suite *make(void)
     tcase_add_test(t, tiny_with_empty_ranks);
     tcase_add_test(t, inverse_of_full_rank_subspace);
     tcase_add_test(t, one_block_covers_d);
-    tcase_add_test(t, mixed_precision_close_to_sklearn);
+    tcase_add_loop_test(t, mixed_precision_close_to_sklearn, 0, 2);
+    tcase_add_test(t, auto_gram_kernel_by_width);
     suite_add_tcase(s, t);
     return s;
 }

@@ -39,6 +39,15 @@ START_TEST(bad_n_components)
     ck_assert_int_eq(lt_pca_precision_parse("half", &pr), LT_ERR_ARG);
     LT_ASSERT_OK(lt_pca_precision_parse("mixed", &pr));
     ck_assert_int_eq(pr, LT_PCA_MIXED);
+    lt_pca_gram_kernel gk;
+    ck_assert_int_eq(lt_pca_gram_kernel_parse("gpu", &gk), LT_ERR_ARG);
+    ck_assert_ptr_nonnull(strstr(lt_error_message(), "auto, blas, amx"));
+    LT_ASSERT_OK(lt_pca_gram_kernel_parse("amx", &gk));
+    ck_assert_int_eq(gk, LT_PCA_GRAM_AMX);
+    ck_assert_str_eq(lt_pca_gram_kernel_name(LT_PCA_GRAM_BLAS), "blas");
+    o.gram_kernel = (lt_pca_gram_kernel)7;
+    ck_assert_int_eq(lt_pca_fit(c, &o, ds, &p), LT_ERR_ARG);
+    o.gram_kernel = LT_PCA_GRAM_AUTO;
     lt_dataset_destroy(&ds);
     /* d > n: k is bounded by n = 40 */
     ds = pf_make(c, "wide");
