@@ -122,8 +122,8 @@ static lt_status amx_gram_create(int64_t d, const double *mean, amx_gram *g)
 }
 
 /* y rounded to the nearest bf16 (ties to even), as float bits with the low
- * half zero; y finite. Integer arithmetic on the bits: cheaper here than
- * the conversion instruction and a widening back. */
+ * half zero; y finite. Integer arithmetic on the bits (as fast here as the
+ * conversion instruction and its widening back, measured). */
 LT_AMX_FN static inline __m512i bf16_round(__m512 y)
 {
     __m512i b = _mm512_castps_si512(y);
@@ -132,11 +132,13 @@ LT_AMX_FN static inline __m512i bf16_round(__m512 y)
     return _mm512_and_si512(t, _mm512_set1_epi32((int)0xFFFF0000u));
 }
 
-/* One B tile row: bf16 pairs (row 2r, row 2r + 1) from float bits whose low
- * halves are zero. */
+/* One B tile row: the bf16 pairs (row 2r, row 2r + 1) of two rows' float
+ * bits, truncated (they are exact but for subnormal remainders of values
+ * below 2^-110, which tiles read as zero anyway). */
 LT_AMX_FN static inline void store_pair(uint16_t *dst, __m512i h0, __m512i h1)
 {
-    _mm512_store_si512(dst, _mm512_or_si512(_mm512_srli_epi32(h0, 16), h1));
+    __m512i hi = _mm512_and_si512(h1, _mm512_set1_epi32((int)0xFFFF0000u));
+    _mm512_store_si512(dst, _mm512_or_si512(_mm512_srli_epi32(h0, 16), hi));
 }
 
 /* Rows 2kk, 2kk + 1 of step ks (r0, r1; NULL: padding rows) of group gi into

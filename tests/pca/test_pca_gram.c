@@ -85,6 +85,41 @@ START_TEST(amx_gram_matches_double)
 }
 END_TEST
 
+/* A column of subnormal floats: tiles read subnormal bf16 as zero (and its
+ * products underflow in float, as with ssyrk), so its entries may vanish but
+ * must not turn into garbage (they did, -4.8e36, before the pieces were
+ * masked); every other entry, a column near 1e-15 included, keeps the usual
+ * accuracy. */
+START_TEST(amx_gram_subnormal_column)
+{
+    if (!lt_pca_amx_available()) return;
+    int64_t n = 301, d = 20, sub = 3, small = 5;
+    lt_dataset *ds = make_rows(n, d, 0, 99);
+    for (int64_t i = 0; i < n; i++) {
+        ds->x[i * d + sub] = (float)(ds->x[i * d + sub] * 1e-40);
+        ds->x[i * d + small] = (float)(ds->x[i * d + small] * 1e-15);
+    }
+    double *mean = malloc(sizeof(double) * (size_t)d);
+    double *G = calloc((size_t)(d * d), sizeof(double));
+    double *R = calloc((size_t)(d * d), sizeof(double));
+    column_means(ds, mean);
+    gram_ref(ds, mean, R);
+    ck_assert_int_eq(lt_pca_gram_amx(ds, mean, G), LT_OK);
+    for (int64_t b = 0; b < d; b++)
+        for (int64_t a = 0; a <= b; a++) {
+            double got = G[b * d + a], want = R[b * d + a];
+            if (a == sub || b == sub)
+                ck_assert_msg(fabs(got) <= 1e-30, "(%lld, %lld) = %g", (long long)a,
+                              (long long)b, got);
+            else
+                ck_assert_msg(fabs(got - want) <= 1e-6 * sqrt(R[a * d + a] * R[b * d + b]),
+                              "(%lld, %lld): %g vs %g", (long long)a, (long long)b, got, want);
+        }
+    free(mean), free(G), free(R);
+    lt_dataset_destroy(&ds);
+}
+END_TEST
+
 START_TEST(amx_gram_no_rows)
 {
     double mean[3] = {0, 0, 0}, G[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
@@ -114,6 +149,7 @@ static Suite *make(void)
     TCase *t = tcase_create("amx");
     tcase_set_timeout(t, 120);
     tcase_add_test(t, amx_gram_matches_double);
+    tcase_add_test(t, amx_gram_subnormal_column);
     tcase_add_test(t, amx_gram_no_rows);
     tcase_add_test(t, amx_request_without_amx);
     suite_add_tcase(s, t);
