@@ -6,6 +6,7 @@
 #include "scalapack.h"
 #include "latent/lt_simd.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -131,6 +132,20 @@ static lt_status eig_top(double *G, int d, int k, double *w, double *Z, double *
     return st;
 }
 
+/* The summed Gram (upper) is the same bytes on every rank, so this answer is
+ * too. Float products overflow from |x - mean| ~ 1.8e19 (double from 1e154). */
+static lt_status check_finite(const double *G, int d, int mixed)
+{
+    for (int j = 0; j < d; j++)
+        for (int i = 0; i <= j; i++)
+            LT_CHECK(isfinite(G[(int64_t)j * d + i]), LT_ERR_NUMERIC,
+                     "the %d x %d Gram matrix overflowed (entry %d, %d): values too large "
+                     "for %s precision%s",
+                     d, d, i, j, mixed ? "mixed" : "double",
+                     mixed ? "; use precision = double or scale the data" : "; scale the data");
+    return LT_OK;
+}
+
 lt_status lt_pca_solve_replicated(lt_comm *c, const lt_pca_opts *o, const lt_dataset *ds,
                                   const double *mean, int k, double *lambda, double *V,
                                   double *ss, lt_pca_info *info)
@@ -158,6 +173,7 @@ lt_status lt_pca_solve_replicated(lt_comm *c, const lt_pca_opts *o, const lt_dat
     LT_CALL_GOTO(st, lt_comm_agree(c, st), done);
     info->gram_kernel = use_amx ? LT_PCA_GRAM_AMX : LT_PCA_GRAM_BLAS;
     LT_CALL_GOTO(st, lt_comm_sum_d(c, G, (int64_t)d * d), done);
+    LT_CALL_GOTO(st, lt_comm_agree(c, check_finite(G, d, mixed)), done);
     for (int j = 0; j < d; j++) ss[j] = G[(int64_t)j * d + j];
     double t1 = lt_wtime();
     info->seconds_gram = t1 - t0;

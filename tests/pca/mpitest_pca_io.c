@@ -79,6 +79,29 @@ START_TEST(nan_on_one_rank_is_agreed)
 }
 END_TEST
 
+/* Values near 1e20 are finite floats whose squares are not: the mixed Gram
+ * (either kernel) overflows and says so; the double path fits. */
+START_TEST(mixed_overflow_is_an_error)
+{
+    lt_comm *c = lt_test_comm();
+    lt_dataset *ds = pf_make(c, "random");
+    for (int64_t i = 0; i < ds->nloc; i++) ds->x[i * ds->d + 5] *= 1e20f;
+    lt_pca_opts o = opts(2, LT_PCA_REPLICATED);
+    lt_pca *p = NULL;
+    LT_ASSERT_OK(lt_pca_fit(c, &o, ds, &p));
+    lt_pca_destroy(&p);
+    o.precision = LT_PCA_MIXED;
+    for (int kern = 0; kern < 2; kern++) {
+        o.gram_kernel = kern ? LT_PCA_GRAM_AMX : LT_PCA_GRAM_BLAS;
+        if (kern && !lt_pca_amx_available()) continue;
+        ck_assert_int_eq(lt_pca_fit(c, &o, ds, &p), LT_ERR_NUMERIC);
+        ck_assert_ptr_nonnull(strstr(lt_error_message(), "overflowed"));
+        ck_assert_ptr_null(p);
+    }
+    lt_dataset_destroy(&ds);
+}
+END_TEST
+
 START_TEST(constant_columns)
 {
     /* One constant column is accepted (as scikit-learn): it gets zero weight.
@@ -223,6 +246,7 @@ static Suite *make(void)
     tcase_add_test(t, bad_n_components);
     tcase_add_test(t, nan_on_one_rank_is_agreed);
     tcase_add_test(t, constant_columns);
+    tcase_add_test(t, mixed_overflow_is_an_error);
     tcase_add_test(t, save_load_round_trip);
     tcase_add_test(t, bad_model_files);
     tcase_add_test(t, model_applied_to_wrong_width);
