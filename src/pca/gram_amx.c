@@ -16,6 +16,9 @@
  *   B tiles  16 row pairs x 16 features, each 32-bit element the bf16 pair
  *            (row 2r, row 2r + 1) of one feature: the "VNNI" operand.
  *   A tiles  16 features x 16 row pairs: the same 32-bit elements transposed.
+ * The caller gives the center of each batch of rows (a float vector, so
+ * that centering is one exact-as-possible float subtraction) and corrects
+ * for it in double (replicated.c).
  * A (features g1) times B (features g2) over the rows is the Gram block
  * (g1, g2). Outputs are computed 32 x 32 at a time (four accumulator tiles,
  * two A and two B operand tiles: all eight tile registers), upper triangle
@@ -40,15 +43,14 @@
 #define LT_AMX_PIECES 3
 #define LT_AMX_TILE 512  /* bf16 per 1 KB tile */
 
-typedef struct amx_gram {
+struct lt_pca_amx {
     int64_t d, ng, npair, nks; /* features, 16-feature groups (even), pairs of groups, 32-row steps */
     uint16_t *bt, *at;         /* [piece][group][step] tiles */
     float *gf;                 /* [upper pair (i, j)][4 tiles][16][16] */
     double *gd;                /* the same layout: the sum of the flushed gf */
-    float *mu;                 /* the mean rounded to float, zero-padded to 16 ng */
-    double *delta;             /* mean - mu: rows are centered on mu (see scatter) */
-    int64_t rows;              /* rows added */
-} amx_gram;
+    float *mu;                 /* the center of the rows being added, zero-padded to 16 ng */
+};
+typedef struct lt_pca_amx amx_gram;
 
 typedef struct {
     uint8_t palette, start_row, reserved[14];
@@ -83,21 +85,28 @@ static int64_t acc_at(const amx_gram *g, int64_t i, int64_t j)
     return (i * (2 * g->npair - i + 1) / 2 + (j - i)) * 1024;
 }
 
-static void amx_gram_destroy(amx_gram *g)
+void lt_pca_amx_destroy(lt_pca_amx **gp)
 {
+    if (!gp || !*gp) return;
+    amx_gram *g = *gp;
     free(g->bt);
     free(g->at);
     free(g->gf);
     free(g->gd);
     free(g->mu);
-    free(g->delta);
+    free(g);
+    *gp = NULL;
 }
 
 static void *alloc64(size_t bytes) { return aligned_alloc(64, (bytes + 63) / 64 * 64); }
 
-static lt_status amx_gram_create(int64_t d, const double *mean, amx_gram *g)
+lt_status lt_pca_amx_create(int64_t d, lt_pca_amx **out)
 {
-    memset(g, 0, sizeof *g);
+    *out = NULL;
+    LT_CHECK(lt_pca_amx_available(), LT_ERR_ARG,
+             "pca gram_kernel = amx: this CPU or kernel does not offer AMX-BF16 tiles");
+    amx_gram *g = calloc(1, sizeof *g);
+    LT_CHECK(g != NULL, LT_ERR_MEM, "out of memory for the AMX Gram buffers");
     g->d = d;
     g->ng = (d + 31) / 32 * 2;
     g->npair = g->ng / 2;
@@ -109,15 +118,14 @@ static lt_status amx_gram_create(int64_t d, const double *mean, amx_gram *g)
     g->gf = alloc64(accs * sizeof(float));
     g->gd = alloc64(accs * sizeof(double));
     g->mu = alloc64(sizeof(float) * (size_t)(g->ng * 16));
-    g->delta = alloc64(sizeof(double) * (size_t)d);
-    if (!g->bt || !g->at || !g->gf || !g->gd || !g->mu || !g->delta) {
-        amx_gram_destroy(g);
+    if (!g->bt || !g->at || !g->gf || !g->gd || !g->mu) {
+        lt_pca_amx_destroy(&g);
         LT_FAIL(LT_ERR_MEM, "out of memory for the AMX Gram buffers (d = %lld)", (long long)d);
     }
     memset(g->gf, 0, accs * sizeof(float));
     memset(g->gd, 0, accs * sizeof(double));
-    for (int64_t j = 0; j < g->ng * 16; j++) g->mu[j] = j < d ? (float)mean[j] : 0.0f;
-    for (int64_t j = 0; j < d; j++) g->delta[j] = mean[j] - (double)g->mu[j];
+    memset(g->mu, 0, sizeof(float) * (size_t)(g->ng * 16));
+    *out = g;
     return LT_OK;
 }
 
@@ -263,70 +271,65 @@ LT_AMX_FN static void flush(amx_gram *g)
     memset(g->gf, 0, (size_t)len * sizeof(float));
 }
 
-/* G (column-major, upper) += gd - rows delta delta^T. Rows were centered on
- * the float mean mu = mean - delta, a float subtraction (as exact as the
- * double one rounded to float), and sum (x - mu)(x - mu)^T = sum (x - mean)
- * (x - mean)^T + cross terms + rows delta delta^T, where the cross terms
- * cancel in the sum over all ranks because sum (x - mean) = 0. */
-static void scatter(const amx_gram *g, double *G)
+void lt_pca_amx_finish(lt_pca_amx *g, double *G)
 {
     int64_t d = g->d;
-    for (int64_t b = 0; b < d; b++)
-        for (int64_t a = 0; a <= b; a++) G[b * d + a] -= (double)g->rows * g->delta[a] * g->delta[b];
     for (int64_t i = 0; i < g->npair; i++)
         for (int64_t j = i; j < g->npair; j++) {
-            const double *a = g->gd + acc_at(g, i, j);
+            double *a = g->gd + acc_at(g, i, j);
             for (int t = 0; t < 4; t++)
                 for (int64_t r = 0; r < 16; r++) {
                     int64_t f1 = 32 * i + 16 * (t / 2) + r, f2 = 32 * j + 16 * (t % 2);
                     for (int64_t q = f1 > f2 ? f1 - f2 : 0; q < 16 && f2 + q < d; q++)
                         G[(f2 + q) * d + f1] += a[t * 256 + r * 16 + q];
                 }
+            memset(a, 0, 1024 * sizeof(double));
         }
 }
 
-LT_AMX_FN static void gram_rows(amx_gram *g, const lt_dataset *ds, double *G)
+LT_AMX_FN void lt_pca_amx_add(lt_pca_amx *g, const float *x, int64_t m, const float *center)
 {
+    memcpy(g->mu, center, sizeof(float) * (size_t)g->d);
     amx_tilecfg cfg;
     memset(&cfg, 0, sizeof cfg);
     cfg.palette = 1;
     for (int t = 0; t < 8; t++) cfg.colsb[t] = 64, cfg.rows[t] = 16;
     _tile_loadconfig(&cfg);
     int64_t since = 0;
-    for (int64_t i0 = 0; i0 < ds->nloc; i0 += LT_AMX_ROWS) {
-        int64_t m = ds->nloc - i0 < LT_AMX_ROWS ? ds->nloc - i0 : LT_AMX_ROWS;
-        pack_block(g, ds->x + i0 * g->d, m, ds->nloc - i0);
+    for (int64_t i0 = 0; i0 < m; i0 += LT_AMX_ROWS) {
+        int64_t b = m - i0 < LT_AMX_ROWS ? m - i0 : LT_AMX_ROWS;
+        pack_block(g, x + i0 * g->d, b, m - i0);
         block_products(g);
-        since += m;
-        g->rows += m;
-        if (since >= LT_AMX_FLUSH || i0 + m == ds->nloc) {
+        since += b;
+        if (since >= LT_AMX_FLUSH || i0 + b == m) {
             flush(g);
             since = 0;
         }
     }
     _tile_release();
-    scatter(g, G);
-}
-
-lt_status lt_pca_gram_amx(const lt_dataset *ds, const double *mean, double *G)
-{
-    amx_gram g;
-    LT_CHECK(lt_pca_amx_available(), LT_ERR_ARG,
-             "pca gram_kernel = amx: this CPU or kernel does not offer AMX-BF16 tiles");
-    LT_CALL(amx_gram_create(ds->d, mean, &g));
-    gram_rows(&g, ds, G);
-    amx_gram_destroy(&g);
-    return LT_OK;
 }
 
 #else
 
 int lt_pca_amx_available(void) { return 0; }
 
-lt_status lt_pca_gram_amx(const lt_dataset *ds, const double *mean, double *G)
+lt_status lt_pca_amx_create(int64_t d, lt_pca_amx **out)
 {
-    (void)ds, (void)mean, (void)G;
+    (void)d;
+    *out = NULL;
     LT_FAIL(LT_ERR_ARG, "pca gram_kernel = amx: this build has no AMX kernel (GCC >= 12, x86-64 Linux)");
+}
+
+void lt_pca_amx_add(lt_pca_amx *g, const float *x, int64_t m, const float *center)
+{
+    (void)g, (void)x, (void)m, (void)center;
+}
+
+void lt_pca_amx_finish(lt_pca_amx *g, double *G) { (void)g, (void)G; }
+
+void lt_pca_amx_destroy(lt_pca_amx **g)
+{
+    if (g) *g = NULL;
 }
 
 #endif

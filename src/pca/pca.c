@@ -149,7 +149,7 @@ static lt_status check_opts(const lt_pca_opts *o, const lt_dataset *ds)
 /* sums[j] += x[i][j] over the rows, eight columns per vector operation;
  * each column is summed in row order, as a scalar loop would. */
 LT_CLONES
-static void column_sums(const float *x, int64_t n, int64_t d, double *sums)
+void lt_pca_column_sums(const float *x, int64_t n, int64_t d, double *sums)
 {
     for (int64_t i = 0; i < n; i++) {
         int64_t j = 0;
@@ -159,23 +159,28 @@ static void column_sums(const float *x, int64_t n, int64_t d, double *sums)
     }
 }
 
-/* Column means in double. A NaN or infinity makes its column's sum
- * non-finite, so the separate finiteness pass (for its message) runs only then. */
+lt_status lt_pca_mean_from_sums(lt_comm *c, const lt_dataset *ds, double *sums)
+{
+    LT_CALL(lt_comm_sum_d(c, sums, ds->d));
+    int finite = 1;
+    for (int64_t j = 0; j < ds->d; j++) finite &= isfinite(sums[j]) != 0;
+    if (!finite) LT_CALL(lt_dataset_check_finite(c, ds, "PCA training data"));
+    for (int64_t j = 0; j < ds->d; j++) sums[j] /= (double)ds->n;
+    return LT_OK;
+}
+
+/* Column means in double, a pass of their own (the replicated solver sums
+ * while it forms its Gram matrix instead). */
 static lt_status mean_pass(lt_comm *c, const lt_dataset *ds, lt_pca *p)
 {
-    int64_t d = ds->d;
-    column_sums(ds->x, ds->nloc, d, p->mean);
-    LT_CALL(lt_comm_sum_d(c, p->mean, d));
-    int finite = 1;
-    for (int64_t j = 0; j < d; j++) finite &= isfinite(p->mean[j]) != 0;
-    if (!finite) LT_CALL(lt_dataset_check_finite(c, ds, "PCA training data"));
-    for (int64_t j = 0; j < d; j++) p->mean[j] /= (double)ds->n;
-    return LT_OK;
+    lt_pca_column_sums(ds->x, ds->nloc, ds->d, p->mean);
+    return lt_pca_mean_from_sums(c, ds, p->mean);
 }
 
 /* Total variance and constant columns from the centered sums of squares.
  * A constant column has ss == 0 exactly: n equal floats sum exactly in
- * double (n < 2^29), so its mean is the value itself. */
+ * double (n < 2^29), so its mean (and every block mean of the replicated
+ * path) is the value itself. */
 static lt_status variance_stats(lt_pca *p, const double *ss)
 {
     p->total_variance = 0;
@@ -294,8 +299,8 @@ lt_status lt_pca_fit(lt_comm *c, const lt_pca_opts *o, const lt_dataset *train, 
     }
     LT_CALL_GOTO(st, lt_comm_agree(c, st), fail);
     p->n_samples = train->n;
-    LT_CALL_GOTO(st, mean_pass(c, train, p), fail);
     p->info.method = choose(o, train, &p->info);
+    if (p->info.method != LT_PCA_REPLICATED) LT_CALL_GOTO(st, mean_pass(c, train, p), fail);
     p->info.block_size = o->block_size;
     p->info.nprow = p->info.npcol = 1;
     p->info.gram_kernel = LT_PCA_GRAM_BLAS;

@@ -25,15 +25,26 @@ int64_t lt_pca_chunk_rows(const lt_pca_opts *o, int64_t d);
 void lt_pca_center_d(const lt_dataset *ds, const double *mean, int64_t i0, int64_t m,
                      double *out);
 
-/* G (d x d, column-major, upper) += the Gram matrix of this rank's rows minus
- * mean, float precision on AMX tiles (gram_amx.c). mean must be the mean of
- * the rows of all ranks: the sum of G over the ranks is then the centered
- * Gram (each rank's part alone only if mean is its own mean). Local:
- * LT_ERR_MEM, or LT_ERR_ARG without AMX; the caller agrees. */
-lt_status lt_pca_gram_amx(const lt_dataset *ds, const double *mean, double *G);
+/* sums[j] += column j of the n x d rows x (double, vectorised). */
+void lt_pca_column_sums(const float *x, int64_t n, int64_t d, double *sums);
+/* Collective: sums (d, this rank's column sums) becomes the column means of
+ * all ranks' rows; a non-finite value anywhere is an agreed LT_ERR_DATA
+ * naming its row and column. */
+lt_status lt_pca_mean_from_sums(lt_comm *c, const lt_dataset *ds, double *sums);
 
+/* The AMX Gram kernel (gram_amx.c), local. create: LT_ERR_ARG without AMX,
+ * LT_ERR_MEM. add: accumulates sum over rows x[0 .. m) (finite, row-major,
+ * d columns) of (x - center)(x - center)^T in float precision. finish: G (d
+ * x d, column-major, upper) += the accumulated sum, which restarts at 0. */
+typedef struct lt_pca_amx lt_pca_amx;
+lt_status lt_pca_amx_create(int64_t d, lt_pca_amx **out);
+void lt_pca_amx_add(lt_pca_amx *g, const float *x, int64_t m, const float *center);
+void lt_pca_amx_finish(lt_pca_amx *g, double *G);
+void lt_pca_amx_destroy(lt_pca_amx **g);
+
+/* Also computes the column means (mean, out), in the same pass as the Gram. */
 lt_status lt_pca_solve_replicated(lt_comm *c, const lt_pca_opts *o, const lt_dataset *ds,
-                                  const double *mean, int k, double *lambda, double *V,
+                                  double *mean, int k, double *lambda, double *V,
                                   double *ss, lt_pca_info *info);
 lt_status lt_pca_solve_covariance(lt_comm *c, const lt_pca_opts *o, const lt_pca_grid *g,
                                   const lt_dataset *ds, const double *mean, int k,

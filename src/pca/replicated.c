@@ -1,7 +1,18 @@
 /* The replicated path: every rank forms the Gram matrix of its rows, one
  * allreduce sums them, and every rank runs LAPACK dsyevr (top k pairs) on
  * the same bytes, so every rank gets the same eigenvectors without a
- * broadcast. */
+ * broadcast.
+ *
+ * One pass over the rows: each block of rows is centered on its own mean
+ * (summed while the block is in cache) and its Gram matrix formed; the
+ * global mean follows from the block sums, and the exact correction
+ *   sum (x - mean)(x - mean)^T = sum over blocks b of
+ *     [sum (x - c_b)(x - c_b)^T - n_b (m_b - c_b)(m_b - c_b)^T
+ *      + n_b (m_b - mean)(m_b - mean)^T]
+ * (block mean m_b, center c_b: m_b itself, or m_b rounded to float for the
+ * AMX kernel) is two rank-nb updates in double. This saves the separate
+ * mean pass over the data (a third of a 1,000,000 x 50 fit) and is as
+ * accurate: each block is centered on a mean closer to its rows. */
 #include "pca_impl.h"
 #include "scalapack.h"
 #include "latent/lt_simd.h"
@@ -40,19 +51,6 @@ static void center_f(const lt_dataset *ds, const double *mean, int64_t i0, int64
     }
 }
 
-/* Row-major m x d rows are a column-major d x m matrix B: B B^T is their Gram. */
-static void gram_double(const lt_dataset *ds, const double *mean, int64_t chunk, double *buf,
-                        double *G)
-{
-    int d = (int)ds->d;
-    const double one = 1.0;
-    for (int64_t i0 = 0; i0 < ds->nloc; i0 += chunk) {
-        int m = (int)(ds->nloc - i0 < chunk ? ds->nloc - i0 : chunk);
-        lt_pca_center_d(ds, mean, i0, m, buf);
-        dsyrk_("U", "N", &d, &m, &one, buf, &d, &one, G, &d);
-    }
-}
-
 /* Rows per ssyrk call: each call also writes and adds a d x d Gram, so
  * wide data wants long blocks (about 32 MB of floats, at most 16,384 rows);
  * narrow data streams its block once and wants it to stay in cache (4,096
@@ -64,20 +62,118 @@ static int64_t mixed_chunk_rows(int64_t d)
     return r < 1024 ? 1024 : r > 16384 ? 16384 : r;
 }
 
-/* Float ssyrk per block (twice the double rate), each block's Gram added into
- * double so that the rounding error stays that of one block. */
-static void gram_mixed(const lt_dataset *ds, const double *mean, int64_t chunk, float *buf,
-                       float *Gf, double *G)
+#define LT_PCA_AMX_CHUNK 4096 /* rows per AMX block mean (as its flushes) */
+
+/* What one rank's pass needs: the kernel, its scratch, and per block of
+ * rows its mean and the center its rows were taken from (both nb x d). */
+typedef struct gram_pass {
+    int d, mixed;
+    int64_t chunk, nb;
+    lt_pca_amx *amx;   /* the AMX kernel, or NULL */
+    void *buf;         /* a centered chunk, float (mixed) or double */
+    float *Gf, *cf;    /* ssyrk's float Gram; the AMX center in float */
+    double *bmean, *bcenter, *W;
+} gram_pass;
+
+static void gram_pass_destroy(gram_pass *g)
 {
-    int d = (int)ds->d;
-    const float one = 1.0f, zero = 0.0f;
-    for (int64_t i0 = 0; i0 < ds->nloc; i0 += chunk) {
-        int m = (int)(ds->nloc - i0 < chunk ? ds->nloc - i0 : chunk);
-        center_f(ds, mean, i0, m, buf);
-        ssyrk_("U", "N", &d, &m, &one, buf, &d, &zero, Gf, &d);
-        for (int j = 0; j < d; j++)
-            for (int i = 0; i <= j; i++) G[(int64_t)j * d + i] += Gf[(int64_t)j * d + i];
+    lt_pca_amx_destroy(&g->amx);
+    free(g->buf);
+    free(g->Gf);
+    free(g->cf);
+    free(g->bmean);
+    free(g->bcenter);
+    free(g->W);
+}
+
+/* Local; the caller agrees the status. */
+static lt_status gram_pass_create(const lt_pca_opts *o, const lt_dataset *ds, int use_amx,
+                                  gram_pass *g)
+{
+    memset(g, 0, sizeof *g);
+    int64_t d = ds->d;
+    g->d = (int)d;
+    g->mixed = o->precision == LT_PCA_MIXED;
+    g->chunk = use_amx ? LT_PCA_AMX_CHUNK
+               : g->mixed && o->chunk_rows == 0 ? mixed_chunk_rows(d)
+                                                 : lt_pca_chunk_rows(o, d);
+    g->chunk = g->chunk < ds->nloc ? g->chunk : (ds->nloc > 0 ? ds->nloc : 1);
+    g->nb = (ds->nloc + g->chunk - 1) / g->chunk;
+    size_t nbd = (size_t)((g->nb > 0 ? g->nb : 1) * d);
+    g->bmean = lt_calloc(nbd, sizeof(double));
+    g->bcenter = lt_calloc(nbd, sizeof(double));
+    g->W = lt_calloc(nbd, sizeof(double));
+    lt_status st = g->bmean && g->bcenter && g->W ? LT_OK : LT_ERR_MEM;
+    if (st == LT_OK && use_amx) {
+        st = lt_pca_amx_create(d, &g->amx);
+        g->cf = lt_malloc(sizeof(float) * (size_t)d);
+        st = st == LT_OK && !g->cf ? LT_ERR_MEM : st;
+    } else if (st == LT_OK) {
+        g->buf = lt_malloc((g->mixed ? sizeof(float) : sizeof(double)) * (size_t)(g->chunk * d));
+        g->Gf = g->mixed ? lt_malloc(sizeof(float) * (size_t)(d * d)) : NULL;
+        st = g->buf && (g->Gf || !g->mixed) ? LT_OK : LT_ERR_MEM;
     }
+    if (st != LT_OK) gram_pass_destroy(g);
+    return st;
+}
+
+/* G += sum over rows [i0, i0 + m) of (x - c)(x - c)^T, c = their mean m_b
+ * (double and mixed, recorded as the block's center) or m_b in float (AMX). */
+static void gram_block(gram_pass *g, const lt_dataset *ds, int64_t i0, int64_t m,
+                       const double *mb, double *cb, double *G)
+{
+    int d = g->d, mi = (int)m;
+    memcpy(cb, mb, sizeof(double) * (size_t)d);
+    if (g->amx) {
+        for (int j = 0; j < d; j++) cb[j] = g->cf[j] = (float)mb[j];
+        lt_pca_amx_add(g->amx, ds->x + i0 * d, m, g->cf);
+    } else if (g->mixed) {
+        const float one = 1.0f, zero = 0.0f;
+        center_f(ds, mb, i0, m, g->buf);
+        ssyrk_("U", "N", &d, &mi, &one, g->buf, &d, &zero, g->Gf, &d);
+        for (int j = 0; j < d; j++)
+            for (int i = 0; i <= j; i++) G[(int64_t)j * d + i] += g->Gf[(int64_t)j * d + i];
+    } else {
+        const double one = 1.0;
+        lt_pca_center_d(ds, mb, i0, m, g->buf);
+        dsyrk_("U", "N", &d, &mi, &one, g->buf, &d, &one, G, &d);
+    }
+}
+
+/* G += sum over blocks of alpha n_b (u_b - v_b)(u_b - v_b)^T, one dsyrk. */
+static void block_update(gram_pass *g, const lt_dataset *ds, const double *u, const double *v,
+                         int vstride, double alpha, double *G)
+{
+    int d = g->d, nb = (int)g->nb;
+    for (int64_t b = 0; b < g->nb; b++) {
+        int64_t m = ds->nloc - b * g->chunk < g->chunk ? ds->nloc - b * g->chunk : g->chunk;
+        double s = sqrt((double)m);
+        for (int j = 0; j < d; j++)
+            g->W[b * d + j] = s * (u[b * d + j] - v[b * vstride + j]);
+    }
+    const double one = 1.0;
+    if (nb > 0) dsyrk_("U", "N", &d, &nb, &alpha, g->W, &d, &one, G, &d);
+}
+
+/* Collective. G (local, upper) = this rank's part of the centered Gram;
+ * mean = the column means of all ranks' rows (agreed errors). */
+static lt_status gram_and_mean(lt_comm *c, gram_pass *g, const lt_dataset *ds, double *mean,
+                               double *G)
+{
+    int d = g->d;
+    memset(mean, 0, sizeof(double) * (size_t)d);
+    for (int64_t b = 0; b < g->nb; b++) {
+        int64_t i0 = b * g->chunk, m = ds->nloc - i0 < g->chunk ? ds->nloc - i0 : g->chunk;
+        double *mb = g->bmean + b * d;
+        lt_pca_column_sums(ds->x + i0 * d, m, d, mb);
+        for (int j = 0; j < d; j++) mean[j] += mb[j], mb[j] /= (double)m;
+        gram_block(g, ds, i0, m, mb, g->bcenter + b * d, G);
+    }
+    if (g->amx) lt_pca_amx_finish(g->amx, G);
+    LT_CALL(lt_pca_mean_from_sums(c, ds, mean));
+    if (g->amx) block_update(g, ds, g->bmean, g->bcenter, d, -1.0, G);
+    block_update(g, ds, g->bmean, mean, 0, 1.0, G);
+    return LT_OK;
 }
 
 /* AUTO takes AMX for d >= LT_PCA_AMX_MIN_D where this rank has it (each
@@ -147,33 +243,29 @@ static lt_status check_finite(const double *G, int d, int mixed)
 }
 
 lt_status lt_pca_solve_replicated(lt_comm *c, const lt_pca_opts *o, const lt_dataset *ds,
-                                  const double *mean, int k, double *lambda, double *V,
-                                  double *ss, lt_pca_info *info)
+                                  double *mean, int k, double *lambda, double *V, double *ss,
+                                  lt_pca_info *info)
 {
     int d = (int)ds->d;
-    int mixed = o->precision == LT_PCA_MIXED;
-    int use_amx = mixed && use_amx_kernel(o, d);
-    int64_t chunk = mixed && o->chunk_rows == 0 ? mixed_chunk_rows(d) : lt_pca_chunk_rows(o, d);
-    chunk = chunk < ds->nloc ? chunk : (ds->nloc > 0 ? ds->nloc : 1);
-    size_t esz = mixed ? sizeof(float) : sizeof(double);
+    int use_amx = o->precision == LT_PCA_MIXED && use_amx_kernel(o, d);
+    gram_pass g;
+    lt_status st = gram_pass_create(o, ds, use_amx, &g);
     double *G = lt_calloc((size_t)d * (size_t)d, sizeof(double));
     double *w = lt_calloc((size_t)d, sizeof(double));
     double *Z = lt_calloc((size_t)d * (size_t)k, sizeof(double));
-    void *buf = use_amx ? NULL : lt_malloc(esz * (size_t)(chunk * d));
-    float *Gf = mixed && !use_amx ? lt_malloc(sizeof(float) * (size_t)d * (size_t)d) : NULL;
-    lt_status st = G && w && Z && (buf || use_amx) && (Gf || !mixed || use_amx) ? LT_OK : LT_ERR_MEM;
-    LT_CALL_GOTO(st, lt_comm_agree(c, st), done);
+    if (st == LT_OK && !(G && w && Z)) {
+        gram_pass_destroy(&g);
+        st = LT_ERR_MEM;
+    }
+    st = lt_comm_agree(c, st);
+    if (st != LT_OK) goto done;
     double t0 = lt_wtime();
-    if (use_amx)
-        st = lt_pca_gram_amx(ds, mean, G);
-    else if (mixed)
-        gram_mixed(ds, mean, chunk, buf, Gf, G);
-    else
-        gram_double(ds, mean, chunk, buf, G);
-    LT_CALL_GOTO(st, lt_comm_agree(c, st), done);
+    st = gram_and_mean(c, &g, ds, mean, G);
+    gram_pass_destroy(&g);
+    if (st != LT_OK) goto done;
     info->gram_kernel = use_amx ? LT_PCA_GRAM_AMX : LT_PCA_GRAM_BLAS;
     LT_CALL_GOTO(st, lt_comm_sum_d(c, G, (int64_t)d * d), done);
-    LT_CALL_GOTO(st, lt_comm_agree(c, check_finite(G, d, mixed)), done);
+    LT_CALL_GOTO(st, lt_comm_agree(c, check_finite(G, d, o->precision == LT_PCA_MIXED)), done);
     for (int j = 0; j < d; j++) ss[j] = G[(int64_t)j * d + j];
     double t1 = lt_wtime();
     info->seconds_gram = t1 - t0;
@@ -183,7 +275,5 @@ done:
     free(G);
     free(w);
     free(Z);
-    free(buf);
-    free(Gf);
     return st;
 }

@@ -1,9 +1,9 @@
 /* The AMX Gram kernel against a double-precision Gram of the same float
- * rows: shapes that cut tiles, row pairs and blocks everywhere (d = 1 .. 130
- * around the 16- and 32-feature groups; n around the 2-row pairs, the
- * 256-row blocks and the 4,096-row flushes), data far from the origin, and
- * G += semantics on the upper triangle only. Without AMX the request must
- * fail and leave G alone. */
+ * rows about the same center: shapes that cut tiles, row pairs and blocks
+ * everywhere (d = 1 .. 130 around the 16- and 32-feature groups; n around
+ * the 2-row pairs, the 256-row blocks and the 4,096-row flushes), rows given
+ * in one or several calls, data far from the origin, and G += semantics on
+ * the upper triangle only. Without AMX creating the kernel must fail. */
 #include "lt_test.h"
 #include "../../src/pca/pca_impl.h"
 #include "latent/lt_rng.h"
@@ -22,12 +22,31 @@ static lt_dataset *make_rows(int64_t n, int64_t d, double offset, uint64_t seed)
     return ds;
 }
 
+/* The column means rounded to float: the centers the solver passes. */
 static void column_means(const lt_dataset *ds, double *mean)
 {
     for (int64_t j = 0; j < ds->d; j++) mean[j] = 0;
     for (int64_t i = 0; i < ds->n; i++)
         for (int64_t j = 0; j < ds->d; j++) mean[j] += ds->x[i * ds->d + j];
-    for (int64_t j = 0; j < ds->d; j++) mean[j] /= ds->n > 0 ? (double)ds->n : 1.0;
+    for (int64_t j = 0; j < ds->d; j++)
+        mean[j] = (float)(mean[j] / (ds->n > 0 ? (double)ds->n : 1.0));
+}
+
+/* G += the kernel's Gram of the rows about center, added in `parts` calls. */
+static void amx_gram(const lt_dataset *ds, const double *center, int parts, double *G)
+{
+    lt_pca_amx *g = NULL;
+    float *c = malloc(sizeof(float) * (size_t)ds->d);
+    for (int64_t j = 0; j < ds->d; j++) c[j] = (float)center[j];
+    ck_assert_int_eq(lt_pca_amx_create(ds->d, &g), LT_OK);
+    for (int part = 0; part < parts; part++) {
+        int64_t i0 = ds->n * part / parts, i1 = ds->n * (part + 1) / parts;
+        lt_pca_amx_add(g, ds->x + i0 * ds->d, i1 - i0, c);
+    }
+    lt_pca_amx_finish(g, G);
+    lt_pca_amx_destroy(&g);
+    ck_assert_ptr_null(g);
+    free(c);
 }
 
 /* Upper triangle of sum (x - mean)(x - mean)^T in double, column-major. */
@@ -41,7 +60,7 @@ static void gram_ref(const lt_dataset *ds, const double *mean, double *R)
                                 ((double)ds->x[i * d + b] - mean[b]);
 }
 
-static void check_shape(int64_t n, int64_t d, double offset)
+static void check_shape(int64_t n, int64_t d, double offset, int parts)
 {
     lt_dataset *ds = make_rows(n, d, offset, (uint64_t)(n * 131 + d));
     double *mean = malloc(sizeof(double) * (size_t)d);
@@ -50,7 +69,7 @@ static void check_shape(int64_t n, int64_t d, double offset)
     column_means(ds, mean);
     gram_ref(ds, mean, R);
     for (int64_t q = 0; q < d * d; q++) G[q] = 0.5; /* += onto what is there */
-    ck_assert_int_eq(lt_pca_gram_amx(ds, mean, G), LT_OK);
+    amx_gram(ds, mean, parts, G);
     double worst = 0;
     for (int64_t b = 0; b < d; b++)
         for (int64_t a = 0; a < d; a++) {
@@ -74,14 +93,15 @@ static void check_shape(int64_t n, int64_t d, double offset)
 
 START_TEST(amx_gram_matches_double)
 {
-    if (!lt_pca_amx_available()) return; /* covered by amx_request_without_amx */
+    if (!lt_pca_amx_available()) return; /* amx_gram_no_rows tests the refusal */
     const int64_t ds_[] = {1, 2, 15, 16, 17, 31, 32, 33, 50, 64, 70, 130};
     const int64_t ns[] = {1, 2, 3, 255, 256, 257, 600};
     for (size_t a = 0; a < sizeof ds_ / sizeof ds_[0]; a++)
-        for (size_t b = 0; b < sizeof ns / sizeof ns[0]; b++) check_shape(ns[b], ds_[a], 0);
-    check_shape(9000, 20, 0);     /* two flushes into double and a partial block */
-    check_shape(3000, 40, 300);   /* centering far from the origin */
-    check_shape(1000, 33, 1e4);
+        for (size_t b = 0; b < sizeof ns / sizeof ns[0]; b++) check_shape(ns[b], ds_[a], 0, 1);
+    check_shape(9000, 20, 0, 1);   /* two flushes into double and a partial block */
+    check_shape(9000, 20, 0, 3);   /* the same rows in three calls */
+    check_shape(3000, 40, 300, 2); /* centering far from the origin */
+    check_shape(1000, 33, 1e4, 1);
 }
 END_TEST
 
@@ -104,7 +124,7 @@ START_TEST(amx_gram_subnormal_column)
     double *R = calloc((size_t)(d * d), sizeof(double));
     column_means(ds, mean);
     gram_ref(ds, mean, R);
-    ck_assert_int_eq(lt_pca_gram_amx(ds, mean, G), LT_OK);
+    amx_gram(ds, mean, 1, G);
     for (int64_t b = 0; b < d; b++)
         for (int64_t a = 0; a <= b; a++) {
             double got = G[b * d + a], want = R[b * d + a];
@@ -122,23 +142,39 @@ END_TEST
 
 START_TEST(amx_gram_no_rows)
 {
-    double mean[3] = {0, 0, 0}, G[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
-    lt_dataset *ds = make_rows(0, 3, 0, 1);
-    lt_status st = lt_pca_gram_amx(ds, mean, G);
+    double G[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+    float c[3] = {0, 0, 0};
+    lt_pca_amx *g = NULL;
+    lt_status st = lt_pca_amx_create(3, &g);
     ck_assert_int_eq(st, lt_pca_amx_available() ? LT_OK : LT_ERR_ARG);
-    for (int q = 0; q < 9; q++) ck_assert(G[q] == q + 1);
-    lt_dataset_destroy(&ds);
+    if (st == LT_OK) {
+        lt_pca_amx_add(g, c, 0, c);
+        lt_pca_amx_finish(g, G);
+        for (int q = 0; q < 9; q++) ck_assert(G[q] == q + 1);
+    } else {
+        ck_assert_ptr_null(g);
+        ck_assert_ptr_nonnull(strstr(lt_error_message(), "AMX"));
+    }
+    lt_pca_amx_destroy(&g);
 }
 END_TEST
 
-START_TEST(amx_request_without_amx)
+/* finish clears the accumulators: a second finish adds nothing. */
+START_TEST(amx_gram_finish_restarts)
 {
-    if (lt_pca_amx_available()) return; /* the other tests ran the kernel */
-    double mean[2] = {0, 0}, G[4] = {0, 0, 0, 0};
-    lt_dataset *ds = make_rows(10, 2, 0, 2);
-    ck_assert_int_eq(lt_pca_gram_amx(ds, mean, G), LT_ERR_ARG);
-    ck_assert_ptr_nonnull(strstr(lt_error_message(), "AMX"));
-    ck_assert(G[0] == 0 && G[3] == 0);
+    if (!lt_pca_amx_available()) return;
+    lt_dataset *ds = make_rows(40, 5, 0, 3);
+    double center[5] = {0, 0, 0, 0, 0}, G[25] = {0}, H[25] = {0};
+    amx_gram(ds, center, 1, G);
+    lt_pca_amx *g = NULL;
+    ck_assert_int_eq(lt_pca_amx_create(5, &g), LT_OK);
+    float c[5] = {0, 0, 0, 0, 0};
+    lt_pca_amx_add(g, ds->x, 40, c);
+    lt_pca_amx_finish(g, H);
+    lt_pca_amx_finish(g, H);
+    for (int q = 0; q < 25; q++) ck_assert(H[q] == G[q]);
+    ck_assert(G[0] > 0);
+    lt_pca_amx_destroy(&g);
     lt_dataset_destroy(&ds);
 }
 END_TEST
@@ -151,7 +187,7 @@ static Suite *make(void)
     tcase_add_test(t, amx_gram_matches_double);
     tcase_add_test(t, amx_gram_subnormal_column);
     tcase_add_test(t, amx_gram_no_rows);
-    tcase_add_test(t, amx_request_without_amx);
+    tcase_add_test(t, amx_gram_finish_restarts);
     suite_add_tcase(s, t);
     return s;
 }
