@@ -43,7 +43,7 @@ typedef enum { LT_PCA_DOUBLE = 0, LT_PCA_MIXED } lt_pca_precision;
 /* How MIXED forms the Gram matrix. BLAS: float ssyrk per chunk. AMX: Intel
  * AMX tiles (Sapphire Rapids and later), each float split exactly into three
  * bf16 pieces and the six products of pieces that reach float precision
- * summed; as accurate as BLAS (tested) and up to 1.5x faster on 784 columns
+ * summed; as accurate as BLAS (tested) and 1.4-2x faster on 784 columns
  * (docs/pca.md). AUTO: AMX for d >= 128 where the CPU and kernel offer it,
  * else BLAS. Requesting AMX without it is an error. */
 typedef enum { LT_PCA_GRAM_AUTO = 0, LT_PCA_GRAM_BLAS, LT_PCA_GRAM_AMX } lt_pca_gram_kernel;

@@ -53,7 +53,7 @@ static const lt_key keys[] = {
  {"pca","method",K_ENUM,F(pca,method),"auto",0,0,"auto|covariance|svd|replicated","solver: ScaLAPACK covariance/eigen, ScaLAPACK SVD, or replicated d x d LAPACK"},
  {"pca","block_size",K_INT,F(pca,block_size),"64",1,4096,NULL,"ScaLAPACK block size of 2-D block-cyclic matrices"},
  {"pca","precision",K_ENUM,F(pca,precision),"double",0,0,"double|mixed","replicated path: Gram matrix from double rows, or float ssyrk blocks summed in double (2x faster, ~1e-8 rank-dependent)"},
- {"pca","gram_kernel",K_ENUM,F(pca,gram_kernel),"auto",0,0,"auto|blas|amx","precision = mixed: Gram matrix by float ssyrk (blas) or on Intel AMX tiles (amx: as accurate, up to 1.5x faster on wide data); auto: amx for d >= 128 where the CPU has it"},
+ {"pca","gram_kernel",K_ENUM,F(pca,gram_kernel),"auto",0,0,"auto|blas|amx","precision = mixed: Gram matrix by float ssyrk (blas) or on Intel AMX tiles (amx: as accurate, 1.4-2x faster on 784 columns); auto: amx for d >= 128 where the CPU has it"},
  {"pca","replicated_max_d",K_INT,F(pca,replicated_max_d),"2048",0,1e6,NULL,"auto picks the replicated d x d path up to this d"},
  {"autoencoder","enabled",K_BOOL,F(autoencoder,enabled),"true",0,0,NULL,"run the autoencoder stage"},
  {"autoencoder","layers",K_STR,F(autoencoder,layers),"",0,0,NULL,"layer widths, input to output, e.g. '10,8,6,2,6,8,10' (empty: d,2,d)"},
