@@ -179,9 +179,9 @@ static lt_status gram_and_mean(lt_comm *c, gram_pass *g, const lt_dataset *ds, d
 /* AUTO takes AMX for d >= LT_PCA_AMX_MIN_D where this rank has it (each
  * rank's Gram is its own, so a job mixing CPUs may mix kernels). Below that
  * the AMX kernel is bound by packing its tiles and is no faster than ssyrk
- * (1,000,000 x 50: 0.09-0.14 s vs 0.10-0.13 s; 125,000 x 400: 0.16 vs 0.24
- * s; measured). AMX requested without it is an error from lt_pca_gram_amx,
- * agreed by the caller. */
+ * (1,000,000 x 50: 0.09-0.14 s vs 0.10-0.13 s), above it is (125,000 x 400:
+ * 0.16 vs 0.24 s; 200,000 x 784: 0.84-0.94 vs 1.32-1.67 s). AMX requested
+ * without it is an error from lt_pca_amx_create, agreed by the caller. */
 #define LT_PCA_AMX_MIN_D 128
 static int use_amx_kernel(const lt_pca_opts *o, int64_t d)
 {
