@@ -27,12 +27,19 @@ void lt_pca_opts_default(lt_pca_opts *o)
 
 static const char *gram_kernel_names[] = {"auto", "blas", "amx"};
 
-/* Index of name in names[0 .. n), or -1. */
-static int find_name(const char *const *names, int n, const char *name)
+/* *out = the index of name in names[0 .. n), or LT_ERR_ARG listing them. */
+static lt_status parse_name(const char *const *names, int n, const char *what, const char *name,
+                            int *out)
 {
     for (int i = 0; name && i < n; i++)
-        if (strcmp(name, names[i]) == 0) return i;
-    return -1;
+        if (strcmp(name, names[i]) == 0) {
+            *out = i;
+            return LT_OK;
+        }
+    char list[128] = "";
+    for (int i = 0, used = 0; i < n; i++)
+        used += snprintf(list + used, sizeof list - (size_t)used, "%s%s", i ? ", " : "", names[i]);
+    LT_FAIL(LT_ERR_ARG, "unknown PCA %s '%s' (%s)", what, name ? name : "(null)", list);
 }
 
 const char *lt_pca_method_name(lt_pca_method m)
@@ -42,9 +49,8 @@ const char *lt_pca_method_name(lt_pca_method m)
 
 lt_status lt_pca_method_parse(const char *name, lt_pca_method *out)
 {
-    int i = find_name(method_names, 4, name);
-    LT_CHECK(i >= 0, LT_ERR_ARG, "unknown PCA method '%s' (auto, covariance, svd, replicated)",
-             name ? name : "(null)");
+    int i = 0;
+    LT_CALL(parse_name(method_names, 4, "method", name, &i));
     *out = (lt_pca_method)i;
     return LT_OK;
 }
@@ -56,9 +62,8 @@ const char *lt_pca_precision_name(lt_pca_precision p)
 
 lt_status lt_pca_precision_parse(const char *name, lt_pca_precision *out)
 {
-    int i = find_name(precision_names, 2, name);
-    LT_CHECK(i >= 0, LT_ERR_ARG, "unknown PCA precision '%s' (double, mixed)",
-             name ? name : "(null)");
+    int i = 0;
+    LT_CALL(parse_name(precision_names, 2, "precision", name, &i));
     *out = (lt_pca_precision)i;
     return LT_OK;
 }
@@ -70,9 +75,8 @@ const char *lt_pca_gram_kernel_name(lt_pca_gram_kernel k)
 
 lt_status lt_pca_gram_kernel_parse(const char *name, lt_pca_gram_kernel *out)
 {
-    int i = find_name(gram_kernel_names, 3, name);
-    LT_CHECK(i >= 0, LT_ERR_ARG, "unknown PCA gram_kernel '%s' (auto, blas, amx)",
-             name ? name : "(null)");
+    int i = 0;
+    LT_CALL(parse_name(gram_kernel_names, 3, "gram_kernel", name, &i));
     *out = (lt_pca_gram_kernel)i;
     return LT_OK;
 }

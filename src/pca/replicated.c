@@ -65,7 +65,8 @@ static int64_t mixed_chunk_rows(int64_t d)
 #define LT_PCA_AMX_CHUNK 4096 /* rows per AMX block mean (as its flushes) */
 
 /* What one rank's pass needs: the kernel, its scratch, and per block of
- * rows its mean and the center its rows were taken from (both nb x d). */
+ * rows its mean and, for AMX, the float center its rows were taken from
+ * (both nb x d; the other kernels center on the mean itself). */
 typedef struct gram_pass {
     int d, mixed;
     int64_t chunk, nb;
@@ -75,6 +76,7 @@ typedef struct gram_pass {
     double *bmean, *bcenter, *W;
 } gram_pass;
 
+/* Safe on a zeroed or already destroyed pass. */
 static void gram_pass_destroy(gram_pass *g)
 {
     lt_pca_amx_destroy(&g->amx);
@@ -84,6 +86,7 @@ static void gram_pass_destroy(gram_pass *g)
     free(g->bmean);
     free(g->bcenter);
     free(g->W);
+    memset(g, 0, sizeof *g);
 }
 
 /* Local; the caller agrees the status. */
@@ -101,13 +104,13 @@ static lt_status gram_pass_create(const lt_pca_opts *o, const lt_dataset *ds, in
     g->nb = (ds->nloc + g->chunk - 1) / g->chunk;
     size_t nbd = (size_t)((g->nb > 0 ? g->nb : 1) * d);
     g->bmean = lt_calloc(nbd, sizeof(double));
-    g->bcenter = lt_calloc(nbd, sizeof(double));
     g->W = lt_calloc(nbd, sizeof(double));
-    lt_status st = g->bmean && g->bcenter && g->W ? LT_OK : LT_ERR_MEM;
+    lt_status st = g->bmean && g->W ? LT_OK : LT_ERR_MEM;
     if (st == LT_OK && use_amx) {
         st = lt_pca_amx_create(d, &g->amx);
         g->cf = lt_malloc(sizeof(float) * (size_t)d);
-        st = st == LT_OK && !g->cf ? LT_ERR_MEM : st;
+        g->bcenter = lt_calloc(nbd, sizeof(double));
+        st = st == LT_OK && !(g->cf && g->bcenter) ? LT_ERR_MEM : st;
     } else if (st == LT_OK) {
         g->buf = lt_malloc((g->mixed ? sizeof(float) : sizeof(double)) * (size_t)(g->chunk * d));
         g->Gf = g->mixed ? lt_malloc(sizeof(float) * (size_t)(d * d)) : NULL;
@@ -117,13 +120,12 @@ static lt_status gram_pass_create(const lt_pca_opts *o, const lt_dataset *ds, in
     return st;
 }
 
-/* G += sum over rows [i0, i0 + m) of (x - c)(x - c)^T, c = their mean m_b
- * (double and mixed, recorded as the block's center) or m_b in float (AMX). */
+/* G += sum over rows [i0, i0 + m) of (x - c)(x - c)^T: c = their mean m_b
+ * (double and mixed), or m_b in float (AMX, recorded in cb). */
 static void gram_block(gram_pass *g, const lt_dataset *ds, int64_t i0, int64_t m,
                        const double *mb, double *cb, double *G)
 {
     int d = g->d, mi = (int)m;
-    memcpy(cb, mb, sizeof(double) * (size_t)d);
     if (g->amx) {
         for (int j = 0; j < d; j++) cb[j] = g->cf[j] = (float)mb[j];
         lt_pca_amx_add(g->amx, ds->x + i0 * d, m, g->cf);
@@ -167,7 +169,7 @@ static lt_status gram_and_mean(lt_comm *c, gram_pass *g, const lt_dataset *ds, d
         double *mb = g->bmean + b * d;
         lt_pca_column_sums(ds->x + i0 * d, m, d, mb);
         for (int j = 0; j < d; j++) mean[j] += mb[j], mb[j] /= (double)m;
-        gram_block(g, ds, i0, m, mb, g->bcenter + b * d, G);
+        gram_block(g, ds, i0, m, mb, g->amx ? g->bcenter + b * d : NULL, G);
     }
     if (g->amx) lt_pca_amx_finish(g->amx, G);
     LT_CALL(lt_pca_mean_from_sums(c, ds, mean));
@@ -253,11 +255,8 @@ lt_status lt_pca_solve_replicated(lt_comm *c, const lt_pca_opts *o, const lt_dat
     double *G = lt_calloc((size_t)d * (size_t)d, sizeof(double));
     double *w = lt_calloc((size_t)d, sizeof(double));
     double *Z = lt_calloc((size_t)d * (size_t)k, sizeof(double));
-    if (st == LT_OK && !(G && w && Z)) {
-        gram_pass_destroy(&g);
-        st = LT_ERR_MEM;
-    }
-    st = lt_comm_agree(c, st);
+    if (st == LT_OK && !(G && w && Z)) st = LT_ERR_MEM;
+    st = lt_comm_agree(c, st); /* on failure here or elsewhere, done: frees g */
     if (st != LT_OK) goto done;
     double t0 = lt_wtime();
     st = gram_and_mean(c, &g, ds, mean, G);
@@ -272,6 +271,7 @@ lt_status lt_pca_solve_replicated(lt_comm *c, const lt_pca_opts *o, const lt_dat
     st = lt_comm_agree(c, eig_top(G, d, k, w, Z, lambda, V));
     info->seconds_solve = lt_wtime() - t1;
 done:
+    gram_pass_destroy(&g);
     free(G);
     free(w);
     free(Z);
