@@ -20,6 +20,11 @@ typedef struct lt_comm {
 lt_status lt_comm_create(MPI_Comm parent, lt_comm **out);
 void lt_comm_destroy(lt_comm **c);
 
+/* This rank and the number of ranks. Not collective. New code uses these,
+ * never the struct's fields (the struct is to become opaque, issue 15). */
+int lt_comm_rank(const lt_comm *c);
+int lt_comm_size(const lt_comm *c);
+
 /* Collective error agreement: every rank passes its local status; all ranks
  * return the same status (the first failing rank's), and every rank's error
  * record holds that rank's message, prefixed with "rank R: " when P > 1.

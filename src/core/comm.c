@@ -52,6 +52,9 @@ void lt_comm_destroy(lt_comm **c)
     *c = NULL;
 }
 
+int lt_comm_rank(const lt_comm *c) { return c->rank; }
+int lt_comm_size(const lt_comm *c) { return c->size; }
+
 lt_status lt_comm_agree(lt_comm *c, lt_status local)
 {
     int mine = local != LT_OK ? c->rank : c->size, first = c->size;
