@@ -74,7 +74,7 @@ def n_samples(m):
 
 
 def stage_times(m):
-    """{stage: (wall, comm, bytes)} including 'total'."""
+    """{stage or kernel event: (wall, comm, bytes)} including 'total'."""
     t = m["timings"]
     out = {}
     for s, v in t["stages"].items():
@@ -82,6 +82,13 @@ def stage_times(m):
     comm = sum(c for _, c, _ in out.values())
     nbytes = sum(b for _, _, b in out.values())
     out["total"] = (float(t["total_wall_max"]), comm, nbytes)
+    # Kernel events nest inside the stages (not added to the total): the ones
+    # whose scaling tells where time goes.
+    for e in ("pca_gram", "pca_eigen", "train_step", "grad_allreduce", "kmeans_iter",
+              "silhouette_ring"):
+        v = t.get("events", {}).get(e)
+        if v:
+            out[e] = (float(v["wall_max"]), float(v["comm_max"]), float(v["bytes_total"]))
     return out
 
 

@@ -39,15 +39,12 @@ static lt_status stage_models(lt_run *r)
 
 static lt_status stage_clusters(lt_run *r)
 {
-    lt_timer *t = &r->cli->timer;
-    lt_timer_start(t, LT_STAGE_KMEANS);
     lt_status st = LT_OK;
     for (int s = 0; s < LT_NSPACES && st == LT_OK; s++) {
         st = lt_stage_check_stop(r);
         if (st == LT_OK && lt_run_wants_space(r, s)) st = lt_stage_cluster(r, s);
     }
     if (st == LT_OK) st = lt_stage_check_stop(r);
-    lt_timer_stop(t, LT_STAGE_KMEANS);
     return st;
 }
 

@@ -56,6 +56,9 @@ lt_status lt_comm_ring_shift(lt_comm *c, const void *send, int64_t sbytes, void 
 /* Charge time/bytes spent inside an MPI call made outside this module
  * (ScaLAPACK, MPI-IO). Not collective. */
 void lt_comm_charge(lt_comm *c, double seconds, int64_t bytes);
+/* The timer communication is charged to (NULL if none), for lt_event_begin
+ * and lt_event_end in library code. Not collective. */
+lt_timer *lt_comm_timer(const lt_comm *c);
 
 /* Shard of n rows over P ranks: mb = ceil(n / P), rank r holds
  * [r*mb, min(n, (r+1)*mb)). Not collective. */

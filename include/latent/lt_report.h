@@ -35,22 +35,31 @@ lt_status lt_metrics_set_array_d(lt_metrics *m, const char *path, const double *
 lt_status lt_metrics_set_array_i64(lt_metrics *m, const char *path, const int64_t *v,
                                    int64_t n);
 
-/* Per-stage time over ranks. Stages still running count up to now (so the
- * report stage is included while it runs). Collective. */
+/* Per-event time over ranks (stages and kernel events, lt_timer.h). Events
+ * still running count up to now (so the report stage is included while it
+ * runs). Collective. */
 typedef struct lt_timing_summary {
     int nranks;
-    double wall_max[LT_STAGE_COUNT], wall_min[LT_STAGE_COUNT], wall_avg[LT_STAGE_COUNT];
-    double comm_max[LT_STAGE_COUNT];     /* time inside MPI, slowest rank */
-    int64_t bytes_total[LT_STAGE_COUNT]; /* bytes communicated, summed over ranks */
-    double total_wall_max;               /* max over ranks of the sum of stages */
+    double wall_max[LT_EV_COUNT], wall_min[LT_EV_COUNT], wall_avg[LT_EV_COUNT];
+    double comm_max[LT_EV_COUNT];     /* time inside MPI, slowest rank */
+    int64_t bytes_total[LT_EV_COUNT]; /* bytes communicated, summed over ranks */
+    double flops_total[LT_EV_COUNT];  /* floating-point operations, summed over ranks */
+    int64_t count_max[LT_EV_COUNT];   /* times begun, largest over ranks */
+    double total_wall_max;            /* max over ranks of the sum of stages */
 } lt_timing_summary;
 lt_status lt_timing_reduce(lt_comm *c, const lt_timer *t, lt_timing_summary *out);
 
 /* Stores lt_timing_reduce's result under "timings": {"ranks", "total_wall_max",
- * "stages": {"<stage>": {"wall_max", "wall_min", "wall_avg", "comm_max",
- * "bytes_total"}}}; stages that never ran (wall_max == 0) are left out.
- * Collective. */
+ * "stages": {"<stage>": {"count", "wall_max", "wall_min", "wall_avg",
+ * "comm_max", "bytes_total"}}, "events": {"<event>": {the same fields and
+ * "flops_total", "gflops" (flops_total / wall_max)}}}; stages and events that
+ * never ran are left out. Collective. */
 lt_status lt_metrics_set_timings(lt_metrics *m, const lt_timer *t, lt_comm *c);
+
+/* The event table as PETSc's -log_view prints it: one line per stage and
+ * event that ran, count, max time, max/min ratio, share of the total, time in
+ * MPI, bytes and GFLOP/s. Not collective (rank 0 prints a reduced summary). */
+lt_status lt_timing_print(const lt_timing_summary *ts, FILE *out);
 
 /* Collective. Rank 0 writes the document (pretty-printed) to a temporary name
  * beside `path` and renames it; LT_ERR_IO (agreed) if the folder is missing

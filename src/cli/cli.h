@@ -18,6 +18,7 @@ typedef struct lt_cli {
     const char *model; /* --model FILE, or NULL */
     const char *labels; /* --labels FILE, or NULL */
     int force, resume;
+    int log_view; /* --log-view: print the event table after the command */
     volatile sig_atomic_t *stop; /* set by SIGTERM/SIGUSR1: checkpoint and stop training */
 } lt_cli;
 

@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "latent/lt_blas.h"
 #include "latent/lt_log.h"
+#include "latent/lt_report.h"
 
 static const lt_command commands[] = {
     {"run", lt_cmd_run, "latent run DECK.ini [--section.key=value ...] [--force] | latent run --resume RESULTS_DIR",
@@ -47,7 +48,9 @@ static void usage(FILE *f)
     for (int i = 0; i < NCOMMANDS; i++) fprintf(f, "  %s\n", commands[i].usage);
     fprintf(f, "  latent help-deck          print every deck key (Markdown)\n"
                "  latent --version          print versions of latent and its libraries\n\n"
-               "Any deck key can be overridden as --section.key=value. `latent COMMAND --help`\n"
+               "Any deck key can be overridden as --section.key=value. Every command takes\n"
+               "--log-view: print the event table (count, time, MPI time, bytes, GFLOP/s per\n"
+               "stage and kernel event) at the end, as PETSc's -log_view. `latent COMMAND --help`\n"
                "describes a command. Documentation: docs/user-guide.md.\n");
 }
 
@@ -68,6 +71,7 @@ static void parse_common(lt_cli *cli)
         else if (!strncmp(a, "--labels=", 9)) cli->labels = a + 9;
         else if (!strcmp(a, "--force")) cli->force = 1;
         else if (!strcmp(a, "--resume")) cli->resume = 1;
+        else if (!strcmp(a, "--log-view")) cli->log_view = 1;
         else if (a[0] != '-' && !cli->deck) cli->deck = a;
     }
 }
@@ -79,7 +83,7 @@ static lt_status check_flags(const lt_cli *cli)
         const char *a = cli->argv[i];
         if (a[0] != '-') continue;
         if (!strcmp(a, "--model") || !strcmp(a, "--labels")) { i++; continue; }
-        if (!strcmp(a, "--force") || !strcmp(a, "--resume") || !strncmp(a, "--model=", 8) ||
+        if (!strcmp(a, "--force") || !strcmp(a, "--resume") || !strcmp(a, "--log-view") || !strncmp(a, "--model=", 8) ||
             !strncmp(a, "--labels=", 9))
             continue;
         LT_CHECK(!strncmp(a, "--", 2) && strchr(a, '.') && strchr(a, '='), LT_ERR_ARG,
@@ -123,6 +127,16 @@ static int finish(lt_cli *cli, lt_status st)
     return lt_status_exit_code(st);
 }
 
+/* --log-view: the event table after the command, as PETSc's -log_view. */
+static lt_status print_log_view(lt_cli *cli)
+{
+    lt_timing_summary ts;
+    LT_CALL(lt_timing_reduce(cli->comm, &cli->timer, &ts));
+    lt_status st = lt_comm_rank(cli->comm) == 0 ? lt_timing_print(&ts, stdout) : LT_OK;
+    fflush(stdout);
+    return lt_comm_agree(cli->comm, st);
+}
+
 int main(int argc, char **argv)
 {
     lt_blas_select_kernels(argv);
@@ -157,6 +171,7 @@ int main(int argc, char **argv)
         parse_common(&cli);
         lt_status st = check_flags(&cli);
         if (st == LT_OK) st = commands[i].run(&cli);
+        if (st == LT_OK && cli.log_view) st = print_log_view(&cli);
         return finish(&cli, st);
     }
     if (cli.comm->rank == 0) {

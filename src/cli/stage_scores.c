@@ -106,15 +106,10 @@ static lt_status truth_scores(const lt_run *r, const lt_dataset *X, lt_space_res
     return LT_OK;
 }
 
-lt_status lt_stage_cluster(lt_run *r, int space)
+/* Every score of one space's k-means labels (the scores stage). */
+static lt_status space_scores(lt_run *r, int space, const lt_dataset *X, const lt_dataset *input)
 {
     lt_space_result *s = &r->space[space];
-    const lt_dataset *X = lt_run_eval(r, space), *input = lt_run_eval(r, LT_SPACE_RAW);
-    double t0 = lt_wtime();
-    lt_kmeans_opts o;
-    LT_CALL(lt_kmeans_opts_from_config(&r->cfg, &o));
-    LT_CALL(lt_kmeans_fit(r->c, &o, X, &s->km));
-    s->inertia = s->km->inertia;
     LT_CALL(silhouette(r, X, s->km->labels, &s->sil_latent));
     s->sil_input = s->sil_latent;
     if (space != LT_SPACE_RAW) LT_CALL(silhouette(r, input, s->km->labels, &s->sil_input));
@@ -126,6 +121,26 @@ lt_status lt_stage_cluster(lt_run *r, int space)
     if (ok) LT_CALL(lt_calinski_harabasz(r->c, X, s->km->labels, X->nloc, &s->ch));
     else lt_log(r->c, "note: k-means on %s found a single cluster (a collapsed space?): silhouette, "
                       "Davies-Bouldin and Calinski-Harabasz are undefined\n", lt_space_name(space));
+    return LT_OK;
+}
+
+lt_status lt_stage_cluster(lt_run *r, int space)
+{
+    lt_space_result *s = &r->space[space];
+    const lt_dataset *X = lt_run_eval(r, space), *input = lt_run_eval(r, LT_SPACE_RAW);
+    lt_timer *t = &r->cli->timer;
+    double t0 = lt_wtime();
+    lt_kmeans_opts o;
+    LT_CALL(lt_kmeans_opts_from_config(&r->cfg, &o));
+    lt_timer_start(t, LT_STAGE_KMEANS);
+    lt_status st = lt_kmeans_fit(r->c, &o, X, &s->km);
+    lt_timer_stop(t, LT_STAGE_KMEANS);
+    LT_CALL(st);
+    s->inertia = s->km->inertia;
+    lt_timer_start(t, LT_STAGE_SCORES);
+    st = space_scores(r, space, X, input);
+    lt_timer_stop(t, LT_STAGE_SCORES);
+    LT_CALL(st);
     s->seconds = lt_wtime() - t0;
     LT_CALL(lt_comm_max_d(r->c, &s->seconds, 1));
     s->done = 1;

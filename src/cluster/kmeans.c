@@ -138,12 +138,16 @@ static lt_status run_restart(lt_comm *c, const lt_kmeans_opts *o, const lt_datas
                              int64_t *n_iter, int *conv)
 {
     double t0 = lt_wtime();
+    lt_status st = LT_OK;
+    lt_event_begin(lt_comm_timer(c), LT_EV_KMEANS_INIT);
     if (o->init == LT_KMEANS_GIVEN)
         memcpy(w->centers, o->centers, sizeof(double) * (size_t)(w->k * w->d));
     else if (o->init == LT_KMEANS_RANDOM)
-        LT_CALL(lt_km_init_random(c, X, w, o->seed, t));
+        st = lt_km_init_random(c, X, w, o->seed, t);
     else
-        LT_CALL(lt_km_init_plusplus(c, X, w, o->seed, t));
+        st = lt_km_init_plusplus(c, X, w, o->seed, t);
+    lt_event_end(lt_comm_timer(c), LT_EV_KMEANS_INIT, 0);
+    LT_CALL(st);
     double t1 = lt_wtime();
     km->seconds_init += t1 - t0;
     LT_CALL(lt_km_lloyd(c, X, w, o->max_iter, tol_abs, n_iter, conv, inertia));

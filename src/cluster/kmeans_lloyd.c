@@ -106,11 +106,15 @@ static double move_centers(kmws *w)
 static lt_status assign_and_reduce(lt_comm *c, kmws *w, double *changed)
 {
     int64_t k = w->k, d = w->d, nt = k * d + k;
+    lt_event_begin(lt_comm_timer(c), LT_EV_KMEANS_ITER);
     lt_km_pack_centers(w->centers, k, d, w->kp, w->ct);
     memset(w->buf, 0, sizeof(double) * (size_t)(nt + 1));
     w->buf[nt] = (double)lt_km_assign(&w->prep, w->ct, w->kp, k, w->centers, w->lab, w->buf,
                                       w->buf + k * d);
-    LT_CALL(lt_comm_sum_d(c, w->buf, nt + 1));
+    lt_status st = lt_comm_sum_d(c, w->buf, nt + 1);
+    /* 3 flops per row, center and column: the distance's multiply-add and the norm. */
+    lt_event_end(lt_comm_timer(c), LT_EV_KMEANS_ITER, 3.0 * (double)w->prep.n * (double)(k * d));
+    LT_CALL(st);
     for (int64_t q = 0; q < nt; q++) w->tot[q] += w->buf[q];
     memcpy(w->buf, w->tot, sizeof(double) * (size_t)nt);
     *changed = w->buf[nt];

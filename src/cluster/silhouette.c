@@ -226,7 +226,13 @@ static lt_status exact(lt_comm *c, const lt_dataset *X, const int32_t *labels, c
     sort_rows(X, labels, li, &w);
     double *part = lt_calloc((size_t)li->k + 1, sizeof *part);
     lt_status st = lt_comm_agree(c, part ? LT_OK : LT_ERR_MEM);
-    if (st == LT_OK) st = ring(c, &w);
+    if (st == LT_OK) {
+        /* Pairs of rows times d: the distance's subtract, multiply and add. */
+        double flops = 3.0 * (double)X->nloc * (double)X->n * (double)X->d;
+        lt_event_begin(lt_comm_timer(c), LT_EV_SILHOUETTE_RING);
+        st = ring(c, &w);
+        lt_event_end(lt_comm_timer(c), LT_EV_SILHOUETTE_RING, flops);
+    }
     if (st == LT_OK) {
         score_rows(&w, li, part);
         st = fill_result(c, li, part, X->n, res);

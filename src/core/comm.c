@@ -23,10 +23,10 @@ static lt_status mpi_fail(int rc, const char *what, const char *file, int line)
 
 void lt_comm_charge(lt_comm *c, double seconds, int64_t bytes)
 {
-    if (!c || !c->timer) return;
-    c->timer->comm[c->timer->current] += seconds;
-    c->timer->bytes[c->timer->current] += bytes;
+    if (c) lt_timer_charge(c->timer, seconds, bytes);
 }
+
+lt_timer *lt_comm_timer(const lt_comm *c) { return c ? c->timer : NULL; }
 
 lt_status lt_comm_create(MPI_Comm parent, lt_comm **out)
 {
@@ -83,13 +83,13 @@ lt_status lt_comm_agree(lt_comm *c, lt_status local)
 static lt_status allreduce(lt_comm *c, void *buf, int64_t n, MPI_Datatype t, size_t esize,
                            MPI_Op op)
 {
-    double t0 = MPI_Wtime();
+    double t0 = lt_wtime();
     for (int64_t off = 0; off < n; off += LT_CHUNK) {
         int64_t m = n - off < LT_CHUNK ? n - off : LT_CHUNK;
         MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, (char *)buf + off * (int64_t)esize, (int)m, t, op,
                                 c->comm));
     }
-    lt_comm_charge(c, MPI_Wtime() - t0, n * (int64_t)esize);
+    lt_comm_charge(c, lt_wtime() - t0, n * (int64_t)esize);
     return LT_OK;
 }
 
@@ -103,29 +103,29 @@ lt_status lt_comm_min_i64(lt_comm *c, int64_t *b, int64_t n) { return allreduce(
 
 lt_status lt_comm_exscan_i64(lt_comm *c, int64_t value, int64_t *out)
 {
-    double t0 = MPI_Wtime();
+    double t0 = lt_wtime();
     int64_t r = 0;
     MPI_CHECK(MPI_Exscan(&value, &r, 1, MPI_INT64_T, MPI_SUM, c->comm));
     *out = c->rank == 0 ? 0 : r; /* MPI leaves rank 0's result undefined */
-    lt_comm_charge(c, MPI_Wtime() - t0, 8);
+    lt_comm_charge(c, lt_wtime() - t0, 8);
     return LT_OK;
 }
 
 lt_status lt_comm_bcast(lt_comm *c, void *buf, int64_t bytes, int root)
 {
-    double t0 = MPI_Wtime();
+    double t0 = lt_wtime();
     for (int64_t off = 0; off < bytes; off += LT_CHUNK)
         MPI_CHECK(MPI_Bcast((char *)buf + off, (int)(bytes - off < LT_CHUNK ? bytes - off : LT_CHUNK),
                             MPI_BYTE, root, c->comm));
-    lt_comm_charge(c, MPI_Wtime() - t0, bytes);
+    lt_comm_charge(c, lt_wtime() - t0, bytes);
     return LT_OK;
 }
 
 lt_status lt_comm_barrier(lt_comm *c)
 {
-    double t0 = MPI_Wtime();
+    double t0 = lt_wtime();
     MPI_CHECK(MPI_Barrier(c->comm));
-    lt_comm_charge(c, MPI_Wtime() - t0, 0);
+    lt_comm_charge(c, lt_wtime() - t0, 0);
     return LT_OK;
 }
 
@@ -133,9 +133,9 @@ lt_status lt_comm_allgather(lt_comm *c, const void *in, int64_t bytes, void *out
 {
     LT_CHECK(bytes < INT_MAX, LT_ERR_INTERNAL, "allgather of %lld bytes per rank is too large",
              (long long)bytes);
-    double t0 = MPI_Wtime();
+    double t0 = lt_wtime();
     MPI_CHECK(MPI_Allgather(in, (int)bytes, MPI_BYTE, out, (int)bytes, MPI_BYTE, c->comm));
-    lt_comm_charge(c, MPI_Wtime() - t0, bytes * c->size);
+    lt_comm_charge(c, lt_wtime() - t0, bytes * c->size);
     return LT_OK;
 }
 
@@ -176,9 +176,9 @@ lt_status lt_comm_alltoallv(lt_comm *c, const void *send, const int64_t *scount,
     if (st == LT_OK) {
         MPI_Type_contiguous((int)unit, MPI_BYTE, &t);
         MPI_Type_commit(&t);
-        double t0 = MPI_Wtime();
+        double t0 = lt_wtime();
         int rc = MPI_Alltoallv(send, ib, ib + p, t, recv, ib + 2 * p, ib + 3 * p, t, c->comm);
-        lt_comm_charge(c, MPI_Wtime() - t0, total);
+        lt_comm_charge(c, lt_wtime() - t0, total);
         MPI_Type_free(&t);
         if (rc != MPI_SUCCESS) st = mpi_fail(rc, "MPI_Alltoallv", __FILE__, __LINE__);
     }
@@ -192,13 +192,13 @@ lt_status lt_comm_ring_shift(lt_comm *c, const void *send, int64_t sbytes, void 
     LT_CHECK(sbytes < INT_MAX && rcap < INT_MAX, LT_ERR_INTERNAL, "ring message too large");
     int to = (c->rank + 1) % c->size, from = (c->rank + c->size - 1) % c->size;
     MPI_Status s;
-    double t0 = MPI_Wtime();
+    double t0 = lt_wtime();
     MPI_CHECK(MPI_Sendrecv(send, (int)sbytes, MPI_BYTE, to, 77, recv, (int)rcap, MPI_BYTE, from, 77,
                            c->comm, &s));
     int got = 0;
     MPI_Get_count(&s, MPI_BYTE, &got);
     *rbytes = got;
-    lt_comm_charge(c, MPI_Wtime() - t0, sbytes);
+    lt_comm_charge(c, lt_wtime() - t0, sbytes);
     return LT_OK;
 }
 

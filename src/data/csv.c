@@ -157,15 +157,10 @@ static lt_status read_span(MPI_File fh, const char *path, int64_t lo, int64_t hi
         LT_CHECK(nb, LT_ERR_MEM, "out of memory reading %s", path);
         *buf = nb, *cap = nc;
     }
-    for (int64_t at = lo; at < hi;) {
-        int cnt = (int)(hi - at < (1 << 30) ? hi - at : (1 << 30)), got = 0;
-        MPI_Status ms;
-        int rc = MPI_File_read_at(fh, (MPI_Offset)at, *buf + *len, cnt, MPI_BYTE, &ms);
-        if (rc != MPI_SUCCESS) return lt_io_mpi_error(rc, "MPI_File_read_at", path, __FILE__, __LINE__);
-        MPI_Get_count(&ms, MPI_BYTE, &got);
-        LT_CHECK(got > 0, LT_ERR_IO, "%s: file shrank while reading", path);
-        at += got, *len += got;
-    }
+    int64_t got = 0;
+    LT_CALL(lt_io_read_at(fh, path, lo, *buf + *len, hi - lo, &got));
+    LT_CHECK(got == hi - lo, LT_ERR_IO, "%s: file shrank while reading", path);
+    *len += got;
     (*buf)[*len] = '\0';
     return LT_OK;
 }
@@ -325,9 +320,9 @@ lt_status lt_csv_read(lt_comm *c, const char *path, const lt_read_opts *o, lt_da
     LT_CALL(lt_io_open(c, path, MPI_MODE_RDONLY, &fh));
     char *text = NULL;
     int64_t tlen = 0;
-    double t0 = MPI_Wtime();
+    double t0 = lt_wtime();
     lt_status st = lt_comm_agree(c, read_owned(c, fh, path, &p, &text, &tlen));
-    lt_comm_charge(c, MPI_Wtime() - t0, tlen);
+    lt_comm_charge(c, lt_wtime() - t0, tlen);
     st = lt_io_close(c, &fh, st);
     char **f = lt_malloc(sizeof(char *) * (size_t)(p.ncols + 1));
     if (st == LT_OK) st = lt_comm_agree(c, f ? LT_OK : LT_ERR_MEM);
@@ -374,12 +369,7 @@ lt_status lt_csv_write(lt_comm *c, const char *path, const lt_dataset *ds)
     if (st == LT_OK) st = lt_comm_sum_i64(c, &total, 1);
     MPI_File fh = MPI_FILE_NULL;
     if (st == LT_OK) st = lt_io_open(c, tmp, MPI_MODE_CREATE | MPI_MODE_WRONLY, &fh);
-    if (st == LT_OK) {
-        int rc = MPI_File_set_size(fh, (MPI_Offset)total);
-        st = lt_comm_agree(c, rc == MPI_SUCCESS ? LT_OK
-                                                : lt_io_mpi_error(rc, "MPI_File_set_size", tmp,
-                                                                  __FILE__, __LINE__));
-    }
+    if (st == LT_OK) st = lt_io_set_size(c, fh, tmp, total);
     if (st == LT_OK) st = lt_io_write_bytes(c, fh, tmp, off, len, buf);
     st = lt_io_close(c, &fh, st);
     free(buf);

@@ -126,11 +126,13 @@ static lt_status read_file(lt_comm *c, hid_t f, const char *path, const lt_read_
     LT_CALL(lt_comm_agree(c, open_dset(f, path, name, 2, dims, &dx)));
     lt_dataset *ds = NULL;
     lt_status st = lt_dataset_create(c, (int64_t)dims[0], (int64_t)dims[1], 0, &ds);
-    double t0 = MPI_Wtime();
+    double t0 = lt_wtime();
+    lt_event_begin(lt_comm_timer(c), LT_EV_IO_READ);
     if (st == LT_OK)
         st = lt_comm_agree(
             c, h5_rows(dx, H5T_NATIVE_FLOAT, 2, ds->row0, ds->nloc, ds->d, ds->x, 0, path));
-    lt_comm_charge(c, MPI_Wtime() - t0, ds ? 4 * ds->nloc * ds->d : 0);
+    lt_event_end(lt_comm_timer(c), LT_EV_IO_READ, 0);
+    lt_comm_charge(c, lt_wtime() - t0, ds ? 4 * ds->nloc * ds->d : 0);
     H5Dclose(dx);
     if (st == LT_OK && o->h5_labels && *o->h5_labels)
         st = read_labels(c, f, path, o->h5_labels, ds);
@@ -176,10 +178,12 @@ static lt_status write_dset(lt_comm *c, hid_t f, const char *path, const char *n
                            : lt_error_raise(LT_ERR_LIB, __FILE__, __LINE__,
                                             "%s: cannot create data set '%s'", path, name);
     st = lt_comm_agree(c, st);
-    double t0 = MPI_Wtime();
+    double t0 = lt_wtime();
+    lt_event_begin(lt_comm_timer(c), LT_EV_IO_WRITE);
     if (st == LT_OK && n > 0) /* HDF5 refuses a transfer into an empty data set */
         st = lt_comm_agree(c, h5_rows(ds, mtype, ndim, row0, nloc, d, (void *)buf, 1, path));
-    lt_comm_charge(c, MPI_Wtime() - t0, 4 * nloc * d);
+    lt_event_end(lt_comm_timer(c), LT_EV_IO_WRITE, 0);
+    lt_comm_charge(c, lt_wtime() - t0, 4 * nloc * d);
     close_id(&ds, H5Dclose);
     return st;
 }

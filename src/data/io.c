@@ -69,9 +69,9 @@ lt_status lt_io_agree_root(lt_comm *c, lt_status st0)
 
 lt_status lt_io_open(lt_comm *c, const char *path, int amode, MPI_File *fh)
 {
-    double t0 = MPI_Wtime();
+    double t0 = lt_wtime();
     int rc = MPI_File_open(c->comm, path, amode, MPI_INFO_NULL, fh);
-    lt_comm_charge(c, MPI_Wtime() - t0, 0);
+    lt_comm_charge(c, lt_wtime() - t0, 0);
     lt_status st = LT_OK;
     if (rc != MPI_SUCCESS) {
         *fh = MPI_FILE_NULL;
@@ -108,7 +108,7 @@ static lt_status rows_io(lt_comm *c, MPI_File fh, const char *path, int64_t offs
     MPI_Type_contiguous((int)rowbytes, MPI_BYTE, &row);
     MPI_Type_commit(&row);
     lt_status st = LT_OK;
-    double t0 = MPI_Wtime();
+    double t0 = lt_wtime();
     for (int64_t k = 0; k < calls; k++) {
         int64_t first = k * rows_per, cnt = nloc - first;
         cnt = cnt < 0 ? 0 : cnt > rows_per ? rows_per : cnt;
@@ -127,7 +127,7 @@ static lt_status rows_io(lt_comm *c, MPI_File fh, const char *path, int64_t offs
                                 "%s: short %s (%d of %lld rows): file truncated?", path,
                                 write ? "write" : "read", got, (long long)cnt);
     }
-    lt_comm_charge(c, MPI_Wtime() - t0, nloc * rowbytes);
+    lt_comm_charge(c, lt_wtime() - t0, nloc * rowbytes);
     MPI_Type_free(&row);
     return lt_comm_agree(c, st);
 }
@@ -135,14 +135,46 @@ static lt_status rows_io(lt_comm *c, MPI_File fh, const char *path, int64_t offs
 lt_status lt_io_read_rows(lt_comm *c, MPI_File fh, const char *path, int64_t offset,
                           int64_t rowbytes, int64_t n, int64_t row0, int64_t nloc, void *buf)
 {
-    return rows_io(c, fh, path, offset, rowbytes, n, row0, nloc, buf, 0);
+    lt_event_begin(lt_comm_timer(c), LT_EV_IO_READ);
+    lt_status st = rows_io(c, fh, path, offset, rowbytes, n, row0, nloc, buf, 0);
+    lt_event_end(lt_comm_timer(c), LT_EV_IO_READ, 0);
+    return st;
 }
 
 lt_status lt_io_write_rows(lt_comm *c, MPI_File fh, const char *path, int64_t offset,
                            int64_t rowbytes, int64_t n, int64_t row0, int64_t nloc,
                            const void *buf)
 {
-    return rows_io(c, fh, path, offset, rowbytes, n, row0, nloc, (void *)buf, 1);
+    lt_event_begin(lt_comm_timer(c), LT_EV_IO_WRITE);
+    lt_status st = rows_io(c, fh, path, offset, rowbytes, n, row0, nloc, (void *)buf, 1);
+    lt_event_end(lt_comm_timer(c), LT_EV_IO_WRITE, 0);
+    return st;
+}
+
+lt_status lt_io_read_at(MPI_File fh, const char *path, int64_t offset, void *buf, int64_t bytes,
+                        int64_t *got)
+{
+    *got = 0;
+    while (*got < bytes) {
+        int cnt = (int)(bytes - *got < LT_IO_CHUNK ? bytes - *got : LT_IO_CHUNK), n = 0;
+        MPI_Status ms;
+        int rc = MPI_File_read_at(fh, (MPI_Offset)(offset + *got), (char *)buf + *got, cnt,
+                                  MPI_BYTE, &ms);
+        if (rc != MPI_SUCCESS)
+            return lt_io_mpi_error(rc, "MPI_File_read_at", path, __FILE__, __LINE__);
+        MPI_Get_count(&ms, MPI_BYTE, &n);
+        if (n <= 0) break; /* end of file */
+        *got += n;
+    }
+    return LT_OK;
+}
+
+lt_status lt_io_set_size(lt_comm *c, MPI_File fh, const char *path, int64_t bytes)
+{
+    int rc = MPI_File_set_size(fh, (MPI_Offset)bytes);
+    return lt_comm_agree(c, rc == MPI_SUCCESS ? LT_OK
+                                              : lt_io_mpi_error(rc, "MPI_File_set_size", path,
+                                                                __FILE__, __LINE__));
 }
 
 lt_status lt_io_write_bytes(lt_comm *c, MPI_File fh, const char *path, int64_t offset,
@@ -152,7 +184,7 @@ lt_status lt_io_write_bytes(lt_comm *c, MPI_File fh, const char *path, int64_t o
     int64_t calls = (bytes + LT_IO_CHUNK - 1) / LT_IO_CHUNK;
     LT_CALL(lt_comm_max_i64(c, &calls, 1));
     lt_status st = LT_OK;
-    double t0 = MPI_Wtime();
+    double t0 = lt_wtime();
     for (int64_t k = 0; k < calls; k++) {
         int64_t first = k * LT_IO_CHUNK, cnt = bytes - first;
         cnt = cnt < 0 ? 0 : cnt > LT_IO_CHUNK ? LT_IO_CHUNK : cnt;
@@ -163,7 +195,7 @@ lt_status lt_io_write_bytes(lt_comm *c, MPI_File fh, const char *path, int64_t o
         if (rc != MPI_SUCCESS && st == LT_OK)
             st = lt_io_mpi_error(rc, "MPI_File_write_at_all", path, __FILE__, __LINE__);
     }
-    lt_comm_charge(c, MPI_Wtime() - t0, bytes);
+    lt_comm_charge(c, lt_wtime() - t0, bytes);
     return lt_comm_agree(c, st);
 }
 

@@ -1,6 +1,7 @@
 /* Helpers shared by the readers and writers of src/data (not public API).
- * MPI-IO is called here and in the format files only; its time is charged
- * to the communicator's timer with lt_comm_charge. */
+ * MPI-IO is called in io.c only (the format files open, read and write
+ * through these helpers); its time is charged to the communicator's timer
+ * with lt_comm_charge. */
 #ifndef LT_IO_INTERNAL_H
 #define LT_IO_INTERNAL_H
 
@@ -26,6 +27,12 @@ lt_status lt_io_write_rows(lt_comm *c, MPI_File fh, const char *path, int64_t of
 /* Collective: writes `bytes` bytes at `offset` (per rank, any sizes). */
 lt_status lt_io_write_bytes(lt_comm *c, MPI_File fh, const char *path, int64_t offset,
                             int64_t bytes, const void *buf);
+/* Independent read of up to `bytes` at `offset`; *got < bytes only at the
+ * end of the file. Not collective. */
+lt_status lt_io_read_at(MPI_File fh, const char *path, int64_t offset, void *buf, int64_t bytes,
+                        int64_t *got);
+/* Collective: sets the file's size (MPI_File_set_size); status agreed. */
+lt_status lt_io_set_size(lt_comm *c, MPI_File fh, const char *path, int64_t bytes);
 /* Raises LT_ERR_IO "what path: MPI reason". */
 lt_status lt_io_mpi_error(int rc, const char *what, const char *path, const char *file,
                           int line);

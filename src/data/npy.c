@@ -296,12 +296,7 @@ static lt_status write_npy(lt_comm *c, const char *path, const char *descr, cons
     int64_t hlen = make_header(hdr, sizeof hdr, descr, shape);
     MPI_File fh = MPI_FILE_NULL;
     lt_status st = lt_io_open(c, tmp, MPI_MODE_CREATE | MPI_MODE_WRONLY, &fh);
-    if (st == LT_OK) {
-        int rc = MPI_File_set_size(fh, (MPI_Offset)(hlen + n * rowbytes));
-        st = lt_comm_agree(c, rc == MPI_SUCCESS ? LT_OK
-                                                : lt_io_mpi_error(rc, "MPI_File_set_size", tmp,
-                                                                  __FILE__, __LINE__));
-    }
+    if (st == LT_OK) st = lt_io_set_size(c, fh, tmp, hlen + n * rowbytes);
     if (st == LT_OK) st = lt_io_write_bytes(c, fh, tmp, 0, c->rank == 0 ? hlen : 0, hdr);
     if (st == LT_OK) st = lt_io_write_rows(c, fh, tmp, hlen, rowbytes, n, row0, nloc, data);
     st = lt_io_close(c, &fh, st);

@@ -242,8 +242,8 @@ typedef struct {
     int stop;      /* a stop was requested on some rank during the last step */
 } epoch_acc;
 
-static lt_status train_step(lt_comm *c, lt_ae *ae, const lt_train_opts *o, plan *p, int epoch,
-                            int64_t s, epoch_acc *acc)
+static lt_status step_body(lt_comm *c, lt_ae *ae, const lt_train_opts *o, plan *p, int epoch,
+                           int64_t s, epoch_acc *acc)
 {
     int64_t bb = s == p->nb - 1 ? p->blast : p->B, m = part_size(bb, p->P, p->r), np = ae->nparams;
     const float *clean = p->x + s * p->sB * p->d, *in = clean;
@@ -257,7 +257,10 @@ static lt_status train_step(lt_comm *c, lt_ae *ae, const lt_train_opts *o, plan 
     ae->grads[np + 1] = o->stop_request && *o->stop_request ? 1.0f : 0.0f;
     if (p->P > 1) {
         double t0 = lt_wtime();
-        LT_CALL(lt_comm_sum_f(c, ae->grads, np + 2));
+        lt_event_begin(lt_comm_timer(c), LT_EV_GRAD_ALLREDUCE);
+        lt_status st = lt_comm_sum_f(c, ae->grads, np + 2);
+        lt_event_end(lt_comm_timer(c), LT_EV_GRAD_ALLREDUCE, 0);
+        LT_CALL(st);
         acc->comm += lt_wtime() - t0;
     }
     /* The summed buffer is identical on every rank, so is this decision. */
@@ -273,6 +276,18 @@ static lt_status train_step(lt_comm *c, lt_ae *ae, const lt_train_opts *o, plan 
     /* The request was summed with the gradients: every rank stops at the same step. */
     acc->stop = ae->grads[np + 1] > 0.0f;
     return LT_OK;
+}
+
+/* One minibatch as a timed event; its flops are the dense estimate of 6 per
+ * parameter per row (2 forward, 4 backward). */
+static lt_status train_step(lt_comm *c, lt_ae *ae, const lt_train_opts *o, plan *p, int epoch,
+                            int64_t s, epoch_acc *acc)
+{
+    int64_t bb = s == p->nb - 1 ? p->blast : p->B, m = part_size(bb, p->P, p->r);
+    lt_event_begin(lt_comm_timer(c), LT_EV_TRAIN_STEP);
+    lt_status st = step_body(c, ae, o, p, epoch, s, acc);
+    lt_event_end(lt_comm_timer(c), LT_EV_TRAIN_STEP, 6.0 * (double)m * (double)ae->nparams);
+    return st;
 }
 
 static int bad_target(const lt_dataset *ds)

@@ -65,12 +65,14 @@ lt_status lt_pca_transform(lt_comm *c, const lt_pca *p, const lt_dataset *ds, lt
     LT_CALL(buffers(c, p, &B, &S));
     lt_status st = new_like(c, ds, p->n_components, out);
     int64_t k = p->n_components;
+    lt_event_begin(lt_comm_timer(c), LT_EV_PCA_TRANSFORM);
     for (int64_t i0 = 0; st == LT_OK && i0 < ds->nloc; i0 += LT_PCA_APPLY_ROWS) {
         int m = (int)(ds->nloc - i0 < LT_PCA_APPLY_ROWS ? ds->nloc - i0 : LT_PCA_APPLY_ROWS);
         lt_pca_center_d(ds, p->mean, i0, m, B);
         scores_d(p, B, m, S);
         for (int64_t t = 0; t < m * k; t++) (*out)->x[i0 * k + t] = (float)S[t];
     }
+    lt_event_end(lt_comm_timer(c), LT_EV_PCA_TRANSFORM, 2.0 * (double)ds->nloc * ds->d * k);
     free(B);
     free(S);
     return st;

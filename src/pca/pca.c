@@ -177,8 +177,11 @@ lt_status lt_pca_mean_from_sums(lt_comm *c, const lt_dataset *ds, double *sums)
  * while it forms its Gram matrix instead). */
 static lt_status mean_pass(lt_comm *c, const lt_dataset *ds, lt_pca *p)
 {
+    lt_event_begin(lt_comm_timer(c), LT_EV_PCA_MEAN);
     lt_pca_column_sums(ds->x, ds->nloc, ds->d, p->mean);
-    return lt_pca_mean_from_sums(c, ds, p->mean);
+    lt_status st = lt_pca_mean_from_sums(c, ds, p->mean);
+    lt_event_end(lt_comm_timer(c), LT_EV_PCA_MEAN, (double)ds->nloc * ds->d);
+    return st;
 }
 
 /* Total variance and constant columns from the centered sums of squares.

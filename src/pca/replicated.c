@@ -259,7 +259,9 @@ lt_status lt_pca_solve_replicated(lt_comm *c, const lt_pca_opts *o, const lt_dat
     st = lt_comm_agree(c, st); /* on failure here or elsewhere, done: frees g */
     if (st != LT_OK) goto done;
     double t0 = lt_wtime();
+    lt_event_begin(lt_comm_timer(c), LT_EV_PCA_GRAM);
     st = gram_and_mean(c, &g, ds, mean, G);
+    lt_event_end(lt_comm_timer(c), LT_EV_PCA_GRAM, (double)ds->nloc * d * (d + 1));
     gram_pass_destroy(&g);
     if (st != LT_OK) goto done;
     info->gram_kernel = use_amx ? LT_PCA_GRAM_AMX : LT_PCA_GRAM_BLAS;
@@ -268,7 +270,9 @@ lt_status lt_pca_solve_replicated(lt_comm *c, const lt_pca_opts *o, const lt_dat
     for (int j = 0; j < d; j++) ss[j] = G[(int64_t)j * d + j];
     double t1 = lt_wtime();
     info->seconds_gram = t1 - t0;
+    lt_event_begin(lt_comm_timer(c), LT_EV_PCA_EIGEN);
     st = lt_comm_agree(c, eig_top(G, d, k, w, Z, lambda, V));
+    lt_event_end(lt_comm_timer(c), LT_EV_PCA_EIGEN, 0);
     info->seconds_solve = lt_wtime() - t1;
 done:
     gram_pass_destroy(&g);

@@ -147,8 +147,12 @@ lt_status lt_pca_solve_covariance(lt_comm *c, const lt_pca_opts *o, const lt_pca
     LT_CALL_GOTO(st, lt_comm_agree(c, st), done);
     info->block_size = nb;
     double t0 = lt_wtime();
-    LT_CALL_GOTO(st, gram(c, o, g, ds, mean, nb, G, dG), done);
+    lt_event_begin(lt_comm_timer(c), LT_EV_PCA_GRAM);
+    st = gram(c, o, g, ds, mean, nb, G, dG);
+    lt_event_end(lt_comm_timer(c), LT_EV_PCA_GRAM, (double)ds->nloc * d * (d + 1));
+    if (st != LT_OK) goto done;
     double t1 = lt_wtime();
+    lt_event_begin(lt_comm_timer(c), LT_EV_PCA_EIGEN);
     info->seconds_gram = t1 - t0;
     /* Sized on the largest local block (process 0's), as PDORMTR checks it. */
     LT_CALL_GOTO(st, diagonal(c, g, G, dG[8], d, nb, ss), done);
@@ -161,6 +165,7 @@ lt_status lt_pca_solve_covariance(lt_comm *c, const lt_pca_opts *o, const lt_pca
     for (int i = 0; i < k; i++) lambda[i] = w[d - 1 - i];
     info->seconds_solve = lt_wtime() - t1;
 done:
+    lt_event_end(lt_comm_timer(c), LT_EV_PCA_EIGEN, 0);
     free(G);
     free(Z);
     free(w);
@@ -241,9 +246,13 @@ lt_status lt_pca_solve_svd(lt_comm *c, const lt_pca_opts *o, const lt_pca_grid *
     LT_CALL_GOTO(st, lt_comm_agree(c, st), done);
     info->block_size = nb;
     double t0 = lt_wtime();
-    LT_CALL_GOTO(st, sum_squares(c, ds, mean, ss), done);
-    LT_CALL_GOTO(st, load_centered(c, g, ds, mean, A, dA), done);
+    lt_event_begin(lt_comm_timer(c), LT_EV_PCA_GRAM);
+    st = sum_squares(c, ds, mean, ss);
+    if (st == LT_OK) st = load_centered(c, g, ds, mean, A, dA);
+    lt_event_end(lt_comm_timer(c), LT_EV_PCA_GRAM, 0);
+    if (st != LT_OK) goto done;
     double t1 = lt_wtime();
+    lt_event_begin(lt_comm_timer(c), LT_EV_PCA_EIGEN);
     info->seconds_gram = t1 - t0;
     LT_CALL_GOTO(st, gesvd(c, d, n, A, dA, s, U, dU, nb * nb + 2 * nb * (nroc(d, nb, 0, g->nprow) + nroc(mn, nb, 0, g->npcol))),
                   done);
@@ -252,6 +261,7 @@ lt_status lt_pca_solve_svd(lt_comm *c, const lt_pca_opts *o, const lt_pca_grid *
     for (int i = 0; i < k; i++) lambda[i] = s[i] * s[i];
     info->seconds_solve = lt_wtime() - t1;
 done:
+    lt_event_end(lt_comm_timer(c), LT_EV_PCA_EIGEN, 0);
     free(A);
     free(U);
     free(s);

@@ -142,33 +142,61 @@ lt_status lt_metrics_set_array_i64(lt_metrics *m, const char *path, const int64_
     return set_item(m, path, a);
 }
 
+static double event_wall(const lt_timer *t, int ev, double now)
+{
+    return t->wall[ev] + (t->running[ev] ? now - t->started[ev] : 0.0);
+}
+
 lt_status lt_timing_reduce(lt_comm *c, const lt_timer *t, lt_timing_summary *out)
 {
-    enum { S = LT_STAGE_COUNT };
-    double now = lt_wtime(), mx[2 * S + 1], mn[S], sum[S];
-    int64_t bytes[S];
+    enum { E = LT_EV_COUNT };
+    double now = lt_wtime(), mx[2 * E + 1], mn[E], sum[2 * E];
+    int64_t isum[E], imax[E];
     double total = 0;
-    for (int s = 0; s < S; s++) {
-        double w = t->wall[s] + (t->running[s] ? now - t->started[s] : 0.0);
-        mx[s] = mn[s] = sum[s] = w;
-        mx[S + s] = t->comm[s];
-        bytes[s] = t->bytes[s];
-        total += w;
+    for (int e = 0; e < E; e++) {
+        double w = event_wall(t, e, now);
+        mx[e] = mn[e] = sum[e] = w;
+        mx[E + e] = t->comm[e];
+        sum[E + e] = t->flops[e];
+        isum[e] = t->bytes[e];
+        imax[e] = t->count[e];
+        if (e < LT_STAGE_COUNT) total += w;
     }
-    mx[2 * S] = total;
-    LT_CALL(lt_comm_max_d(c, mx, 2 * S + 1));
-    LT_CALL(lt_comm_min_d(c, mn, S));
-    LT_CALL(lt_comm_sum_d(c, sum, S));
-    LT_CALL(lt_comm_sum_i64(c, bytes, S));
-    out->nranks = c->size;
-    for (int s = 0; s < S; s++) {
-        out->wall_max[s] = mx[s];
-        out->wall_min[s] = mn[s];
-        out->wall_avg[s] = sum[s] / c->size;
-        out->comm_max[s] = mx[S + s];
-        out->bytes_total[s] = bytes[s];
+    mx[2 * E] = total;
+    LT_CALL(lt_comm_max_d(c, mx, 2 * E + 1));
+    LT_CALL(lt_comm_min_d(c, mn, E));
+    LT_CALL(lt_comm_sum_d(c, sum, 2 * E));
+    LT_CALL(lt_comm_sum_i64(c, isum, E));
+    LT_CALL(lt_comm_max_i64(c, imax, E));
+    int p = lt_comm_size(c);
+    out->nranks = p;
+    for (int e = 0; e < E; e++) {
+        out->wall_max[e] = mx[e];
+        out->wall_min[e] = mn[e];
+        out->wall_avg[e] = sum[e] / p;
+        out->comm_max[e] = mx[E + e];
+        out->flops_total[e] = sum[E + e];
+        out->bytes_total[e] = isum[e];
+        out->count_max[e] = imax[e];
     }
-    out->total_wall_max = mx[2 * S];
+    out->total_wall_max = mx[2 * E];
+    return LT_OK;
+}
+
+static lt_status set_event(lt_metrics *m, const char *group, int e, const lt_timing_summary *ts)
+{
+    static const char *field[] = {"count", "wall_max", "wall_min", "wall_avg", "comm_max",
+                                  "bytes_total", "flops_total", "gflops"};
+    double w = ts->wall_max[e];
+    double v[] = {(double)ts->count_max[e], w, ts->wall_min[e], ts->wall_avg[e],
+                  ts->comm_max[e], (double)ts->bytes_total[e], ts->flops_total[e],
+                  w > 0 ? 1e-9 * ts->flops_total[e] / w : 0.0};
+    int nf = e < LT_STAGE_COUNT ? 6 : 8;
+    for (int f = 0; f < nf; f++) {
+        char path[128];
+        snprintf(path, sizeof path, "timings.%s.%s.%s", group, lt_event_name(e), field[f]);
+        LT_CALL(lt_metrics_set_number(m, path, v[f]));
+    }
     return LT_OK;
 }
 
@@ -178,18 +206,9 @@ lt_status lt_metrics_set_timings(lt_metrics *m, const lt_timer *t, lt_comm *c)
     LT_CALL(lt_timing_reduce(c, t, &ts));
     LT_CALL(lt_metrics_set_number(m, "timings.ranks", ts.nranks));
     LT_CALL(lt_metrics_set_number(m, "timings.total_wall_max", ts.total_wall_max));
-    for (int s = 0; s < LT_STAGE_COUNT; s++) {
-        if (ts.wall_max[s] <= 0) continue;
-        static const char *field[] = {"wall_max", "wall_min", "wall_avg", "comm_max",
-                                      "bytes_total"};
-        double v[] = {ts.wall_max[s], ts.wall_min[s], ts.wall_avg[s], ts.comm_max[s],
-                      (double)ts.bytes_total[s]};
-        for (int f = 0; f < 5; f++) {
-            char path[128];
-            snprintf(path, sizeof path, "timings.stages.%s.%s", lt_stage_name((lt_stage)s),
-                     field[f]);
-            LT_CALL(lt_metrics_set_number(m, path, v[f]));
-        }
+    for (int e = 0; e < LT_EV_COUNT; e++) {
+        if (e < LT_STAGE_COUNT ? ts.wall_max[e] <= 0 : ts.count_max[e] == 0) continue;
+        LT_CALL(set_event(m, e < LT_STAGE_COUNT ? "stages" : "events", e, &ts));
     }
     return LT_OK;
 }

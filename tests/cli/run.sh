@@ -18,6 +18,12 @@ for np in 1 2; do
   done
 done
 ls -d "$WORK"/r1.partial* >/dev/null 2>&1 && fail "partial folder left behind"
+# --log-view prints the event table after the command (rank 0 only).
+run 2 run "$deck" "${small[@]}" --output.dir="$WORK/lv" --log-view
+expect_rc 0 "run --log-view"
+expect_out "event log (2 ranks" "log-view header"
+expect_out "silhouette_ring" "log-view kernel events"
+[ "$(grep -c "^train_step " "$WORK/out")" = 1 ] || fail "log-view: one train_step line (rank 0 prints)"
 # The same seed gives the same model and clusters on 1 and 2 ranks.
 if command -v python3 >/dev/null; then
   python3 - "$WORK/r1/metrics.json" "$WORK/r2/metrics.json" <<'PY' || fail "metrics differ between 1 and 2 ranks"
@@ -33,6 +39,12 @@ for s in ("pca", "autoencoder"):
             bad.append((s, k, a["spaces"][s][k], b["spaces"][s][k]))
 assert a["ranks"] == 1 and b["ranks"] == 2
 assert "wall_max" in a["timings"]["stages"]["pca"]
+# Scores are their own stage (they were once charged to k-means), and the
+# kernel events are registered with counts.
+assert b["timings"]["stages"]["scores"]["wall_max"] > 0
+ev = b["timings"]["events"]
+assert ev["train_step"]["count"] > 0 and ev["kmeans_iter"]["count"] > 0, ev.keys()
+assert ev["pca_gram"]["count"] == 1 and ev["train_step"]["flops_total"] > 0
 print("mismatches:", bad) if bad else None
 sys.exit(1 if bad else 0)
 PY

@@ -158,6 +158,56 @@ START_TEST(timings_reduce_over_ranks)
 }
 END_TEST
 
+START_TEST(events_nest_count_and_reduce)
+{
+    lt_comm *c = lt_test_comm();
+    lt_timer t;
+    lt_timer_init(&t);
+    lt_timer_start(&t, LT_STAGE_TRAIN);
+    for (int i = 0; i < 3; i++) {
+        lt_event_begin(&t, LT_EV_TRAIN_STEP);
+        lt_event_begin(&t, LT_EV_GRAD_ALLREDUCE);
+        lt_timer_charge(&t, 0.5, 10); /* to the stage and both running events */
+        lt_event_end(&t, LT_EV_GRAD_ALLREDUCE, 0);
+        lt_timer_charge(&t, 0.25, 1); /* the allreduce has ended */
+        lt_event_end(&t, LT_EV_TRAIN_STEP, 100.0);
+    }
+    lt_event_end(&t, LT_EV_TRAIN_STEP, 1e9);           /* not running: ignored */
+    lt_event_begin(&t, (lt_event)LT_STAGE_PCA);         /* a stage is not a kernel event */
+    lt_event_begin(NULL, LT_EV_PCA_GRAM);               /* no timer attached */
+    lt_timer_stop(&t, LT_STAGE_TRAIN);
+    ck_assert_int_eq((int)t.count[LT_EV_TRAIN_STEP], 3);
+    ck_assert_int_eq((int)t.count[LT_STAGE_PCA], 0);
+    ck_assert(t.running[LT_EV_TRAIN_STEP] == 0 && t.running[LT_EV_GRAD_ALLREDUCE] == 0);
+    ck_assert(t.comm[LT_STAGE_TRAIN] == 2.25 && t.bytes[LT_STAGE_TRAIN] == 33);
+    ck_assert(t.comm[LT_EV_TRAIN_STEP] == 2.25 && t.comm[LT_EV_GRAD_ALLREDUCE] == 1.5);
+    ck_assert(t.bytes[LT_EV_GRAD_ALLREDUCE] == 30 && t.flops[LT_EV_TRAIN_STEP] == 300.0);
+    ck_assert_str_eq(lt_event_name(LT_EV_SILHOUETTE_RING), "silhouette_ring");
+    ck_assert_str_eq(lt_event_name(LT_EV_COUNT), "?");
+    lt_metrics *m = NULL;
+    LT_ASSERT_OK(lt_metrics_create(&m));
+    LT_ASSERT_OK(lt_metrics_set_timings(m, &t, c));
+    double cnt, fl, stages_count;
+    LT_ASSERT_OK(lt_metrics_get_number(m, "timings.events.train_step.count", &cnt));
+    LT_ASSERT_OK(lt_metrics_get_number(m, "timings.events.train_step.flops_total", &fl));
+    LT_ASSERT_OK(lt_metrics_get_number(m, "timings.stages.train.count", &stages_count));
+    ck_assert(cnt == 3 && fl == 300.0 * c->size && stages_count == 1);
+    ck_assert(!lt_metrics_has(m, "timings.events.pca_gram")); /* never began */
+    ck_assert(!lt_metrics_has(m, "timings.events.train"));    /* stages are not events */
+    lt_timing_summary ts;
+    LT_ASSERT_OK(lt_timing_reduce(c, &t, &ts));
+    char buf[4096] = "";
+    FILE *f = fmemopen(buf, sizeof buf - 1, "w");
+    ck_assert_ptr_nonnull(f);
+    LT_ASSERT_OK(lt_timing_print(&ts, f));
+    fclose(f);
+    ck_assert_ptr_nonnull(strstr(buf, "train_step"));
+    ck_assert_ptr_nonnull(strstr(buf, "grad_allreduce"));
+    ck_assert_ptr_null(strstr(buf, "pca_gram"));
+    lt_metrics_destroy(&m);
+}
+END_TEST
+
 static Suite *make(void)
 {
     Suite *s = suite_create("report_metrics");
@@ -167,6 +217,7 @@ static Suite *make(void)
     tcase_add_test(t, bad_paths_are_rejected);
     tcase_add_test(t, unwritable_folder_fails_on_all_ranks);
     tcase_add_test(t, timings_reduce_over_ranks);
+    tcase_add_test(t, events_nest_count_and_reduce);
     suite_add_tcase(s, t);
     return s;
 }
