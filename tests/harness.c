@@ -1,5 +1,6 @@
 #include "lt_test.h"
 #include "latent/lt_blas.h"
+#include "latent/lt_cpu.h"
 
 #include <libgen.h>
 #include <stdlib.h>
@@ -7,6 +8,33 @@
 
 static lt_comm *test_comm;
 static char prog[256];
+static int nskipped;
+static char skip_why[256];
+
+void lt_test_skip(int ntests, const char *why)
+{
+    nskipped += ntests;
+    snprintf(skip_why, sizeof skip_why, "%s", why);
+}
+
+/* LATENT_ISA names a level this CPU lacks (the kernels would run at a lower
+ * one, which its own variant tests): the whole program is skipped. A name
+ * that is not a level is a failure. Returns 1 (skip), 0 (run), -1 (fail). */
+static int isa_unavailable(void)
+{
+    const char *env = getenv("LATENT_ISA");
+    lt_isa want;
+    if (!env || !*env) return 0;
+    if (lt_isa_parse(env, &want) != LT_OK) {
+        fprintf(stderr, "%s\n", lt_error_message());
+        return -1;
+    }
+    if (want <= lt_cpu_hardware_level()) return 0;
+    if (lt_comm_rank(test_comm) == 0)
+        printf("skipped: LATENT_ISA=%s, but this CPU offers %s\n", env,
+           lt_isa_name(lt_cpu_hardware_level()));
+    return 1;
+}
 
 lt_comm *lt_test_comm(void) { return test_comm; }
 
@@ -42,6 +70,12 @@ int lt_test_main(Suite *(*make)(void), int argc, char **argv)
         fprintf(stderr, "cannot create communicator\n");
         MPI_Abort(MPI_COMM_WORLD, 1);
     }
+    int isa = isa_unavailable();
+    if (isa) {
+        lt_comm_destroy(&test_comm);
+        MPI_Finalize();
+        return isa > 0 ? LT_TEST_SKIPPED : 1;
+    }
     SRunner *sr = srunner_create(make());
     srunner_set_fork_status(sr, CK_NOFORK);
     /* Rank 0 prints the normal report; other ranks print only their failures. */
@@ -57,7 +91,10 @@ int lt_test_main(Suite *(*make)(void), int argc, char **argv)
     srunner_free(sr);
     int64_t total = failed;
     lt_comm_sum_i64(test_comm, &total, 1);
+    int rank = lt_comm_rank(test_comm);
     lt_comm_destroy(&test_comm);
     MPI_Finalize();
-    return total ? 1 : 0;
+    if (!total && nskipped && rank == 0)
+        printf("%s: %d test%s skipped: %s\n", prog, nskipped, nskipped > 1 ? "s" : "", skip_why);
+    return total ? 1 : nskipped ? LT_TEST_SKIPPED : 0;
 }

@@ -92,8 +92,9 @@ lt_status lt_pca_precision_parse(const char *name, lt_pca_precision *out);
 const char *lt_pca_precision_name(lt_pca_precision p);
 lt_status lt_pca_gram_kernel_parse(const char *name, lt_pca_gram_kernel *out);
 const char *lt_pca_gram_kernel_name(lt_pca_gram_kernel k);
-/* 1 when this CPU has AMX-BF16 tiles and AVX512-BF16 and the kernel lets
- * this process use them (asks once per process; Linux >= 5.16). Local. */
+/* 1 when the CPU level is amx (lt_cpu.h: AMX-BF16 tiles, AVX512-BF16 and
+ * the kernel's grant, asked once per process; LATENT_ISA can lower it) and
+ * this build has the kernel (GCC >= 12). Local. */
 int lt_pca_amx_available(void);
 
 /* Collective. Fits on `train` (NaN/Inf rejected, n >= 2, 1 <= k <= min(n, d),

@@ -1,15 +1,45 @@
 /* Compiler helpers for hot loops. The project builds for the baseline
  * x86-64 ISA; LT_CLONES compiles a function also for x86-64-v3 (AVX2) and
- * x86-64-v4 (AVX-512) and picks the best at load time. The vector types are
- * GCC's vector extension: an operation on one is an operation on every
- * lane, lowered to whatever the clone's ISA has. */
+ * x86-64-v4 (AVX-512) and calls the copy for lt_cpu_level() (lt_cpu.h), so
+ * that LATENT_ISA can force a lower one. The vector types are GCC's vector
+ * extension: an operation on one is an operation on every lane, lowered to
+ * whatever the copy's ISA has. */
 #ifndef LT_SIMD_H
 #define LT_SIMD_H
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define LT_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#include "lt_cpu.h"
+
+/* Usage: the function is written once as NAME_body, marked LT_CLONE_BODY,
+ * then
+ *     LT_CLONES(static, double, name, (const float *v, int64_t n), (v, n))
+ * defines name(v, n) (static here; leave the first argument empty for an
+ * external function). The body is inlined into each copy and compiled for
+ * that copy's ISA; so are the static inline functions it calls. Identical
+ * results at every level where the loops have no reassociation: in ISO C
+ * mode GCC does not contract a*b+c into FMA. LT_CLONES_AVX2 makes the AVX2
+ * and baseline copies only (the AVX2 one for avx512 and amx too). */
+#define LT_CLONE_BODY static inline __attribute__((always_inline))
+#if LT_CPU_X86
+#define LT_CLONE_COPY(target, ret, copy, body, params, args) \
+    __attribute__((target)) static ret copy params { return body args; }
+#define LT_CLONES(sc, ret, name, params, args)                                                  \
+    LT_CLONE_COPY(target("arch=x86-64-v4"), ret, name##_v4, name##_body, params, args)        \
+    LT_CLONE_COPY(target("arch=x86-64-v3"), ret, name##_v3, name##_body, params, args)        \
+    static ret name##_v1 params { return name##_body args; }                                  \
+    sc ret name params                                                                        \
+    {                                                                                         \
+        lt_isa isa_ = lt_cpu_level();                                                         \
+        return isa_ >= LT_ISA_AVX512 ? name##_v4 args                                         \
+                                     : isa_ == LT_ISA_AVX2 ? name##_v3 args : name##_v1 args; \
+    }
+#define LT_CLONES_AVX2(sc, ret, name, params, args)                                      \
+    LT_CLONE_COPY(target("arch=x86-64-v3"), ret, name##_v3, name##_body, params, args) \
+    static ret name##_v1 params { return name##_body args; }                           \
+    sc ret name params { return lt_cpu_level() >= LT_ISA_AVX2 ? name##_v3 args : name##_v1 args; }
 #else
-#define LT_CLONES
+#define LT_CLONES(sc, ret, name, params, args) \
+    sc ret name params { return name##_body args; }
+#define LT_CLONES_AVX2 LT_CLONES
 #endif
 
 typedef double lt_v8d __attribute__((vector_size(64)));

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "latent/lt_blas.h"
+#include "latent/lt_cpu.h"
 #include "latent/lt_log.h"
 #include "latent/lt_report.h"
 
@@ -170,6 +171,7 @@ int main(int argc, char **argv)
         }
         parse_common(&cli);
         lt_status st = check_flags(&cli);
+        if (st == LT_OK) st = lt_cpu_check_env();
         if (st == LT_OK) st = commands[i].run(&cli);
         if (st == LT_OK && cli.log_view) st = print_log_view(&cli);
         return finish(&cli, st);

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "latent/lt_blas.h"
+#include "latent/lt_cpu.h"
 #include "latent/lt_log.h"
 
 char *openblas_get_config(void);
@@ -24,7 +25,7 @@ static const char *blas_version(void)
 
 int lt_cli_versions(lt_version *v, int cap)
 {
-    static char mpi[MPI_MAX_LIBRARY_VERSION_STRING], hdf5[32], plv[80];
+    static char mpi[MPI_MAX_LIBRARY_VERSION_STRING], hdf5[32], plv[80], isa[64];
     int len = 0, n = 0;
     MPI_Get_library_version(mpi, &len);
     mpi[strcspn(mpi, "\n,")] = '\0';
@@ -32,9 +33,12 @@ int lt_cli_versions(lt_version *v, int cap)
     H5get_libversion(&maj, &min, &rel);
     snprintf(hdf5, sizeof hdf5, "%u.%u.%u (parallel)", maj, min, rel);
     plgver(plv);
+    snprintf(isa, sizeof isa, "%s (CPU offers %s; LATENT_ISA lowers it)", lt_isa_name(lt_cpu_level()),
+             lt_isa_name(lt_cpu_hardware_level()));
     const lt_version all[] = {{"latent", LATENT_VERSION}, {"MPI", mpi}, {"BLAS", blas_version()},
                               {"ScaLAPACK", LT_SCALAPACK_VERSION " (scalapack-openmpi)"}, {"HDF5", hdf5},
-                              {"inih", LT_INIH_VERSION}, {"cJSON", cJSON_Version()}, {"PLplot", plv}};
+                              {"inih", LT_INIH_VERSION}, {"cJSON", cJSON_Version()}, {"PLplot", plv},
+                              {"kernels", isa}};
     for (size_t i = 0; i < sizeof all / sizeof all[0] && n < cap; i++) v[n++] = all[i];
     return n;
 }

@@ -3,6 +3,7 @@
 #define LT_CLUSTER_INTERNAL_H
 
 #include <stdint.h>
+#include "latent/lt_cpu.h"
 #include "latent/lt_dataset.h"
 
 /* Lanes of the transposed float centers used by the assignment kernel. */
@@ -58,14 +59,9 @@ double lt_cl_sqdist_dd(const double *a, const double *b, int64_t d);
 
 /* Index of the nearest center in double (first on ties). */
 int lt_km_exact_argmin(const float *x, const double *cd, int64_t k, int64_t d);
-/* x86 paths (kernels_x86.c), with portable fallbacks. */
-#if defined(__GNUC__) && defined(__x86_64__)
-#define LT_X86 1
-#endif
-int lt_cl_have_avx2(void);
-int lt_cl_have_avx512(void);
-/* lt_km_assign for k <= LT_KM_MAXK_LANES, d <= LT_KM_MAXD_LANES with AVX2 +
- * FMA (call only if lt_cl_have_avx2()), on the tiles with AVX-512 when r->xt
+/* x86 paths (kernels_x86.c, compiled where LT_CPU_X86), with portable
+ * fallbacks. lt_km_assign for k <= LT_KM_MAXK_LANES, d <= LT_KM_MAXD_LANES with AVX2 +
+ * FMA (call only if lt_cpu_level() >= LT_ISA_AVX2), on the tiles with AVX-512 when r->xt
  * is set; r->bn required. Returns -1, having done nothing, if its scratch
  * cannot be allocated. */
 #define LT_KM_MAXD_LANES 64

@@ -131,23 +131,26 @@ static inline int64_t assign_loop(const float *x, int64_t nrows, int64_t d, cons
     return changed;
 }
 
-LT_CLONES
-static int64_t km_assign_generic(const float *x, int64_t nrows, int64_t d, const float *ct,
-                                 int64_t kp, int64_t k, const double *cd, int32_t *lab,
-                                 double *sums, double *cnt)
+LT_CLONE_BODY int64_t km_assign_generic_body(const float *x, int64_t nrows, int64_t d,
+                                             const float *ct, int64_t kp, int64_t k,
+                                             const double *cd, int32_t *lab, double *sums,
+                                             double *cnt)
 {
     if (kp == 8) return assign_loop(x, nrows, d, ct, 8, k, cd, lab, sums, cnt);
     if (kp == 16) return assign_loop(x, nrows, d, ct, 16, k, cd, lab, sums, cnt);
     return assign_loop(x, nrows, d, ct, kp, k, cd, lab, sums, cnt);
 }
+LT_CLONES(static, int64_t, km_assign_generic,
+          (const float *x, int64_t nrows, int64_t d, const float *ct, int64_t kp, int64_t k,
+           const double *cd, int32_t *lab, double *sums, double *cnt),
+          (x, nrows, d, ct, kp, k, cd, lab, sums, cnt))
 
 int64_t lt_km_norm_blocks(int64_t nrows)
 {
     return (nrows + LT_KM_NORM_BLOCK - 1) / LT_KM_NORM_BLOCK + 1;
 }
 
-LT_CLONES
-void lt_km_block_norms(const float *x, int64_t nrows, int64_t d, float *bn)
+LT_CLONE_BODY void lt_km_block_norms_body(const float *x, int64_t nrows, int64_t d, float *bn)
 {
     for (int64_t b = 0; b * LT_KM_NORM_BLOCK < nrows; b++) {
         int64_t end = (b + 1) * LT_KM_NORM_BLOCK < nrows ? (b + 1) * LT_KM_NORM_BLOCK : nrows;
@@ -161,6 +164,9 @@ void lt_km_block_norms(const float *x, int64_t nrows, int64_t d, float *bn)
         bn[b] = (float)sqrt(m) * (1.0f + 0x1p-20f);
     }
 }
+LT_CLONES(, void, lt_km_block_norms,
+          (const float *x, int64_t nrows, int64_t d, float *bn),
+          (x, nrows, d, bn))
 
 void lt_km_tiles(const float *x, int64_t nrows, int64_t d, float *xt)
 {
@@ -176,7 +182,7 @@ lt_status lt_km_rows_create(const float *x, int64_t n, int64_t d, int tiles, lt_
     r->bn = lt_calloc((size_t)lt_km_norm_blocks(n), sizeof(float));
     if (!r->bn) return LT_ERR_MEM;
     lt_km_block_norms(x, n, d, r->bn);
-    if (!tiles || !lt_cl_have_avx512() || d > LT_KM_MAXD_LANES || n < LT_KM_TILE) return LT_OK;
+    if (!tiles || lt_cpu_level() < LT_ISA_AVX512 || d > LT_KM_MAXD_LANES || n < LT_KM_TILE) return LT_OK;
     r->xt = lt_malloc(sizeof(float) * (size_t)(n / LT_KM_TILE * LT_KM_TILE * d));
     if (r->xt)
         lt_km_tiles(x, n, d, r->xt);
@@ -194,8 +200,9 @@ void lt_km_rows_destroy(lt_km_rows *r)
 int64_t lt_km_assign(const lt_km_rows *r, const float *ct, int64_t kp, int64_t k, const double *cd,
                      int32_t *lab, double *sums, double *cnt)
 {
-#ifdef LT_X86
-    if (r->bn && k <= LT_KM_MAXK_LANES && r->d <= LT_KM_MAXD_LANES && lt_cl_have_avx2()) {
+#if LT_CPU_X86
+    if (r->bn && k <= LT_KM_MAXK_LANES && r->d <= LT_KM_MAXD_LANES &&
+        lt_cpu_level() >= LT_ISA_AVX2) {
         int64_t changed = lt_km_assign_lanes(r, k, cd, lab, sums, cnt);
         if (changed >= 0) return changed;
     }
@@ -205,9 +212,8 @@ int64_t lt_km_assign(const lt_km_rows *r, const float *ct, int64_t kp, int64_t k
 
 /* Squared distances; 64 columns at a time so the accumulators stay in
  * registers across the d features. */
-LT_CLONES
-static void sqdist_row(const float *xi, const float *yt, int64_t ld, int64_t d, int64_t m,
-                       float *out)
+LT_CLONE_BODY void sqdist_row_body(const float *xi, const float *yt, int64_t ld, int64_t d,
+                                   int64_t m, float *out)
 {
     int64_t j = 0;
     for (; j + 64 <= m; j += 64) {
@@ -231,6 +237,9 @@ static void sqdist_row(const float *xi, const float *yt, int64_t ld, int64_t d, 
         out[j] = acc;
     }
 }
+LT_CLONES(static, void, sqdist_row,
+          (const float *xi, const float *yt, int64_t ld, int64_t d, int64_t m, float *out),
+          (xi, yt, ld, d, m, out))
 
 void lt_cl_dist_row(const float *xi, const float *yt, int64_t ld, int64_t d, int64_t m, float *out)
 {
@@ -240,9 +249,8 @@ void lt_cl_dist_row(const float *xi, const float *yt, int64_t ld, int64_t d, int
 
 /* Eight candidates as one lt_v8d: the loops over them become single
  * AVX-512 operations in the x86-64-v4 clone. */
-LT_CLONES
-void lt_km_score8(const float *x, int64_t nrows, int64_t d, const double *ct,
-                  const double *closest, double *pot)
+LT_CLONE_BODY void lt_km_score8_body(const float *x, int64_t nrows, int64_t d, const double *ct,
+                                     const double *closest, double *pot)
 {
     lt_v8d acc = {0};
     for (int64_t i = 0; i < nrows; i++) {
@@ -256,9 +264,12 @@ void lt_km_score8(const float *x, int64_t nrows, int64_t d, const double *ct,
     }
     for (int l = 0; l < 8; l++) pot[l] += acc[l];
 }
+LT_CLONES(, void, lt_km_score8,
+          (const float *x, int64_t nrows, int64_t d, const double *ct, const double *closest,
+           double *pot),
+          (x, nrows, d, ct, closest, pot))
 
-LT_CLONES
-double lt_cl_sum_f(const float *v, int64_t n)
+LT_CLONE_BODY double lt_cl_sum_f_body(const float *v, int64_t n)
 {
     /* Separate double lanes: the loop vectorises without reassociation and
      * the sum does not depend on where blocks and chunks begin. */
@@ -271,9 +282,10 @@ double lt_cl_sum_f(const float *v, int64_t n)
     for (; j < n; j++) s += v[j];
     return s;
 }
+LT_CLONES(, double, lt_cl_sum_f, (const float *v, int64_t n), (v, n))
 
-LT_CLONES
-void lt_cl_axpy_fd(double *acc, const float *v, int64_t n)
+LT_CLONE_BODY void lt_cl_axpy_fd_body(double *acc, const float *v, int64_t n)
 {
     for (int64_t j = 0; j < n; j++) acc[j] += v[j];
 }
+LT_CLONES(, void, lt_cl_axpy_fd, (double *acc, const float *v, int64_t n), (acc, v, n))

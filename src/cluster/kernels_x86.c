@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifdef LT_X86
+#if LT_CPU_X86
 #include <immintrin.h>
 
 /* Rows ahead that the kernels prefetch (one line per feature of a tile;
@@ -17,16 +17,6 @@
  * FMAs wait on the loads (a Lloyd pass on 1M x 10 took 5.9 ms on tiles either way; 4.5 ms
  * with 64 rows ahead, best of 32-128 on an Emerald Rapids VM). */
 #define LT_KM_PREFETCH 64
-
-int lt_cl_have_avx2(void)
-{
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-}
-
-int lt_cl_have_avx512(void)
-{
-    return lt_cl_have_avx2() && __builtin_cpu_supports("avx512f");
-}
 
 /* In-register transpose of 8 x 8 floats: a[r][q] -> a[q][r]. */
 __attribute__((target("avx2,fma"), always_inline)) static inline void transpose8(__m256 *a)
@@ -377,7 +367,7 @@ int64_t lt_km_assign_lanes(const lt_km_rows *r, int64_t k, const double *cd, int
     shifted_centers(cd, k, d, kp, e2, cst, tau);
     if (r->xt)
         changed = assign_tiles512(r, G, e2, cst, tau, k, cd, lab, acc, kd, nq);
-    else if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl"))
+    else if (lt_cpu_level() >= LT_ISA_AVX512)
         changed = assign_avx512(x, nrows, d, G, bn, e2, cst, tau, k, cd, lab, acc, kd, nq);
     else
         changed = assign_avx2(x, nrows, d, G, bn, e2, cst, tau, k, cd, lab, acc, kd, nq);
@@ -404,9 +394,10 @@ __attribute__((target("avx"))) static void sqrt8(float *v, int64_t n)
 
 void lt_cl_sqrt_inplace(float *v, int64_t n)
 {
-    if (__builtin_cpu_supports("avx512f")) {
+    lt_isa isa = lt_cpu_level();
+    if (isa >= LT_ISA_AVX512) {
         sqrt16(v, n);
-    } else if (__builtin_cpu_supports("avx")) {
+    } else if (isa >= LT_ISA_AVX2) {
         sqrt8(v, n);
     } else {
         int64_t j = 0;
@@ -416,9 +407,6 @@ void lt_cl_sqrt_inplace(float *v, int64_t n)
 }
 
 #else
-
-int lt_cl_have_avx2(void) { return 0; }
-int lt_cl_have_avx512(void) { return 0; }
 
 void lt_cl_sqrt_inplace(float *v, int64_t n)
 {

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "latent/lt_blas.h"
+#include "latent/lt_cpu.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -17,15 +18,12 @@ static int is_generic_core(const char *core)
     return 0;
 }
 
-/* The best kernel family Debian's OpenBLAS has for what the CPU can do. */
+/* The best kernel family Debian's OpenBLAS has for the CPU level (which
+ * LATENT_ISA may lower). */
 static const char *best_core(void)
 {
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-        __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq"))
-        return "SkylakeX";
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "Haswell";
-    return NULL;
+    lt_isa isa = lt_cpu_level();
+    return isa >= LT_ISA_AVX512 ? "SkylakeX" : isa >= LT_ISA_AVX2 ? "Haswell" : NULL;
 }
 
 void lt_blas_select_kernels(char **argv)

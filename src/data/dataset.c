@@ -229,9 +229,8 @@ void lt_colstats_destroy(lt_colstats **s)
  * vector operation; each column in row order, as the scalar loop (a NaN
  * never becomes the minimum or maximum, as with fmin and fmax, but makes the
  * sum NaN). */
-LT_CLONES
-static void col_min_max_sum(const float *x, int64_t n, int64_t d, double *mn, double *mx,
-                            double *sum)
+LT_CLONE_BODY void col_min_max_sum_body(const float *x, int64_t n, int64_t d, double *mn,
+                                        double *mx, double *sum)
 {
     for (int64_t i = 0; i < n; i++) {
         const float *xi = x + i * d;
@@ -250,10 +249,13 @@ static void col_min_max_sum(const float *x, int64_t n, int64_t d, double *mn, do
         }
     }
 }
+LT_CLONES(static, void, col_min_max_sum,
+          (const float *x, int64_t n, int64_t d, double *mn, double *mx, double *sum),
+          (x, n, d, mn, mx, sum))
 
 /* ss[j] += (x[i][j] - mean[j])^2 over the rows, as col_min_max_sum. */
-LT_CLONES
-static void col_sq_dev(const float *x, int64_t n, int64_t d, const double *mean, double *ss)
+LT_CLONE_BODY void col_sq_dev_body(const float *x, int64_t n, int64_t d, const double *mean,
+                                   double *ss)
 {
     for (int64_t i = 0; i < n; i++) {
         const float *xi = x + i * d;
@@ -268,6 +270,9 @@ static void col_sq_dev(const float *x, int64_t n, int64_t d, const double *mean,
         }
     }
 }
+LT_CLONES(static, void, col_sq_dev,
+          (const float *x, int64_t n, int64_t d, const double *mean, double *ss),
+          (x, n, d, mean, ss))
 
 lt_status lt_colstats_compute(lt_comm *c, const lt_dataset *ds, lt_colstats **out)
 {

@@ -95,8 +95,8 @@ fail:
 /* x = (float)(x * scale + shift) in double, eight columns per vector
  * operation (no contraction into FMA in ISO C: the same bits as a scalar
  * loop). */
-LT_CLONES
-static void affine_rows(float *x, int64_t n, int64_t d, const double *scale, const double *shift)
+LT_CLONE_BODY void affine_rows_body(float *x, int64_t n, int64_t d, const double *scale,
+                                    const double *shift)
 {
     for (int64_t i = 0; i < n; i++) {
         float *xi = x + i * d;
@@ -107,6 +107,9 @@ static void affine_rows(float *x, int64_t n, int64_t d, const double *scale, con
         for (; j < d; j++) xi[j] = (float)(xi[j] * scale[j] + shift[j]);
     }
 }
+LT_CLONES(static, void, affine_rows,
+          (float *x, int64_t n, int64_t d, const double *scale, const double *shift),
+          (x, n, d, scale, shift))
 
 lt_status lt_scaler_apply(const lt_scaler *s, lt_dataset *ds)
 {

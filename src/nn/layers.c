@@ -26,7 +26,7 @@ static inline float nn_expf(float x)
     return p * scale;
 }
 
-NN_SIMD static void act_forward(float *y, int64_t len, lt_activation act)
+LT_CLONE_BODY void act_forward_body(float *y, int64_t len, lt_activation act)
 {
     switch (act) {
     case LT_ACT_SIGMOID:
@@ -48,6 +48,7 @@ NN_SIMD static void act_forward(float *y, int64_t len, lt_activation act)
         break;
     }
 }
+LT_CLONES_AVX2(static, void, act_forward, (float *y, int64_t len, lt_activation act), (y, len, act))
 
 void nn_dense_forward(float *out, const float *inp, const float *W, const float *b, int64_t m,
                       int64_t k, int64_t n, lt_activation act)
@@ -80,7 +81,7 @@ void nn_dense_backward(float *dinp, float *dW, float *db, const float *dz, const
                     (int)n, W, (int)n, 0.0f, dinp, (int)k);
 }
 
-NN_SIMD void nn_act_backward(float *dz, const float *y, int64_t len, lt_activation act)
+LT_CLONE_BODY void nn_act_backward_body(float *dz, const float *y, int64_t len, lt_activation act)
 {
     switch (act) {
     case LT_ACT_SIGMOID:
@@ -96,6 +97,9 @@ NN_SIMD void nn_act_backward(float *dz, const float *y, int64_t len, lt_activati
         break;
     }
 }
+LT_CLONES_AVX2(, void, nn_act_backward,
+               (float *dz, const float *y, int64_t len, lt_activation act),
+               (dz, y, len, act))
 
 /* Sum of floats in double with four accumulators: a fixed order, so the
  * result does not depend on anything but the values. */
@@ -140,8 +144,8 @@ static inline float nn_logf(float x)
 
 #define NN_LCHUNK 256 /* elements per block of per-element losses */
 
-NN_SIMD static double mse_loss(float *dz, const float *y, const float *t, int64_t len, lt_activation last,
-                       double scale)
+LT_CLONE_BODY double mse_loss_body(float *dz, const float *y, const float *t, int64_t len,
+                                   lt_activation last, double scale)
 {
     double sum = 0.0;
     float s2 = (float)(2.0 * scale), e2[NN_LCHUNK];
@@ -156,12 +160,16 @@ NN_SIMD static double mse_loss(float *dz, const float *y, const float *t, int64_
     if (dz) nn_act_backward(dz, y, len, last);
     return sum;
 }
+LT_CLONES_AVX2(static, double, mse_loss,
+               (float *dz, const float *y, const float *t, int64_t len, lt_activation last,
+                double scale),
+               (dz, y, t, len, last, scale))
 
 /* Predictions are clipped to [eps, 1 - eps] as Keras does; the clip has zero
  * gradient outside. With a sigmoid output the chain rule collapses to
  * (y - t), which avoids dividing by y (1 - y). */
-NN_SIMD static double bce_loss(float *dz, const float *y, const float *t, int64_t len, lt_activation last,
-                       double scale)
+LT_CLONE_BODY double bce_loss_body(float *dz, const float *y, const float *t, int64_t len,
+                                   lt_activation last, double scale)
 {
     const float lo = (float)NN_BCE_EPS, hi = 1.0f - (float)NN_BCE_EPS, s = (float)scale;
     float l[NN_LCHUNK];
@@ -194,6 +202,10 @@ NN_SIMD static double bce_loss(float *dz, const float *y, const float *t, int64_
     if (dz && last != LT_ACT_SIGMOID) nn_act_backward(dz, y, len, last);
     return sum;
 }
+LT_CLONES_AVX2(static, double, bce_loss,
+               (float *dz, const float *y, const float *t, int64_t len, lt_activation last,
+                double scale),
+               (dz, y, t, len, last, scale))
 
 double nn_loss(float *dz, const float *y, const float *t, int64_t m, int64_t n, lt_loss loss,
                lt_activation last, double scale)

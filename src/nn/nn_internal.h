@@ -5,13 +5,9 @@
 
 #include "latent/lt_nn.h"
 
-/* Element-wise loops get an AVX2 clone chosen at load time. In ISO C mode
- * GCC does not contract a*b+c into FMA, so both clones give identical bits. */
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__) && !defined(__clang__)
-#define NN_SIMD __attribute__((target_clones("avx2", "default")))
-#else
-#define NN_SIMD
-#endif
+/* Element-wise loops get an AVX2 copy (LT_CLONES_AVX2), chosen by the CPU
+ * level; both copies give identical bits (see lt_simd.h). */
+#include "latent/lt_simd.h"
 
 /* out (m x n) = act(inp (m x k) . W (k x n) + b (n)) */
 void nn_dense_forward(float *out, const float *inp, const float *W, const float *b, int64_t m,

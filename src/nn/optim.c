@@ -3,7 +3,7 @@
 #include "nn_internal.h"
 
 #include <math.h>
-#ifdef __SSE__
+#if LT_CPU_X86
 #include <immintrin.h>
 #endif
 
@@ -39,7 +39,7 @@ lt_status nn_optim_check(const lt_train_opts *o)
     return LT_OK;
 }
 
-NN_SIMD static void sgd(const lt_train_opts *o, float *w, const float *g, float *v, int64_t n)
+LT_CLONE_BODY void sgd_body(const lt_train_opts *o, float *w, const float *g, float *v, int64_t n)
 {
     const float lr = (float)nn_optim_lr(o), mu = (float)o->momentum;
     if (o->momentum == 0.0) {
@@ -56,6 +56,9 @@ NN_SIMD static void sgd(const lt_train_opts *o, float *w, const float *g, float 
         }
     }
 }
+LT_CLONES_AVX2(static, void, sgd,
+               (const lt_train_opts *o, float *w, const float *g, float *v, int64_t n),
+               (o, w, g, v, n))
 
 /* Keras' Adam: the bias corrections fold into the step size, and epsilon is
  * added to sqrt(v) uncorrected ("epsilon hat" of Kingma & Ba). */
@@ -64,7 +67,7 @@ NN_SIMD static void sgd(const lt_train_opts *o, float *w, const float *g, float 
 static void sqrt_into(float *out, const float *in, int64_t n)
 {
     int64_t i = 0;
-#ifdef __SSE__
+#if LT_CPU_X86
     for (; i + 4 <= n; i += 4) _mm_storeu_ps(out + i, _mm_sqrt_ps(_mm_loadu_ps(in + i)));
 #endif
     for (; i < n; i++) out[i] = sqrtf(in[i]);
@@ -72,8 +75,8 @@ static void sqrt_into(float *out, const float *in, int64_t n)
 
 #define NN_OCHUNK 256
 
-NN_SIMD static void adam(const lt_train_opts *o, float *w, const float *g, float *m, float *v, int64_t n,
-                 int64_t t)
+LT_CLONE_BODY void adam_body(const lt_train_opts *o, float *w, const float *g, float *m, float *v,
+                             int64_t n, int64_t t)
 {
     double lr = nn_optim_lr(o);
     const float a = (float)(lr * sqrt(1.0 - pow(o->beta2, (double)t)) / (1.0 - pow(o->beta1, (double)t)));
@@ -91,8 +94,13 @@ NN_SIMD static void adam(const lt_train_opts *o, float *w, const float *g, float
         for (int64_t i = 0; i < nb; i++) ww[i] -= a * mm[i] / (r[i] + eps);
     }
 }
+LT_CLONES_AVX2(static, void, adam,
+               (const lt_train_opts *o, float *w, const float *g, float *m, float *v, int64_t n,
+                int64_t t),
+               (o, w, g, m, v, n, t))
 
-NN_SIMD static void rmsprop(const lt_train_opts *o, float *w, const float *g, float *v, int64_t n)
+LT_CLONE_BODY void rmsprop_body(const lt_train_opts *o, float *w, const float *g, float *v,
+                                int64_t n)
 {
     const float lr = (float)nn_optim_lr(o), rho = (float)o->rho, eps = (float)o->epsilon;
     float r[NN_OCHUNK];
@@ -105,6 +113,9 @@ NN_SIMD static void rmsprop(const lt_train_opts *o, float *w, const float *g, fl
         for (int64_t i = 0; i < nb; i++) ww[i] -= lr * gg[i] / (r[i] + eps);
     }
 }
+LT_CLONES_AVX2(static, void, rmsprop,
+               (const lt_train_opts *o, float *w, const float *g, float *v, int64_t n),
+               (o, w, g, v, n))
 
 void nn_optim_update(const lt_train_opts *o, float *w, const float *g, float *state, int64_t n,
                      int64_t t)

@@ -8,12 +8,13 @@
  * step reads a contiguous block. Only the summation order of the gradient
  * allreduce depends on P. */
 #include "nn_internal.h"
+#include "latent/lt_cpu.h"
 #include "latent/lt_rng.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#if defined(__x86_64__) || defined(__i386__)
+#if LT_CPU_X86
 #include <xmmintrin.h>
 #endif
 
@@ -435,7 +436,7 @@ static lt_status run_epoch(lt_comm *c, lt_ae *ae, const lt_train_opts *o, plan *
  * restore. A no-op off x86. */
 static unsigned fp_flush_begin(int on)
 {
-#if defined(__x86_64__) || defined(__i386__)
+#if LT_CPU_X86
     unsigned old = _mm_getcsr();
     if (on) _mm_setcsr(old | 0x8040u); /* FTZ (bit 15) | DAZ (bit 6) */
     return old;
@@ -447,7 +448,7 @@ static unsigned fp_flush_begin(int on)
 
 static void fp_flush_end(unsigned old)
 {
-#if defined(__x86_64__) || defined(__i386__)
+#if LT_CPU_X86
     _mm_setcsr(old);
 #else
     (void)old;

@@ -23,18 +23,15 @@
  * (g1, g2). Outputs are computed 32 x 32 at a time (four accumulator tiles,
  * two A and two B operand tiles: all eight tile registers), upper triangle
  * only. */
-#define _GNU_SOURCE /* syscall() for arch_prctl */
 #include "pca_impl.h"
+#include "latent/lt_cpu.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && \
     __GNUC__ >= 12
-#include <cpuid.h>
 #include <immintrin.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #define LT_AMX_ISA "amx-tile,amx-bf16,avx512f,avx512bw,avx512dq,avx512vl,avx512bf16"
 #define LT_AMX_FN __attribute__((target(LT_AMX_ISA)))
@@ -58,21 +55,8 @@ typedef struct {
     uint8_t rows[16];
 } amx_tilecfg;
 
-/* Linux needs each process to ask for the tile state (XTILEDATA, 18) once. */
-static int amx_permitted(void)
-{
-    return syscall(SYS_arch_prctl, 0x1023 /* ARCH_REQ_XCOMP_PERM */, 18) == 0;
-}
-
-int lt_pca_amx_available(void)
-{
-    unsigned a, b, c, d;
-    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
-    int tile_bf16 = (d >> 24 & 1) && (d >> 22 & 1), avx512 = (b >> 16 & 1) && (b >> 30 & 1) &&
-                                                         (b >> 17 & 1) && (b >> 31 & 1);
-    if (!tile_bf16 || !avx512 || !__get_cpuid_count(7, 1, &a, &b, &c, &d) || !(a >> 5 & 1)) return 0;
-    return __builtin_cpu_supports("avx512f") && amx_permitted(); /* the first: OS saves zmm */
-}
+/* The CPU level includes the kernel's grant of the tile state (lt_cpu.h). */
+int lt_pca_amx_available(void) { return lt_cpu_level() >= LT_ISA_AMX; }
 
 static uint16_t *tile(const amx_gram *g, uint16_t *base, int p, int64_t grp, int64_t ks)
 {

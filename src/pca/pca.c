@@ -152,8 +152,7 @@ static lt_status check_opts(const lt_pca_opts *o, const lt_dataset *ds)
 
 /* sums[j] += x[i][j] over the rows, eight columns per vector operation;
  * each column is summed in row order, as a scalar loop would. */
-LT_CLONES
-void lt_pca_column_sums(const float *x, int64_t n, int64_t d, double *sums)
+LT_CLONE_BODY void lt_pca_column_sums_body(const float *x, int64_t n, int64_t d, double *sums)
 {
     for (int64_t i = 0; i < n; i++) {
         int64_t j = 0;
@@ -162,6 +161,9 @@ void lt_pca_column_sums(const float *x, int64_t n, int64_t d, double *sums)
         for (; j < d; j++) sums[j] += x[i * d + j];
     }
 }
+LT_CLONES(, void, lt_pca_column_sums,
+          (const float *x, int64_t n, int64_t d, double *sums),
+          (x, n, d, sums))
 
 lt_status lt_pca_mean_from_sums(lt_comm *c, const lt_dataset *ds, double *sums)
 {

@@ -23,9 +23,8 @@
 
 /* Rows i0 .. i0 + m of ds minus mean, in double: eight columns per vector
  * operation (the subtraction is in double either way). */
-LT_CLONES
-void lt_pca_center_d(const lt_dataset *ds, const double *mean, int64_t i0, int64_t m,
-                     double *out)
+LT_CLONE_BODY void lt_pca_center_d_body(const lt_dataset *ds, const double *mean, int64_t i0,
+                                        int64_t m, double *out)
 {
     int64_t d = ds->d;
     const float *x = ds->x + i0 * d;
@@ -36,10 +35,13 @@ void lt_pca_center_d(const lt_dataset *ds, const double *mean, int64_t i0, int64
         for (; j < d; j++) out[i * d + j] = (double)x[i * d + j] - mean[j];
     }
 }
+LT_CLONES(, void, lt_pca_center_d,
+          (const lt_dataset *ds, const double *mean, int64_t i0, int64_t m, double *out),
+          (ds, mean, i0, m, out))
 
 /* The same, rounded to float. */
-LT_CLONES
-static void center_f(const lt_dataset *ds, const double *mean, int64_t i0, int64_t m, float *out)
+LT_CLONE_BODY void center_f_body(const lt_dataset *ds, const double *mean, int64_t i0, int64_t m,
+                                 float *out)
 {
     int64_t d = ds->d;
     const float *x = ds->x + i0 * d;
@@ -50,6 +52,9 @@ static void center_f(const lt_dataset *ds, const double *mean, int64_t i0, int64
         for (; j < d; j++) out[i * d + j] = (float)((double)x[i * d + j] - mean[j]);
     }
 }
+LT_CLONES(static, void, center_f,
+          (const lt_dataset *ds, const double *mean, int64_t i0, int64_t m, float *out),
+          (ds, mean, i0, m, out))
 
 /* Rows per ssyrk call: each call also writes and adds a d x d Gram, so
  * wide data wants long blocks (about 32 MB of floats, at most 16,384 rows);

@@ -36,4 +36,11 @@ run 1 help-deck; expect_rc 0 "help-deck"; expect_out "| \`batch_size\` | integer
 run 1 help-deck
 tail -n +4 "$LT_SOURCE_DIR/docs/deck-reference.md" | diff -q - "$WORK/out" >/dev/null ||
   fail "docs/deck-reference.md is stale: regenerate it from 'latent help-deck' (see its header)"
+# LATENT_ISA (include/latent/lt_cpu.h): a level is shown and honoured, a
+# name that is not a level is a configuration error on every command.
+printf '[data]\nsource = blobs\nn_samples = 100\n' >"$deck"
+LATENT_ISA=generic run 2 --version; expect_rc 0 "LATENT_ISA=generic"
+expect_out "kernels: generic (CPU offers" "LATENT_ISA=generic shown"
+LATENT_ISA=sse4 run 2 info "$deck"; expect_rc 2 "LATENT_ISA=sse4"
+expect_out "LATENT_ISA = 'sse4': expected generic, avx2, avx512 or amx" "LATENT_ISA=sse4 message"
 finish
