@@ -33,6 +33,11 @@ int lt_plot_label_color(int64_t label)
     return LT_PLOT_COL_LABEL0 + (int)i;
 }
 
+void lt_plot_label_rgb(int64_t label, unsigned char rgb[3])
+{
+    memcpy(rgb, label_rgb[lt_plot_label_color(label) - LT_PLOT_COL_LABEL0], 3);
+}
+
 static void set_palette(double alpha)
 {
     int n = LT_PLOT_COL_LABEL0 + LT_PLOT_NLABEL_COLORS;

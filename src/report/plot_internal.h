@@ -21,6 +21,8 @@ lt_status lt_plot_begin(const char *path, const lt_plot_opts *o, int w, int h, d
 /* Closes the stream and checks the file was written. */
 lt_status lt_plot_end(const char *path);
 int lt_plot_label_color(int64_t label);
+/* The opaque RGB of a label's color (tests read figures back with it). */
+void lt_plot_label_rgb(int64_t label, unsigned char rgb[3]);
 /* Transparency of the label colors (points drawn over each other). */
 void lt_plot_set_alpha(double alpha);
 void lt_plot_axes(const char *xopt, const char *yopt);

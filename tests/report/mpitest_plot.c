@@ -1,8 +1,11 @@
 /* Figures: every kind is rendered from realistic synthetic data at every rank
  * count (rank 0 draws from a gathered sample or reduced histograms) and must
- * be a valid PNG of plausible size. */
+ * be a valid PNG of plausible size; scatter figures are decoded and must
+ * show each label's points in its color and a cross on each center. */
 #include "lt_test.h"
 #include "latent/lt_plot.h"
+#include "../../src/report/plot_internal.h"
+#include "png_read.h"
 #include "report_testdata.h"
 
 #include <math.h>
@@ -31,6 +34,101 @@ static int png_ok(const char *path, long min_bytes)
         LT_ASSERT_ALL((c)->rank != 0 || png_ok((path), (min_bytes))); \
     } while (0)
 
+/* ---- reading a scatter figure back -------------------------------------- */
+
+/* The label whose color, drawn m >= 1 times at alpha 0.55 over white (as
+ * the points are), gives the pixel within 30 per channel: 255 - p =
+ * (1 - 0.45^m) (255 - c). -1 for white, grid, black or a mixture of labels.
+ * The discrete alphas tell a color from its light variant (labels 10-19). */
+static int pixel_label(const unsigned char *p, int nlabels)
+{
+    int best = -1;
+    double best_r = 3 * 30.0 * 30.0;
+    for (int l = 0; p && l < nlabels; l++) {
+        unsigned char c[3];
+        lt_plot_label_rgb(l, c);
+        for (double keep = 0.45; keep > 0.01; keep *= 0.45) {
+            double r = 0;
+            for (int ch = 0; ch < 3; ch++) {
+                double e = (255.0 - p[ch]) - (1.0 - keep) * (255.0 - c[ch]);
+                r += e * e;
+            }
+            if (r < best_r) best_r = r, best = l;
+        }
+    }
+    return best;
+}
+
+/* Where lt_plot_scatter puts data point (x, y) of panel i of np: the layout
+ * of plot_scatter.c (panels 760 px wide after 115 px, 115 px apart, from 10%
+ * to 86% of the height) and its window (the points' and centers' range
+ * padded by 4%). */
+typedef struct {
+    double x0, x1, y0, y1; /* window */
+    double px0, py0;       /* pixel of the window's lower left corner */
+} panel_map;
+
+static panel_map map_panel(const lt_scatter_panel *p, int i, int H)
+{
+    int64_t s = p->stride ? p->stride : 1;
+    double b[4] = {INFINITY, -INFINITY, INFINITY, -INFINITY};
+    for (int64_t j = 0; j < p->n + p->k; j++) {
+        double x = j < p->n ? p->x[j * s] : p->centers[2 * (j - p->n)];
+        double y = j < p->n ? p->y[j * s] : p->centers[2 * (j - p->n) + 1];
+        if (isfinite(x) && isfinite(y))
+            b[0] = fmin(b[0], x), b[1] = fmax(b[1], x), b[2] = fmin(b[2], y), b[3] = fmax(b[3], y);
+    }
+    double dx = 0.04 * (b[1] - b[0]), dy = 0.04 * (b[3] - b[2]);
+    return (panel_map){b[0] - dx, b[1] + dx, b[2] - dy, b[3] + dy, 115.0 + i * 875.0, 0.9 * H};
+}
+
+static void to_pixel(const panel_map *m, int H, double x, double y, int *px, int *py)
+{
+    *px = (int)lround(m->px0 + 760.0 * (x - m->x0) / (m->x1 - m->x0));
+    *py = (int)lround(m->py0 - 0.76 * H * (y - m->y0) / (m->y1 - m->y0));
+}
+
+/* The figure shows what was asked: every label's points in that label's
+ * color where they are (at least `frac` of each label's points read back
+ * as their own label; the rest are covered by other labels and the
+ * crosses), and a black cross over each center. With verbose, prints what
+ * it missed. */
+static int scatter_shows(const char *path, const lt_scatter_panel *ps, int np, int nlabels,
+                         double frac, int verbose)
+{
+    rt_image im;
+    if (!rt_png_read(path, &im)) return printf("%s: not a readable PNG\n", path), 0;
+    int ok = 1;
+    for (int i = 0; i < np; i++) {
+        const lt_scatter_panel *p = &ps[i];
+        int64_t s = p->stride ? p->stride : 1, seen[64] = {0}, all[64] = {0};
+        panel_map m = map_panel(p, i, im.h);
+        for (int64_t j = 0; j < p->n; j++) {
+            int l = p->labels ? p->labels[j] : 0, px, py;
+            to_pixel(&m, im.h, p->x[j * s], p->y[j * s], &px, &py);
+            all[l]++;
+            seen[l] += pixel_label(rt_pixel(&im, px, py), nlabels) == l;
+        }
+        for (int l = 0; l < nlabels; l++) {
+            if (!all[l] || seen[l] < frac * (double)all[l])
+                ok = 0, verbose && printf("%s panel %d label %d: %lld of %lld points in its color\n", path, i,
+                               l, (long long)seen[l], (long long)all[l]);
+        }
+        for (int q = 0; q < p->k; q++) {
+            int px, py, dark = 0;
+            to_pixel(&m, im.h, p->centers[2 * q], p->centers[2 * q + 1], &px, &py);
+            for (int dy = -1; dy <= 1; dy++)
+                for (int dx = -1; dx <= 1; dx++) {
+                    const unsigned char *c = rt_pixel(&im, px + dx, py + dy);
+                    dark += c && c[0] < 60 && c[1] < 60 && c[2] < 60;
+                }
+            if (dark < 5) ok = 0, verbose && printf("%s panel %d: no cross over center %d\n", path, i, q);
+        }
+    }
+    free(im.rgb);
+    return ok;
+}
+
 /* Label means of a 2-D sample, standing in for k-means centers. */
 static void label_means(const lt_dataset *s, int k, double *centers)
 {
@@ -44,7 +142,11 @@ static void label_means(const lt_dataset *s, int k, double *centers)
     for (int j = 0; j < k; j++) centers[2 * j] /= cnt[j], centers[2 * j + 1] /= cnt[j];
 }
 
-static void scatter_figure(int n, int k, int64_t max_rows, const char *name, long min_bytes)
+/* frac: see scatter_shows. Measured at least 0.55 of each label's points
+ * with 8 labels, 0.24 with 20 (the warped panel overlaps them), 0.0 for a
+ * label not drawn. */
+static void scatter_figure(int n, int k, int64_t max_rows, const char *name, long min_bytes,
+                           double frac)
 {
     lt_comm *c = lt_test_comm();
     lt_dataset *pca = NULL, *ae = NULL, *sp = NULL, *sa = NULL;
@@ -75,6 +177,7 @@ static void scatter_figure(int n, int k, int64_t max_rows, const char *name, lon
     snprintf(title, sizeof title, "%d blobs: PCA vs autoencoder (%lld of %d rows shown)", k,
              (long long)max_rows, n);
     PLOT_ON_ROOT(c, lt_plot_scatter(path, NULL, title, p, 2, NULL, "true label"), path, min_bytes);
+    LT_ASSERT_ALL(c->rank != 0 || scatter_shows(path, p, 2, k, frac, 1));
     free(rp);
     free(ra);
     lt_dataset_destroy(&sp);
@@ -83,10 +186,58 @@ static void scatter_figure(int n, int k, int64_t max_rows, const char *name, lon
     lt_dataset_destroy(&ae);
 }
 
-START_TEST(scatter_two_panels_8_labels) { scatter_figure(30000, 8, 20000, "scatter8.png", 60000); }
+START_TEST(scatter_two_panels_8_labels)
+{
+    scatter_figure(30000, 8, 20000, "scatter8.png", 60000, 0.4);
+}
 END_TEST
 
-START_TEST(scatter_two_panels_20_labels) { scatter_figure(12000, 20, 6000, "scatter20.png", 60000); }
+START_TEST(scatter_two_panels_20_labels)
+{
+    scatter_figure(12000, 20, 6000, "scatter20.png", 60000, 0.15);
+}
+END_TEST
+
+/* The check itself: figures that lack something the data asks for fail
+ * it: no points, one label's points only, every point in one color, no
+ * centers; the full figure passes. Rank 0 draws and reads. */
+START_TEST(scatter_check_rejects_incomplete_figures)
+{
+    lt_comm *c = lt_test_comm();
+    lt_dataset *ds = NULL, *s = NULL;
+    LT_ASSERT_OK(rt_blobs2d(c, 4000, 5, 11, 0, &ds));
+    LT_ASSERT_OK(lt_sample_rows(c, ds, 3000, 5, &s, NULL));
+    int verdict[5] = {1, 0, 0, 0, 0}; /* as expected, for the ranks that draw nothing */
+    if (c->rank == 0) {
+        double ctr[10];
+        label_means(s, 5, ctr);
+        lt_scatter_panel full = {.n = s->n, .x = s->x, .y = s->x + 1, .stride = 2,
+                                 .labels = s->y, .centers = ctr, .k = 5};
+        float *x0 = malloc(sizeof(float) * 2 * (size_t)s->n);
+        int32_t *l0 = malloc(sizeof(int32_t) * (size_t)s->n);
+        int64_t m = 0;
+        for (int64_t i = 0; i < s->n; i++)
+            if (s->y[i] == 0) x0[2 * m] = s->x[2 * i], x0[2 * m + 1] = s->x[2 * i + 1], l0[m++] = 0;
+        lt_scatter_panel broken[5] = {full, full, full, full, full};
+        broken[1].n = 0;                                           /* no points */
+        broken[2].n = m, broken[2].x = x0, broken[2].y = x0 + 1;   /* label 0 only */
+        broken[2].labels = l0;
+        broken[3].labels = NULL;                                   /* one color */
+        broken[4].k = 0, broken[4].centers = NULL;                 /* no centers */
+        char path[512];
+        lt_test_path(path, sizeof path, "scatter_check.png");
+        for (int b = 0; b < 5; b++) {
+            /* the same window as the full figure, whatever is left out */
+            lt_status st = lt_plot_scatter(path, NULL, "check", &broken[b], 1, NULL, NULL);
+            verdict[b] = st == LT_OK && scatter_shows(path, &full, 1, 5, 0.4, b == 0);
+        }
+        free(x0), free(l0);
+    }
+    LT_ASSERT_ALL(verdict[0] == 1);
+    for (int b = 1; b < 5; b++) ck_assert_msg(lt_test_all(verdict[b] == 0), "figure %d passed", b);
+    lt_dataset_destroy(&s);
+    lt_dataset_destroy(&ds);
+}
 END_TEST
 
 /* Magic bytes of the file at `path` start with `magic`. */
@@ -113,6 +264,7 @@ START_TEST(scatter_one_panel_unlabelled_and_vector_formats)
     lt_test_path(svg, sizeof svg, "scatter1.svg");
     lt_test_path(pdf, sizeof pdf, "scatter1.pdf");
     PLOT_ON_ROOT(c, lt_plot_scatter(png, NULL, NULL, &p, 1, NULL, NULL), png, 10000);
+    LT_ASSERT_ALL(c->rank != 0 || scatter_shows(png, &p, 1, 1, 0.5, 1));
     lt_plot_opts o;
     lt_plot_opts_default(&o);
     o.format = "svg";
@@ -288,6 +440,7 @@ static Suite *make(void)
     TCase *t = tcase_create("figures");
     tcase_add_test(t, scatter_two_panels_8_labels);
     tcase_add_test(t, scatter_two_panels_20_labels);
+    tcase_add_test(t, scatter_check_rejects_incomplete_figures);
     tcase_add_test(t, scatter_one_panel_unlabelled_and_vector_formats);
     tcase_add_test(t, loss_curves);
     tcase_add_test(t, error_histograms);
