@@ -24,6 +24,9 @@ void lt_comm_destroy(lt_comm **c);
  * never the struct's fields (the struct is to become opaque, issue 15). */
 int lt_comm_rank(const lt_comm *c);
 int lt_comm_size(const lt_comm *c);
+/* The raw communicator, for libraries that need one (parallel HDF5's
+ * H5Pset_fapl_mpio). Not collective. */
+MPI_Comm lt_comm_handle(const lt_comm *c);
 
 /* Collective error agreement: every rank passes its local status; all ranks
  * return the same status (the first failing rank's), and every rank's error

@@ -54,6 +54,7 @@ void lt_comm_destroy(lt_comm **c)
 
 int lt_comm_rank(const lt_comm *c) { return c->rank; }
 int lt_comm_size(const lt_comm *c) { return c->size; }
+MPI_Comm lt_comm_handle(const lt_comm *c) { return c->comm; }
 
 lt_status lt_comm_agree(lt_comm *c, lt_status local)
 {
