@@ -49,8 +49,9 @@ lt_status lt_read_any(lt_comm *c, const char *path, const char *labels_path,
 /* Atomic file replacement shared by every writer: fills `tmp` with the
  * temporary name for `path`; after writing, lt_io_commit agrees the local
  * status and, if all ranks succeeded, rank 0 renames tmp to path (else
- * removes tmp). Collective. */
-void lt_io_tmpname(lt_comm *c, const char *path, char *tmp, size_t cap);
+ * removes tmp). Collective; lt_io_tmpname's status is agreed (a failed
+ * broadcast or a name longer than cap). */
+lt_status lt_io_tmpname(lt_comm *c, const char *path, char *tmp, size_t cap);
 lt_status lt_io_commit(lt_comm *c, lt_status local, const char *tmp, const char *path);
 
 #endif

@@ -102,11 +102,15 @@ static lt_status validate(const lt_kmeans_opts *o, const lt_dataset *X)
 static lt_status abs_tolerance(lt_comm *c, const lt_dataset *X, double tol, double *out)
 {
     int64_t d = X->d;
-    double *m;
-    LT_ALLOC(m, 2 * d);
+    double *m = lt_calloc(2 * (size_t)d, sizeof *m);
+    lt_status st = lt_comm_agree(c, m ? LT_OK : LT_ERR_MEM); /* before the sums below */
+    if (st != LT_OK) {
+        free(m);
+        return st;
+    }
     for (int64_t i = 0; i < X->nloc; i++)
         for (int64_t j = 0; j < d; j++) m[j] += X->x[i * d + j];
-    lt_status st = lt_comm_sum_d(c, m, d);
+    st = lt_comm_sum_d(c, m, d);
     for (int64_t j = 0; st == LT_OK && j < d; j++) m[j] /= (double)X->n;
     for (int64_t i = 0; st == LT_OK && i < X->nloc; i++)
         for (int64_t j = 0; j < d; j++) {

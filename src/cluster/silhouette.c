@@ -119,37 +119,50 @@ static void pair_block(silws *w, block *b, int both, int diag, int64_t i1, int64
     }
 }
 
+/* The pairs of ring step s (of P) with the visiting block in w->cur. */
+static void visit(silws *w, int rank, int P, int s)
+{
+    int T = P / 2;
+    if (s < T || (s == T && P % 2))
+        pair_block(w, &w->cur, 1, 0, w->m, 0);
+    else if (s == T) {
+        /* Even P: ranks T apart hold each other's blocks at this step.
+         * Each does half of that pair, symmetrically: the lower rank
+         * its first half of rows against all visiting columns, the
+         * upper one all its rows against the visitor's second half. */
+        if (rank < T) pair_block(w, &w->cur, 1, 0, w->m / 2, 0);
+        else pair_block(w, &w->cur, 1, 0, w->m, *w->cur.m / 2);
+    }
+}
+
 static lt_status ring(lt_comm *c, silws *w)
 {
-    int P = c->size, T = P / 2;
+    int P = c->size;
     pair_block(w, &w->own, 1, 1, w->m, 0);
     if (P == 1) {
         memcpy(w->cur.buf, w->own.buf, w->own.bytes);
         return LT_OK;
     }
     memcpy(w->nxt.buf, w->own.buf, w->own.bytes);
+    /* A short message is this rank's failure alone: it keeps shifting (its
+     * neighbours wait for it) and the ranks agree after the last shift. */
+    lt_status bad = LT_OK;
     for (int s = 1; s <= P; s++) {
         int64_t got;
         LT_CALL(lt_comm_ring_shift(c, w->nxt.buf, (int64_t)w->nxt.bytes, w->cur.buf,
                                    (int64_t)w->cur.bytes, &got));
-        LT_CHECK(got == (int64_t)w->cur.bytes, LT_ERR_INTERNAL, "short ring message");
-        if (s < T || (s == T && P % 2))
-            pair_block(w, &w->cur, 1, 0, w->m, 0);
-        else if (s == T) {
-            /* Even P: ranks T apart hold each other's blocks at this step.
-             * Each does half of that pair, symmetrically: the lower rank
-             * its first half of rows against all visiting columns, the
-             * upper one all its rows against the visitor's second half. */
-            if (c->rank < T) pair_block(w, &w->cur, 1, 0, w->m / 2, 0);
-            else pair_block(w, &w->cur, 1, 0, w->m, *w->cur.m / 2);
-        }
+        if (bad == LT_OK && got != (int64_t)w->cur.bytes)
+            bad = lt_error_raise(LT_ERR_INTERNAL, __FILE__, __LINE__,
+                                 "short ring message (%lld of %lld bytes)", (long long)got,
+                                 (long long)w->cur.bytes);
+        if (bad == LT_OK) visit(w, lt_comm_rank(c), P, s);
         block t = w->cur;
         w->cur = w->nxt, w->nxt = t;
     }
     /* After P shifts the own block is home (now in nxt after the last swap). */
     block t = w->cur;
     w->cur = w->nxt, w->nxt = t;
-    return LT_OK;
+    return lt_comm_agree(c, bad);
 }
 
 /* s(i) from the per-cluster sums; totals per compact cluster into part[k], all into part[k]. */
@@ -185,9 +198,10 @@ static lt_status fill_result(lt_comm *c, const lt_labinfo *li, double *part, int
     res->nslots = li->nslots;
     res->cluster_count = lt_calloc((size_t)li->nslots + 1, sizeof(int64_t));
     res->cluster_mean = lt_calloc((size_t)li->nslots + 1, sizeof(double));
-    if (!res->cluster_count || !res->cluster_mean) {
+    lt_status st = lt_comm_agree(c, res->cluster_count && res->cluster_mean ? LT_OK : LT_ERR_MEM);
+    if (st != LT_OK) {
         lt_silhouette_result_free(res);
-        return LT_ERR_MEM;
+        return st;
     }
     for (int q = 0; q < li->k; q++) {
         res->cluster_count[li->slot[q]] = li->count[q];

@@ -152,29 +152,34 @@ static int64_t common_unit(int n, const int64_t *a, const int64_t *b, const int6
     return g == 0 ? 1 : unit;
 }
 
+/* Packs the four count/displacement arrays, in units, into ib (4 p ints). */
+static lt_status pack_counts(int p, int64_t unit, const int64_t *const v[4], int *ib)
+{
+    for (int j = 0; j < 4; j++)
+        for (int i = 0; i < p; i++) {
+            int64_t u = v[j][i] / unit;
+            LT_CHECK(u < INT_MAX, LT_ERR_INTERNAL, "alltoallv exchange too large (%lld units)",
+                     (long long)u);
+            ib[j * p + i] = (int)u;
+        }
+    return LT_OK;
+}
+
 lt_status lt_comm_alltoallv(lt_comm *c, const void *send, const int64_t *scount,
                             const int64_t *sdispl, void *recv, const int64_t *rcount,
                             const int64_t *rdispl)
 {
     int p = c->size;
     int64_t unit = common_unit(p, scount, sdispl, rcount, rdispl), total = 0;
-    int *ib;
-    LT_ALLOC(ib, 4 * p);
-    lt_status st = LT_OK;
-    for (int i = 0; i < p; i++) {
-        int64_t v[4] = {scount[i] / unit, sdispl[i] / unit, rcount[i] / unit, rdispl[i] / unit};
-        for (int j = 0; j < 4; j++) {
-            if (v[j] >= INT_MAX) {
-                st = lt_error_raise(LT_ERR_INTERNAL, __FILE__, __LINE__,
-                                    "alltoallv exchange too large (%lld units)", (long long)v[j]);
-                break;
-            }
-            ib[j * p + i] = (int)v[j];
-        }
-        total += scount[i];
-    }
-    MPI_Datatype t;
+    const int64_t *const v[4] = {scount, sdispl, rcount, rdispl};
+    for (int i = 0; i < p; i++) total += scount[i];
+    /* The allocation and the size check can fail on one rank only: agreed
+     * before the exchange, which the other ranks would otherwise wait in. */
+    int *ib = lt_malloc(sizeof(int) * 4 * (size_t)p);
+    lt_status st = ib ? pack_counts(p, unit, v, ib) : LT_ERR_MEM;
+    st = lt_comm_agree(c, st);
     if (st == LT_OK) {
+        MPI_Datatype t;
         MPI_Type_contiguous((int)unit, MPI_BYTE, &t);
         MPI_Type_commit(&t);
         double t0 = lt_wtime();

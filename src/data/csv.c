@@ -362,9 +362,13 @@ lt_status lt_csv_write(lt_comm *c, const char *path, const lt_dataset *ds)
     LT_CALL(lt_comm_max_i64(c, &any, 1));
     char tmp[4096], *buf = NULL;
     int64_t len = 0, off = 0, total;
-    lt_io_tmpname(c, path, tmp, sizeof tmp);
-    LT_CALL(lt_comm_agree(c, format_rows(c, ds, (int)(ok && any), &buf, &len)));
-    lt_status st = lt_comm_exscan_i64(c, len, &off);
+    LT_CALL(lt_io_tmpname(c, path, tmp, sizeof tmp));
+    lt_status st = lt_comm_agree(c, format_rows(c, ds, (int)(ok && any), &buf, &len));
+    if (st != LT_OK) {
+        free(buf); /* formatted here, failed on another rank */
+        return st;
+    }
+    st = lt_comm_exscan_i64(c, len, &off);
     total = len;
     if (st == LT_OK) st = lt_comm_sum_i64(c, &total, 1);
     MPI_File fh = MPI_FILE_NULL;

@@ -69,14 +69,12 @@ lt_status lt_dataset_copy(const lt_dataset *src, lt_dataset **out)
 static size_t record_bytes(int64_t d) { return (16 + 4 * (size_t)d + 7) & ~(size_t)7; }
 
 /* Rows for other ranks into sbuf as records, grouped by owner; rows that
- * stay on this rank go straight into out. */
-static lt_status pack_rows(lt_comm *c, const lt_dataset *src, const int64_t *dest, lt_dataset *out,
-                           char *sbuf, int64_t *scount, int64_t *sdispl)
+ * stay on this rank go straight into out. fill: p zeroed counters. */
+static void pack_rows(lt_comm *c, const lt_dataset *src, const int64_t *dest, lt_dataset *out,
+                      char *sbuf, int64_t *scount, int64_t *sdispl, int64_t *fill)
 {
     size_t rb = record_bytes(src->d);
     int p = c->size;
-    int64_t *fill;
-    LT_ALLOC(fill, p);
     for (int64_t i = 0; i < src->nloc; i++)
         if (dest[i] >= 0) scount[lt_shard_owner(out->n, p, dest[i])] += (int64_t)rb;
     scount[c->rank] = 0;
@@ -97,8 +95,6 @@ static lt_status pack_rows(lt_comm *c, const lt_dataset *src, const int64_t *des
         memcpy(rec + 8, &y, 4);
         memcpy(rec + 16, src->x + i * src->d, 4 * (size_t)src->d);
     }
-    free(fill);
-    return LT_OK;
 }
 
 /* Checks the destinations; *nsend = rows that leave this rank. */
@@ -136,13 +132,13 @@ lt_status lt_dataset_redistribute(lt_comm *c, const lt_dataset *src, const int64
     lt_dataset *ds = NULL;
     LT_CALL(lt_dataset_create(c, n_out, src->d, src->y != NULL, &ds));
     lt_status st = LT_OK;
-    /* send counts, displacements, receive counts, displacements; then the
-     * 8-byte counts and displacements of the count exchange */
-    int64_t *cnt = lt_calloc(6 * (size_t)p, sizeof(int64_t));
+    /* send counts, displacements, receive counts, displacements; the 8-byte
+     * counts and displacements of the count exchange; the packing counters */
+    int64_t *cnt = lt_calloc(7 * (size_t)p, sizeof(int64_t));
     char *sbuf = lt_malloc(rb * (size_t)nsend), *rbuf = NULL;
     if (!cnt || !sbuf) st = LT_ERR_MEM;
-    if (st == LT_OK) st = pack_rows(c, src, dest, ds, sbuf, cnt, cnt + p);
     LT_CALL_GOTO(st, lt_comm_agree(c, st), done);
+    pack_rows(c, src, dest, ds, sbuf, cnt, cnt + p, cnt + 6 * p);
     int64_t *sc = cnt, *sd = cnt + p, *rc = cnt + 2 * p, *rd = cnt + 3 * p, *eight = cnt + 4 * p;
     for (int r = 0; r < p; r++) eight[r] = 8, eight[p + r] = 8 * r;
     /* Receive counts: rows each source sends me, learned by an all-to-all of counts. */
@@ -277,12 +273,13 @@ LT_CLONES(static, void, col_sq_dev,
 lt_status lt_colstats_compute(lt_comm *c, const lt_dataset *ds, lt_colstats **out)
 {
     int64_t d = ds->d;
-    lt_colstats *s;
-    LT_ALLOC(s, 1);
-    s->n = ds->n;
-    s->d = d;
-    s->min = lt_malloc(sizeof(double) * 4 * (size_t)d);
-    lt_status st = lt_comm_agree(c, s->min ? LT_OK : LT_ERR_MEM);
+    lt_colstats *s = lt_calloc(1, sizeof *s);
+    if (s) {
+        s->n = ds->n;
+        s->d = d;
+        s->min = lt_malloc(sizeof(double) * 4 * (size_t)d);
+    }
+    lt_status st = lt_comm_agree(c, s && s->min ? LT_OK : LT_ERR_MEM);
     if (st != LT_OK) {
         lt_colstats_destroy(&s);
         return st;

@@ -209,7 +209,7 @@ lt_status lt_h5_write(lt_comm *c, const char *path, const char *dataset, const c
     LT_CALL(lt_comm_max_i64(c, &any, 1));
     if (!*lname || !(ok && any)) lname = NULL;
     char tmp[4096];
-    lt_io_tmpname(c, path, tmp, sizeof tmp);
+    LT_CALL(lt_io_tmpname(c, path, tmp, sizeof tmp));
     h5_quiet q;
     quiet_on(&q);
     hid_t f = open_file(c, tmp, 1);

@@ -199,12 +199,16 @@ lt_status lt_io_write_bytes(lt_comm *c, MPI_File fh, const char *path, int64_t o
     return lt_comm_agree(c, st);
 }
 
-void lt_io_tmpname(lt_comm *c, const char *path, char *tmp, size_t cap)
+lt_status lt_io_tmpname(lt_comm *c, const char *path, char *tmp, size_t cap)
 {
     /* Rank 0's pid, broadcast, so every rank names the same file. */
     int64_t pid = (int64_t)getpid();
-    if (lt_comm_bcast(c, &pid, sizeof pid, 0) != LT_OK) pid = 0;
-    snprintf(tmp, cap, "%s.tmp.%lld", path, (long long)pid);
+    lt_status st = lt_comm_agree(c, lt_comm_bcast(c, &pid, sizeof pid, 0));
+    if (st != LT_OK) return st;
+    int len = snprintf(tmp, cap, "%s.tmp.%lld", path, (long long)pid);
+    /* Same path and pid on every rank: the length check agrees by itself. */
+    LT_CHECK(len > 0 && (size_t)len < cap, LT_ERR_ARG, "%s: path too long", path);
+    return LT_OK;
 }
 
 lt_status lt_io_commit(lt_comm *c, lt_status local, const char *tmp, const char *path)

@@ -292,7 +292,7 @@ static lt_status write_npy(lt_comm *c, const char *path, const char *descr, cons
                            const void *data)
 {
     char tmp[4096], hdr[512];
-    lt_io_tmpname(c, path, tmp, sizeof tmp);
+    LT_CALL(lt_io_tmpname(c, path, tmp, sizeof tmp));
     int64_t hlen = make_header(hdr, sizeof hdr, descr, shape);
     MPI_File fh = MPI_FILE_NULL;
     lt_status st = lt_io_open(c, tmp, MPI_MODE_CREATE | MPI_MODE_WRONLY, &fh);

@@ -133,7 +133,7 @@ static lt_status write_file(const lt_ae *ae, const char *tmp, const char *path)
 lt_status lt_ae_save(lt_comm *c, const lt_ae *ae, const char *path)
 {
     char tmp[4096];
-    lt_io_tmpname(c, path, tmp, sizeof tmp);
+    LT_CALL(lt_io_tmpname(c, path, tmp, sizeof tmp));
     lt_status st = LT_OK;
     if (c->rank == 0) {
         H5E_auto2_t fn;

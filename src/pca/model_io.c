@@ -66,7 +66,7 @@ static lt_status write_model(const lt_pca *p, const char *tmp, const char *path)
 lt_status lt_pca_save(lt_comm *c, const lt_pca *p, const char *path)
 {
     char tmp[4096];
-    lt_io_tmpname(c, path, tmp, sizeof tmp);
+    LT_CALL(lt_io_tmpname(c, path, tmp, sizeof tmp));
     lt_status st = LT_OK;
     if (c->rank == 0) {
         H5E_auto2_t fn;
