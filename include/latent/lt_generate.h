@@ -22,7 +22,8 @@ lt_status lt_generate_blobs(lt_comm *c, const lt_blobs_opts *o, lt_dataset **out
 lt_status lt_generate_uniform(lt_comm *c, int64_t n, int64_t d, uint64_t seed, lt_dataset **out);
 /* The centers make_blobs draws for (seed, k, d, box): k x d, row-major. Not collective. */
 void lt_blobs_centers(uint64_t seed, int k, int64_t d, double lo, double hi, double *centers);
-/* A seeded bijection of [0, n) (Feistel network with cycle walking). Not collective. */
+/* The order make_blobs rows are labelled in: lt_perm_init_data + lt_perm_apply
+ * (lt_hash.h). Not collective. */
 int64_t lt_permute_index(int64_t i, int64_t n, uint64_t seed, uint32_t stream);
 
 /* Deck helpers (not collective). `text` is either a count ("8": *n_centers = 8,

@@ -1,4 +1,5 @@
 #include "latent/lt_dataset.h"
+#include "latent/lt_hash.h"
 #include "latent/lt_simd.h"
 
 #include <math.h>
@@ -182,25 +183,17 @@ lt_status lt_dataset_check_finite(lt_comm *c, const lt_dataset *ds, const char *
     return LT_OK;
 }
 
-static uint64_t mix64(uint64_t z)
-{
-    z += 0x9E3779B97F4A7C15ull;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
 lt_status lt_dataset_checksum(lt_comm *c, const lt_dataset *ds, uint64_t *out)
 {
     uint64_t local = 0;
     for (int64_t i = 0; i < ds->nloc; i++) {
-        uint64_t h = mix64((uint64_t)(ds->row0 + i));
+        uint64_t h = lt_splitmix64((uint64_t)(ds->row0 + i));
         for (int64_t j = 0; j < ds->d; j++) {
             uint32_t bits;
             memcpy(&bits, &ds->x[i * ds->d + j], 4);
-            h = mix64(h ^ bits);
+            h = lt_splitmix64(h ^ bits);
         }
-        if (ds->y) h = mix64(h ^ (uint64_t)(uint32_t)ds->y[i] ^ 0xABCDull << 40);
+        if (ds->y) h = lt_splitmix64(h ^ (uint64_t)(uint32_t)ds->y[i] ^ 0xABCDull << 40);
         local += h;
     }
     /* Sum modulo 2^64 through 16-bit limbs, so signed int64 sums never overflow. */
@@ -209,7 +202,7 @@ lt_status lt_dataset_checksum(lt_comm *c, const lt_dataset *ds, uint64_t *out)
     LT_CALL(lt_comm_sum_i64(c, limb, 4));
     uint64_t sum = 0;
     for (int k = 0; k < 4; k++) sum += (uint64_t)limb[k] << (16 * k);
-    *out = sum ^ mix64((uint64_t)ds->n * 31 + (uint64_t)ds->d);
+    *out = sum ^ lt_splitmix64((uint64_t)ds->n * 31 + (uint64_t)ds->d);
     return LT_OK;
 }
 

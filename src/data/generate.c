@@ -7,17 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "latent/lt_hash.h"
 #include "latent/lt_rng.h"
-
-#define LT_FEISTEL_ROUNDS 6
-
-static uint64_t mix64(uint64_t z)
-{
-    z += 0x9E3779B97F4A7C15ull;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
 
 /* Uniform floats from the words lt_rng_u32 would return, one Philox block at
  * a time (the inner loop of generation). 24 random bits make every value an
@@ -36,31 +27,11 @@ static void fill_uniform_row(uint64_t seed, uint32_t stream, int64_t row, float 
     }
 }
 
-/* A balanced Feistel network over [0, 4^half) is a bijection whatever the
- * round function; cycle walking restricts it to [0, n) because iterating a
- * permutation from a point inside [0, n) must come back into [0, n). The
- * domain is < 4n, so fewer than 4 steps are expected. */
 int64_t lt_permute_index(int64_t i, int64_t n, uint64_t seed, uint32_t stream)
 {
-    if (n <= 1) return 0;
-    int bits = 0;
-    while (bits < 63 && ((uint64_t)1 << bits) < (uint64_t)n) bits++;
-    int half = (bits + 1) / 2;
-    uint64_t mask = ((uint64_t)1 << half) - 1;
-    uint64_t rk[LT_FEISTEL_ROUNDS];
-    for (int k = 0; k < LT_FEISTEL_ROUNDS; k++)
-        rk[k] = mix64(seed ^ mix64(((uint64_t)stream << 8) + (uint64_t)k));
-    uint64_t x = (uint64_t)i;
-    do {
-        uint64_t l = x >> half, r = x & mask;
-        for (int k = 0; k < LT_FEISTEL_ROUNDS; k++) {
-            uint64_t t = l ^ (mix64(r ^ rk[k]) & mask);
-            l = r;
-            r = t;
-        }
-        x = (l << half) | r;
-    } while (x >= (uint64_t)n);
-    return (int64_t)x;
+    lt_perm p;
+    lt_perm_init_data(&p, n, seed, stream);
+    return lt_perm_apply(&p, i);
 }
 
 void lt_blobs_centers(uint64_t seed, int k, int64_t d, double lo, double hi, double *centers)
@@ -107,10 +78,11 @@ static lt_status check_blobs(const lt_blobs_opts *o)
 static void fill_blob_rows(const lt_blobs_opts *o, const double *centers, lt_dataset *ds)
 {
     int64_t nf = o->n_features, d = ds->d;
+    lt_perm order;
+    lt_perm_init_data(&order, o->n_samples, o->seed, LT_STREAM_LABELS);
     for (int64_t i = 0; i < ds->nloc; i++) {
         int64_t g = ds->row0 + i;
-        int lab = blob_label(lt_permute_index(g, o->n_samples, o->seed, LT_STREAM_LABELS),
-                             o->n_samples, o->n_centers);
+        int lab = blob_label(lt_perm_apply(&order, g), o->n_samples, o->n_centers);
         double sd = o->cluster_std ? o->cluster_std[lab] : 1.0;
         float *x = ds->x + i * d;
         lt_rng r;

@@ -42,14 +42,6 @@ double nn_optim_lr(const lt_train_opts *o);
 void nn_optim_update(const lt_train_opts *o, float *w, const float *g, float *state, int64_t n,
                      int64_t t);
 
-/* A seeded bijection of [0, n) and its inverse (Feistel network with cycle
- * walking). Not collective. */
-int64_t nn_permute(int64_t i, int64_t n, uint64_t seed, uint64_t tweak);
-int64_t nn_permute_inv(int64_t k, int64_t n, uint64_t seed, uint64_t tweak);
-/* pos[i] = nn_permute_inv(row0 + i, ...) for i < count. */
-void nn_permute_inv_range(int64_t row0, int64_t count, int64_t n, uint64_t seed, uint64_t tweak,
-                          int64_t *pos);
-
 /* Batch parts of the data-parallel step: rank r of p takes positions
  * [*start, *start + *size) of a batch of bb rows (sizes differ by at most
  * one); nn_batch_owner gives the rank of position j. Not collective. */

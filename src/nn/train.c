@@ -1,14 +1,15 @@
 /* Data-parallel training.
  *
  * Epoch e visits the training rows in the order of a seeded permutation
- * (position k holds row nn_permute(k, n, seed, e)); batch b is positions
- * [b*B, b*B + B). Each batch is split into P nearly equal contiguous parts,
- * part r going to rank r. At the start of each epoch one all-to-all moves
- * every row to the rank that will process it, stored in batch order, so a
- * step reads a contiguous block. Only the summation order of the gradient
+ * (position k holds the row p maps to k, p = lt_perm_init(n, seed, e));
+ * batch b is positions [b*B, b*B + B). Each batch is split into P nearly
+ * equal contiguous parts, part r going to rank r. At the start of each
+ * epoch one all-to-all moves every row to the rank that will process it,
+ * stored in batch order, so a step reads a contiguous block. Only the summation order of the gradient
  * allreduce depends on P. */
 #include "nn_internal.h"
 #include "latent/lt_cpu.h"
+#include "latent/lt_hash.h"
 #include "latent/lt_rng.h"
 
 #include <math.h>
@@ -92,9 +93,11 @@ static lt_status plan_alloc(lt_comm *c, plan *p, const lt_dataset *tr, int64_t B
 /* Where each local row goes this epoch: rank and position in its block. */
 static void plan_destinations(plan *p, const lt_dataset *tr, const lt_train_opts *o, int epoch)
 {
-    if (o->shuffle)
-        nn_permute_inv_range(tr->row0, tr->nloc, p->n, o->seed, (uint64_t)epoch, p->pos);
-    else
+    if (o->shuffle) {
+        lt_perm order;
+        lt_perm_init(&order, p->n, o->seed, (uint64_t)epoch);
+        for (int64_t i = 0; i < tr->nloc; i++) p->pos[i] = lt_perm_invert(&order, tr->row0 + i);
+    } else
         for (int64_t i = 0; i < tr->nloc; i++) p->pos[i] = tr->row0 + i;
     if (p->P == 1) { /* position k is slot k */
         memset(p->dest, 0, sizeof *p->dest * (size_t)tr->nloc);
