@@ -38,6 +38,20 @@ lt_status lt_km_rows_create(const float *x, int64_t n, int64_t d, int tiles, lt_
 void lt_km_rows_destroy(lt_km_rows *r);
 void lt_km_tiles(const float *x, int64_t nrows, int64_t d, float *xt);
 
+/* Scratch of lt_km_assign for k centers of d features, allocated once per
+ * fit (or predict) so that no assignment pass allocates. The x86 parts are
+ * there when k <= LT_KM_MAXK_LANES and d <= LT_KM_MAXD_LANES; acc only with
+ * sums (for calls that pass sums). */
+typedef struct {
+    int64_t k, d;
+    float *e2;   /* x86: kp8 x d shifted centers, then kp8 constants (kp8 = k rounded up to 8) */
+    double *acc; /* x86: 4 x k x d interleaved sums */
+    int64_t *nq; /* x86: k rows per cluster */
+    float *w;    /* portable loop: lt_km_lanes(k) float distances */
+} lt_km_scratch;
+lt_status lt_km_scratch_create(int64_t k, int64_t d, int sums, lt_km_scratch *s);
+void lt_km_scratch_destroy(lt_km_scratch *s);
+
 /* Assigns the rows of r to their nearest center. Distances in float, near
  * ties re-decided in double with cd (k x d), first index wins exact ties (as
  * numpy's argmin). If sums != NULL, every row whose label changes moves from
@@ -45,8 +59,8 @@ void lt_km_tiles(const float *x, int64_t nrows, int64_t d, float *xt);
  * to its new one's: from labels of -1 they are the full per-cluster sums,
  * later only the change (Lloyd keeps running totals). Returns how many
  * labels differ from lab's previous values. Sequential. */
-int64_t lt_km_assign(const lt_km_rows *r, const float *ct, int64_t kp, int64_t k, const double *cd,
-                     int32_t *lab, double *sums, double *cnt);
+int64_t lt_km_assign(const lt_km_rows *r, lt_km_scratch *s, const float *ct, int64_t kp, int64_t k,
+                     const double *cd, int32_t *lab, double *sums, double *cnt);
 /* k-means++ scoring of 8 candidates at once, ct being d x 8 (candidate l in
  * lane l): pot[l] += sum over rows of min(closest[i], |x_i - c_l|^2). Each
  * lane sums its features in order, so a distance is bit for bit
@@ -62,12 +76,11 @@ int lt_km_exact_argmin(const float *x, const double *cd, int64_t k, int64_t d);
 /* x86 paths (kernels_x86.c, compiled where LT_CPU_X86), with portable
  * fallbacks. lt_km_assign for k <= LT_KM_MAXK_LANES, d <= LT_KM_MAXD_LANES with AVX2 +
  * FMA (call only if lt_cpu_level() >= LT_ISA_AVX2), on the tiles with AVX-512 when r->xt
- * is set; r->bn required. Returns -1, having done nothing, if its scratch
- * cannot be allocated. */
+ * is set; r->bn and s's x86 parts required. */
 #define LT_KM_MAXD_LANES 64
 #define LT_KM_MAXK_LANES 256
-int64_t lt_km_assign_lanes(const lt_km_rows *r, int64_t k, const double *cd, int32_t *lab,
-                           double *sums, double *cnt);
+int64_t lt_km_assign_lanes(const lt_km_rows *r, lt_km_scratch *s, int64_t k, const double *cd,
+                           int32_t *lab, double *sums, double *cnt);
 /* v[j] = sqrtf(v[j]) for v[j] >= 0. */
 void lt_cl_sqrt_inplace(float *v, int64_t n);
 
@@ -105,10 +118,17 @@ typedef struct {
     double *buf;            /* k x d sums, k counts, 1 changed-label count */
     double *tot;            /* k x d sums, k counts of the current labels */
     lt_km_rows prep;        /* the local rows prepared for lt_km_assign */
+    lt_km_scratch as;       /* lt_km_assign's scratch */
     float *ct;              /* d x kp */
     int32_t *lab;           /* nloc */
     double *closest;        /* k-means++: nloc closest squared distances */
     double *rows;           /* trials x d (at least k x d) fetched rows */
+    int64_t *ids;           /* max(trials, k): rows to fetch (init, relocation) */
+    int64_t *order;         /* trials: k-means++ targets in increasing order */
+    double *target, *cpot;  /* trials: k-means++ targets and candidates' potentials */
+    double *ct8;            /* 8 x d: k-means++ candidates, lane-wise */
+    double *ranks;          /* nranks: k-means++ potential of each rank */
+    double *rlab;           /* k: old labels of relocated rows */
 } kmws;
 
 /* rows (m x d) = global rows ids[0..m) of X, on every rank. Collective. */

@@ -102,9 +102,9 @@ static inline int pick(const float *w, int64_t k, float cmax, const float *xi, c
 
 static inline int64_t assign_loop(const float *x, int64_t nrows, int64_t d, const float *ct,
                                   int64_t KP, int64_t k, const double *cd, int32_t *lab,
-                                  double *sums, double *cnt)
+                                  double *sums, double *cnt, float *w)
 {
-    float w[KP], cmax = 0;
+    float cmax = 0;
     for (int64_t q = 0; q < k; q++) {
         double n2 = 0;
         for (int64_t j = 0; j < d; j++) n2 += cd[q * d + j] * cd[q * d + j];
@@ -131,19 +131,22 @@ static inline int64_t assign_loop(const float *x, int64_t nrows, int64_t d, cons
     return changed;
 }
 
+/* w: kp floats of scratch for the general case (k can reach millions: not
+ * a stack array); 8 and 16 lanes stay in registers. */
 LT_CLONE_BODY int64_t km_assign_generic_body(const float *x, int64_t nrows, int64_t d,
                                              const float *ct, int64_t kp, int64_t k,
                                              const double *cd, int32_t *lab, double *sums,
-                                             double *cnt)
+                                             double *cnt, float *w)
 {
-    if (kp == 8) return assign_loop(x, nrows, d, ct, 8, k, cd, lab, sums, cnt);
-    if (kp == 16) return assign_loop(x, nrows, d, ct, 16, k, cd, lab, sums, cnt);
-    return assign_loop(x, nrows, d, ct, kp, k, cd, lab, sums, cnt);
+    float wr[16];
+    if (kp == 8) return assign_loop(x, nrows, d, ct, 8, k, cd, lab, sums, cnt, wr);
+    if (kp == 16) return assign_loop(x, nrows, d, ct, 16, k, cd, lab, sums, cnt, wr);
+    return assign_loop(x, nrows, d, ct, kp, k, cd, lab, sums, cnt, w);
 }
 LT_CLONES(static, int64_t, km_assign_generic,
           (const float *x, int64_t nrows, int64_t d, const float *ct, int64_t kp, int64_t k,
-           const double *cd, int32_t *lab, double *sums, double *cnt),
-          (x, nrows, d, ct, kp, k, cd, lab, sums, cnt))
+           const double *cd, int32_t *lab, double *sums, double *cnt, float *w),
+          (x, nrows, d, ct, kp, k, cd, lab, sums, cnt, w))
 
 int64_t lt_km_norm_blocks(int64_t nrows)
 {
@@ -197,17 +200,40 @@ void lt_km_rows_destroy(lt_km_rows *r)
     r->bn = r->xt = NULL;
 }
 
-int64_t lt_km_assign(const lt_km_rows *r, const float *ct, int64_t kp, int64_t k, const double *cd,
-                     int32_t *lab, double *sums, double *cnt)
+static int lanes_fit(int64_t k, int64_t d) { return k <= LT_KM_MAXK_LANES && d <= LT_KM_MAXD_LANES; }
+
+lt_status lt_km_scratch_create(int64_t k, int64_t d, int sums, lt_km_scratch *s)
+{
+    memset(s, 0, sizeof *s);
+    s->k = k, s->d = d;
+    int64_t kp8 = (k + 7) / 8 * 8;
+    s->w = lt_calloc((size_t)lt_km_lanes(k), sizeof(float));
+    int ok = s->w != NULL;
+    if (ok && lanes_fit(k, d)) {
+        s->e2 = lt_calloc((size_t)(kp8 * d + kp8), sizeof(float));
+        s->nq = lt_calloc((size_t)k, sizeof(int64_t));
+        s->acc = sums ? lt_calloc((size_t)(4 * k * d), sizeof(double)) : NULL;
+        ok = s->e2 && s->nq && (!sums || s->acc);
+    }
+    if (ok) return LT_OK;
+    lt_km_scratch_destroy(s);
+    return LT_ERR_MEM;
+}
+
+void lt_km_scratch_destroy(lt_km_scratch *s)
+{
+    free(s->e2), free(s->acc), free(s->nq), free(s->w);
+    memset(s, 0, sizeof *s);
+}
+
+int64_t lt_km_assign(const lt_km_rows *r, lt_km_scratch *s, const float *ct, int64_t kp, int64_t k,
+                     const double *cd, int32_t *lab, double *sums, double *cnt)
 {
 #if LT_CPU_X86
-    if (r->bn && k <= LT_KM_MAXK_LANES && r->d <= LT_KM_MAXD_LANES &&
-        lt_cpu_level() >= LT_ISA_AVX2) {
-        int64_t changed = lt_km_assign_lanes(r, k, cd, lab, sums, cnt);
-        if (changed >= 0) return changed;
-    }
+    if (r->bn && lanes_fit(k, r->d) && lt_cpu_level() >= LT_ISA_AVX2 && s->e2 && (!sums || s->acc))
+        return lt_km_assign_lanes(r, s, k, cd, lab, sums, cnt);
 #endif
-    return km_assign_generic(r->x, r->n, r->d, ct, kp, k, cd, lab, sums, cnt);
+    return km_assign_generic(r->x, r->n, r->d, ct, kp, k, cd, lab, sums, cnt, s->w);
 }
 
 /* Squared distances; 64 columns at a time so the accumulators stay in

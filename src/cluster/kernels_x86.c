@@ -346,23 +346,19 @@ static void shifted_centers(const double *cd, int64_t k, int64_t d, int64_t kp, 
 }
 
 /* Same contract as lt_km_assign for k <= LT_KM_MAXK_LANES, d <=
- * LT_KM_MAXD_LANES. The sums go through four interleaved copies (when they
- * can be allocated), added up at the end. Returns -1 when the scratch
- * cannot be allocated (the caller then takes the portable loop). */
-int64_t lt_km_assign_lanes(const lt_km_rows *r, int64_t k, const double *cd, int32_t *lab,
-                           double *sums, double *cnt)
+ * LT_KM_MAXD_LANES. The sums go through four interleaved copies in s->acc,
+ * added up at the end. */
+int64_t lt_km_assign_lanes(const lt_km_rows *r, lt_km_scratch *s, int64_t k, const double *cd,
+                           int32_t *lab, double *sums, double *cnt)
 {
     const float *x = r->x, *bn = r->bn;
     int64_t nrows = r->n, d = r->d;
     int64_t kp = (k + 7) / 8 * 8, G = kp / 8, kd = k * d, changed;
-    float *e2 = lt_malloc(sizeof(float) * (size_t)(kp * d + kp)), *cst = e2 ? e2 + kp * d : NULL;
-    double *acc = sums ? lt_calloc((size_t)(4 * kd), sizeof(double)) : NULL;
-    int64_t *nq = lt_calloc((size_t)k, sizeof(int64_t));
-    if (!e2 || !nq || (sums && !acc)) {
-        free(e2), free(acc), free(nq);
-        lt_error_clear();
-        return -1;
-    }
+    float *e2 = s->e2, *cst = e2 + kp * d;
+    double *acc = sums ? s->acc : NULL;
+    int64_t *nq = s->nq;
+    if (acc) memset(acc, 0, sizeof(double) * (size_t)(4 * kd));
+    memset(nq, 0, sizeof(int64_t) * (size_t)k);
     double tau[2];
     shifted_centers(cd, k, d, kp, e2, cst, tau);
     if (r->xt)
@@ -374,7 +370,6 @@ int64_t lt_km_assign_lanes(const lt_km_rows *r, int64_t k, const double *cd, int
     for (int64_t q = 0; sums && q < kd; q++)
         sums[q] += (acc[q] + acc[kd + q]) + (acc[2 * kd + q] + acc[3 * kd + q]);
     for (int64_t q = 0; sums && q < k; q++) cnt[q] += (double)nq[q];
-    free(e2), free(acc), free(nq);
     return changed;
 }
 

@@ -51,11 +51,15 @@ void lt_kmeans_destroy(lt_kmeans **km)
 static void ws_free(kmws *w)
 {
     free(w->centers), free(w->newc), free(w->buf), free(w->tot), free(w->ct), free(w->lab);
-    free(w->closest), free(w->rows);
+    free(w->closest), free(w->rows), free(w->ids), free(w->order), free(w->target);
+    free(w->cpot), free(w->ct8), free(w->ranks), free(w->rlab);
     lt_km_rows_destroy(&w->prep);
+    lt_km_scratch_destroy(&w->as);
 }
 
-static lt_status ws_alloc(kmws *w, const lt_dataset *X, int64_t k, int64_t trials)
+/* Everything the iterations need, so that none of them allocates (local;
+ * the caller agrees). */
+static lt_status ws_alloc(kmws *w, const lt_dataset *X, int64_t k, int64_t trials, int nranks)
 {
     int64_t d = X->d, nloc = X->nloc;
     memset(w, 0, sizeof *w);
@@ -69,8 +73,17 @@ static lt_status ws_alloc(kmws *w, const lt_dataset *X, int64_t k, int64_t trial
     w->lab = lt_calloc((size_t)nloc + 1, sizeof(int32_t));
     w->closest = lt_calloc((size_t)nloc + 1, sizeof(double));
     w->rows = lt_calloc((size_t)(rows * d), sizeof(double));
+    w->ids = lt_calloc((size_t)rows, sizeof(int64_t));
+    w->order = lt_calloc((size_t)trials, sizeof(int64_t));
+    w->target = lt_calloc((size_t)trials, sizeof(double));
+    w->cpot = lt_calloc((size_t)trials, sizeof(double));
+    w->ct8 = lt_calloc((size_t)(8 * d), sizeof(double));
+    w->ranks = lt_calloc((size_t)nranks, sizeof(double));
+    w->rlab = lt_calloc((size_t)k, sizeof(double));
     if (w->centers && w->newc && w->buf && w->tot && w->ct && w->lab && w->closest && w->rows &&
-        lt_km_rows_create(X->x, nloc, d, 1, &w->prep) == LT_OK)
+        w->ids && w->order && w->target && w->cpot && w->ct8 && w->ranks && w->rlab &&
+        lt_km_rows_create(X->x, nloc, d, 1, &w->prep) == LT_OK &&
+        lt_km_scratch_create(k, d, 1, &w->as) == LT_OK)
         return LT_OK;
     ws_free(w);
     return LT_ERR_MEM;
@@ -207,7 +220,7 @@ lt_status lt_kmeans_fit(lt_comm *c, const lt_kmeans_opts *o, const lt_dataset *X
     int64_t trials = o->n_local_trials ? o->n_local_trials : 2 + (int64_t)log((double)k);
     kmws w;
     lt_kmeans *km = NULL;
-    lt_status st = ws_alloc(&w, X, k, trials);
+    lt_status st = ws_alloc(&w, X, k, trials, lt_comm_size(c));
     if (st == LT_OK && (st = km_alloc(X, k, &km)) != LT_OK) ws_free(&w);
     LT_CALL(lt_comm_agree(c, st));
     st = fit_restarts(c, o, X, &w, km);
@@ -233,14 +246,19 @@ lt_status lt_kmeans_predict(lt_comm *c, const lt_kmeans *km, const lt_dataset *X
     int64_t kp = lt_km_lanes(km->k);
     float *ct = lt_calloc((size_t)(kp * km->d), sizeof *ct);
     lt_km_rows r = {0}; /* one pass: tiles would not pay for themselves */
-    st = ct && lt_km_rows_create(X->x, X->nloc, X->d, 0, &r) == LT_OK ? LT_OK : LT_ERR_MEM;
+    lt_km_scratch as = {0};
+    st = ct && lt_km_rows_create(X->x, X->nloc, X->d, 0, &r) == LT_OK &&
+                 lt_km_scratch_create(km->k, km->d, 0, &as) == LT_OK
+             ? LT_OK
+             : LT_ERR_MEM;
     if (st == LT_OK) {
         lt_km_pack_centers(km->centers, km->k, km->d, kp, ct);
         for (int64_t i = 0; i < X->nloc; i++) labels_local[i] = -1;
-        lt_km_assign(&r, ct, kp, km->k, km->centers, labels_local, NULL, NULL);
+        lt_km_assign(&r, &as, ct, kp, km->k, km->centers, labels_local, NULL, NULL);
     }
     free(ct);
     lt_km_rows_destroy(&r);
+    lt_km_scratch_destroy(&as);
     LT_CALL(lt_comm_agree(c, st));
     if (!inertia) return LT_OK;
     double s = 0;

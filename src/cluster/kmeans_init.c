@@ -10,33 +10,25 @@
 
 lt_status lt_km_init_random(lt_comm *c, const lt_dataset *X, kmws *w, uint64_t seed, int64_t t)
 {
-    int64_t *ids = lt_calloc((size_t)w->k, sizeof *ids);
-    lt_status st = ids ? LT_OK : LT_ERR_MEM;
-    if (st == LT_OK)
-        st = lt_cl_sample_indices(seed, LT_STREAM_KMEANS, (uint64_t)t, X->n, w->k, ids);
-    LT_CALL(lt_comm_agree(c, st));
-    st = lt_km_fetch_rows(c, X, ids, w->k, w->centers);
-    free(ids);
-    return st;
+    /* The draw allocates its hash table: agreed. Once per restart. */
+    LT_CALL(lt_comm_agree(
+        c, lt_cl_sample_indices(seed, LT_STREAM_KMEANS, (uint64_t)t, X->n, w->k, w->ids)));
+    return lt_km_fetch_rows(c, X, w->ids, w->k, w->centers);
 }
 
 /* Global index of the first row whose running potential reaches each of the
  * m targets (numpy's searchsorted on the cumulative sum, side='left'). One
  * pass over the rank's rows serves all targets, taken in increasing order;
  * the running sum is the same as a pass per target would form. */
-static lt_status search_potential(lt_comm *c, const lt_dataset *X, const double *pot_row,
-                                  const double *target, int64_t m, int64_t *ids)
+static lt_status search_potential(lt_comm *c, const lt_dataset *X, kmws *w, int64_t m)
 {
-    double local = 0, *tot = lt_calloc((size_t)c->size, sizeof *tot);
-    int64_t *order = lt_calloc((size_t)m, sizeof *order);
-    lt_status st = tot && order ? LT_OK : LT_ERR_MEM;
-    if (st != LT_OK) free(tot), free(order);
-    LT_CALL(lt_comm_agree(c, st));
+    const double *pot_row = w->closest, *target = w->target;
+    int64_t *order = w->order, *ids = w->ids;
+    double local = 0;
     for (int64_t i = 0; i < X->nloc; i++) local += pot_row[i];
-    st = lt_comm_allgather(c, &local, sizeof local, tot);
+    LT_CALL(lt_comm_allgather(c, &local, sizeof local, w->ranks));
     double cum = 0;
-    for (int r = 0; r < c->rank; r++) cum += tot[r];
-    free(tot);
+    for (int r = 0; r < lt_comm_rank(c); r++) cum += w->ranks[r];
     for (int64_t q = 0; q < m; q++) {
         int64_t j = q; /* insertion sort of the few targets */
         for (; j > 0 && target[order[j - 1]] > target[q]; j--) order[j] = order[j - 1];
@@ -44,12 +36,10 @@ static lt_status search_potential(lt_comm *c, const lt_dataset *X, const double 
         ids[q] = INT64_MAX;
     }
     int64_t next = 0;
-    for (int64_t i = 0; st == LT_OK && i < X->nloc && next < m; i++) {
+    for (int64_t i = 0; i < X->nloc && next < m; i++) {
         cum += pot_row[i];
         for (; next < m && cum >= target[order[next]]; next++) ids[order[next]] = X->row0 + i;
     }
-    free(order);
-    LT_CALL(st);
     LT_CALL(lt_comm_min_i64(c, ids, m));
     for (int64_t q = 0; q < m; q++)
         if (ids[q] == INT64_MAX) ids[q] = X->n - 1; /* rounding past the total: clip */
@@ -62,8 +52,7 @@ static lt_status search_potential(lt_comm *c, const lt_dataset *X, const double 
 static lt_status score_candidates(lt_comm *c, const lt_dataset *X, kmws *w, double *pot)
 {
     int64_t d = X->d, m = w->trials;
-    double *ct = lt_calloc((size_t)(8 * d), sizeof *ct);
-    LT_CALL(lt_comm_agree(c, ct ? LT_OK : LT_ERR_MEM));
+    double *ct = w->ct8;
     for (int64_t q0 = 0; q0 < m; q0 += 8) {
         double p8[8] = {0};
         for (int64_t j = 0; j < d; j++)
@@ -72,7 +61,6 @@ static lt_status score_candidates(lt_comm *c, const lt_dataset *X, kmws *w, doub
         lt_km_score8(X->x, X->nloc, d, ct, w->closest, p8);
         for (int64_t l = 0; l < 8 && q0 + l < m; l++) pot[q0 + l] = p8[l];
     }
-    free(ct);
     return lt_comm_sum_d(c, pot, m);
 }
 
@@ -102,12 +90,11 @@ lt_status lt_km_init_plusplus(lt_comm *c, const lt_dataset *X, kmws *w, uint64_t
     for (int64_t i = 0; i < X->nloc; i++) w->closest[i] = INFINITY;
     pot = add_center(X, w->centers, w->closest);
     LT_CALL(lt_comm_sum_d(c, &pot, 1));
-    double target[m], cpot[m];
-    int64_t ids[m];
+    double *cpot = w->cpot;
     for (int64_t step = 1; step < w->k; step++) {
-        for (int64_t q = 0; q < m; q++) target[q] = lt_rng_uniform(&r) * pot;
-        LT_CALL(search_potential(c, X, w->closest, target, m, ids));
-        LT_CALL(lt_km_fetch_rows(c, X, ids, m, w->rows));
+        for (int64_t q = 0; q < m; q++) w->target[q] = lt_rng_uniform(&r) * pot;
+        LT_CALL(search_potential(c, X, w, m));
+        LT_CALL(lt_km_fetch_rows(c, X, w->ids, m, w->rows));
         LT_CALL(score_candidates(c, X, w, cpot));
         int64_t best = 0;
         for (int64_t q = 1; q < m; q++)

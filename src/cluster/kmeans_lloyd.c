@@ -58,8 +58,8 @@ static lt_status relocate_empty(lt_comm *c, const lt_dataset *X, kmws *w)
     double *sums = w->buf, *cnt = w->buf + k * d;
     for (int64_t q = 0; q < k; q++) m += cnt[q] == 0;
     if (m == 0) return LT_OK;
-    int64_t ids[m];
-    double lab[m];
+    int64_t *ids = w->ids;
+    double *lab = w->rlab;
     LT_CALL(farthest_rows(c, X, w, m, ids));
     LT_CALL(lt_km_fetch_rows(c, X, ids, m, w->rows));
     for (int64_t q = 0; q < m; q++) {
@@ -109,8 +109,8 @@ static lt_status assign_and_reduce(lt_comm *c, kmws *w, double *changed)
     lt_event_begin(lt_comm_timer(c), LT_EV_KMEANS_ITER);
     lt_km_pack_centers(w->centers, k, d, w->kp, w->ct);
     memset(w->buf, 0, sizeof(double) * (size_t)(nt + 1));
-    w->buf[nt] = (double)lt_km_assign(&w->prep, w->ct, w->kp, k, w->centers, w->lab, w->buf,
-                                      w->buf + k * d);
+    w->buf[nt] = (double)lt_km_assign(&w->prep, &w->as, w->ct, w->kp, k, w->centers, w->lab,
+                                      w->buf, w->buf + k * d);
     lt_status st = lt_comm_sum_d(c, w->buf, nt + 1);
     /* 3 flops per row, center and column: the distance's multiply-add and the norm. */
     lt_event_end(lt_comm_timer(c), LT_EV_KMEANS_ITER, 3.0 * (double)w->prep.n * (double)(k * d));
@@ -148,7 +148,7 @@ lt_status lt_km_lloyd(lt_comm *c, const lt_dataset *X, kmws *w, int64_t max_iter
     *n_iter = it < max_iter ? it + 1 : max_iter;
     lt_km_pack_centers(w->centers, k, d, w->kp, w->ct);
     if (!strict)
-        lt_km_assign(&w->prep, w->ct, w->kp, k, w->centers, w->lab, NULL, NULL);
+        lt_km_assign(&w->prep, &w->as, w->ct, w->kp, k, w->centers, w->lab, NULL, NULL);
     double s = 0;
     for (int64_t i = 0; i < X->nloc; i++)
         s += lt_cl_sqdist(X->x + i * d, w->centers + (int64_t)w->lab[i] * d, d);

@@ -38,9 +38,11 @@ static void check_assign(int64_t k, int64_t d, double offset, uint64_t seed, int
     int tiled = path == 2 && lt_cpu_level() >= LT_ISA_AVX512 && d <= LT_KM_MAXD_LANES;
     ck_assert(tiled ? r.xt != NULL : r.xt == NULL);
     if (path == 0) lt_km_rows_destroy(&r);
+    lt_km_scratch as;
+    ck_assert_int_eq(lt_km_scratch_create(k, d, 1, &as), LT_OK);
     lt_km_pack_centers(cd, k, d, kp, ct);
     for (int64_t i = 0; i < n; i++) lab[i] = i % 2 ? -1 : 0;
-    int64_t changed = lt_km_assign(&r, ct, kp, k, cd, lab, sums, sums + k * d);
+    int64_t changed = lt_km_assign(&r, &as, ct, kp, k, cd, lab, sums, sums + k * d);
     int64_t want_changed = 0;
     for (int64_t i = 0; i < n; i++) {
         int best = lt_km_exact_argmin(x + i * d, cd, k, d), old = i % 2 ? -1 : 0;
@@ -58,8 +60,9 @@ static void check_assign(int64_t k, int64_t d, double offset, uint64_t seed, int
     for (int64_t q = 0; q < k * d + k; q++)
         ck_assert(fabs(sums[q] - ref[q]) <= 1e-12 * (1 + fabs(ref[q])));
     /* without sums: labels only, nothing changes the second time */
-    ck_assert_int_eq(lt_km_assign(&r, ct, kp, k, cd, lab, NULL, NULL), 0);
+    ck_assert_int_eq(lt_km_assign(&r, &as, ct, kp, k, cd, lab, NULL, NULL), 0);
     lt_km_rows_destroy(&r);
+    lt_km_scratch_destroy(&as);
     free(x), free(cf), free(ct), free(cd), free(sums), free(ref), free(lab);
 }
 
