@@ -34,8 +34,71 @@ const char *lt_activation_name(lt_activation a);
 const char *lt_loss_name(lt_loss l);
 const char *lt_optimizer_name(lt_optimizer o);
 
-/* Architecture. widths[0] == widths[nlayers-1] == data width; act[l] is the
- * activation of weight layer l (widths[l] -> widths[l+1]). */
+/* Layer kinds of a stack (docs/autoencoder.md). Images are NHWC (Keras'
+ * channels_last): a row of the data is one image, h x w x c floats with the
+ * channel fastest. */
+typedef enum {
+    LT_LAYER_DENSE = 0,  /* fully connected on a flat input */
+    LT_LAYER_CONV2D,     /* square odd kernel, stride 1, same or valid */
+    LT_LAYER_MAXPOOL2D,  /* square window, any stride, same or valid */
+    LT_LAYER_UPSAMPLE2D, /* nearest neighbour, square factor */
+    LT_LAYER_FLATTEN,    /* image -> flat vector (no data movement) */
+    LT_LAYER_RESHAPE     /* flat vector or image -> image of the same size */
+} lt_layer_kind;
+#define LT_LAYER_NKINDS 6
+typedef enum { LT_PAD_VALID = 0, LT_PAD_SAME } lt_padding;
+
+/* One layer as a deck describes it. */
+typedef struct lt_layer_spec {
+    lt_layer_kind kind;
+    int units;          /* dense: outputs; conv2d: filters */
+    int size;           /* conv2d: kernel (odd); maxpool2d: window; upsample2d: factor */
+    int stride;         /* maxpool2d: stride (0 = size, Keras' default) */
+    lt_padding padding; /* conv2d, maxpool2d (Keras' default: valid) */
+    int shape[3];       /* reshape: target h, w, c */
+    lt_activation act;  /* dense, conv2d; linear for the other kinds */
+} lt_layer_spec;
+
+/* The shape of one sample: an image (rank 3) or a flat vector (rank 1, c
+ * values, h = w = 1). */
+typedef struct lt_shape {
+    int rank, h, w, c;
+} lt_shape;
+
+/* A layer resolved against its input shape: output shape and the padding
+ * that Keras puts before the first row and column (the odd extra pixel of
+ * 'same' goes to the bottom and right). */
+typedef struct lt_layer {
+    lt_layer_spec spec;
+    lt_shape in, out;
+    int pad_top, pad_left;
+} lt_layer;
+
+/* Parses a stack description, one layer per comma-separated item:
+ *   dense UNITS [ACT] | conv FILTERS KERNEL [same|valid] [ACT]
+ *   | pool SIZE [STRIDE] [same|valid] | up [FACTOR] | flatten | reshape H W C
+ * (kind aliases conv2d, maxpool, maxpool2d, upsample, upsample2d; padding
+ * defaults to valid and activations to linear, as in Keras). Fails with
+ * LT_ERR_CONFIG naming the item. Not collective. */
+lt_status lt_stack_parse(const char *text, lt_layer_spec *out, int max, int *n);
+/* The canonical text of a stack (parses back to the same specs). Returns
+ * LT_ERR_ARG when it does not fit in cap bytes. Not collective. */
+lt_status lt_stack_format(const lt_layer_spec *s, int n, char *buf, size_t cap);
+const char *lt_layer_kind_name(lt_layer_kind k); /* Keras' class name, e.g. "Conv2D" */
+/* Output shape of layer `index` (1-based, for messages) of spec s on input
+ * `in`; fails with LT_ERR_CONFIG on a kernel larger than its input, a pool
+ * reaching size 0, a kind that needs another input rank, etc. Not collective. */
+lt_status lt_layer_resolve(const lt_layer_spec *s, lt_shape in, int index, lt_layer *out);
+/* Parameters of a resolved layer: kernel (dense in x out, conv2d kh x kw x
+ * cin x cout) and bias. */
+int64_t lt_layer_nweights(const lt_layer *l);
+int64_t lt_layer_nbias(const lt_layer *l);
+
+/* Architecture. Either a list of dense widths (nstack = 0): widths[0] ==
+ * widths[nlayers-1] == data width, act[l] the activation of weight layer l
+ * (widths[l] -> widths[l+1]); or a stack (nstack >= 1) on input_shape, from
+ * which lt_ae_create derives widths (flat sizes of the input and of every
+ * layer's output) and act. */
 typedef struct lt_ae_opts {
     int nlayers;                           /* number of widths, 3..LT_AE_MAX_LAYERS */
     int widths[LT_AE_MAX_LAYERS];          /* each >= 1 */
@@ -46,6 +109,9 @@ typedef struct lt_ae_opts {
     double l2;                             /* scikit-learn's alpha: adds 0.5*l2*|W|^2/B per
                                               batch (kernels only); default 0, >= 0 */
     uint64_t seed;                         /* Glorot-uniform initialisation seed; default 0 */
+    int nstack;                            /* layers of a stack; 0 = the dense widths */
+    lt_layer_spec stack[LT_AE_MAX_LAYERS - 1];
+    int input_shape[3];                    /* stack input h, w, c; {0, 0, d} = flat d */
 } lt_ae_opts;
 
 /* Defaults: nlayers = 0 (must be set), bottleneck -1, MSE, l2 0, seed 0.
@@ -102,6 +168,7 @@ typedef struct lt_ae {
     int code;                           /* resolved bottleneck index into widths */
     int64_t nparams;
     int64_t woff[LT_AE_MAX_LAYERS - 1], boff[LT_AE_MAX_LAYERS - 1];
+    lt_layer layers[LT_AE_MAX_LAYERS - 1]; /* nw resolved layers (dense ones for a width list) */
     float *params, *grads;
     float *state;                       /* nstate * nparams, for state_kind */
     int state_kind;                     /* lt_optimizer of `state`, -1 = none yet */
@@ -126,6 +193,9 @@ typedef struct lt_ae {
     int64_t ws_rows;
     float *acts[LT_AE_MAX_LAYERS];      /* acts[i]: ws_rows x widths[i]; acts[0] unused */
     float *delta[2];
+    float *col;                         /* col_floats: im2col blocks of conv2d layers */
+    float *wflip;                       /* the largest conv2d kernel, flipped for backward */
+    int64_t col_floats;
 } lt_ae;
 
 /* Validates the options (layer list, activations, bottleneck, l2) and builds

@@ -25,6 +25,31 @@ double nn_loss(float *dz, const float *y, const float *t, int64_t m, int64_t n, 
                lt_activation last, double scale);
 #define NN_BCE_EPS 1e-7 /* Keras' backend epsilon, the clip of predictions */
 
+/* Image layers (src/nn/conv.c) over m samples of flat NHWC arrays, shapes
+ * from the resolved layer L. */
+/* conv2d: out (m x out) = act(conv(inp) + b), W in Keras' (kh, kw, cin, cout)
+ * order. col is a workspace of col_floats >= nn_conv_col_min(L) floats:
+ * im2col blocks of as many output pixels as fit, each one sgemm. */
+int64_t nn_conv_col_min(const lt_layer *L);
+void nn_conv_forward(const lt_layer *L, float *out, const float *inp, const float *W,
+                     const float *b, int64_t m, float *col, int64_t col_floats);
+/* dz (m x out) = dL/dz. Writes dW, db and, when dinp != NULL, dinp (m x in);
+ * wflip holds lt_layer_nweights(L) floats (the kernel turned for the input
+ * gradient, itself a correlation of dz). */
+void nn_conv_backward(const lt_layer *L, float *dinp, float *dW, float *db, const float *dz,
+                      const float *inp, const float *W, int64_t m, float *col, int64_t col_floats,
+                      float *wflip);
+/* maxpool2d: padded cells are ignored (as if -inf); the gradient of a
+ * window goes to its first maximum in row-major order; dinp is overwritten. */
+void nn_pool_forward(const lt_layer *L, float *out, const float *inp, int64_t m);
+void nn_pool_backward(const lt_layer *L, float *dinp, const float *dz, const float *inp,
+                      const float *out, int64_t m);
+/* upsample2d nearest: out[y][x] = in[y / f][x / f]; backward sums blocks. */
+void nn_upsample_forward(const lt_layer *L, float *out, const float *inp, int64_t m);
+void nn_upsample_backward(const lt_layer *L, float *dinp, const float *dz, int64_t m);
+/* Flat size of a shape. */
+static inline int64_t nn_shape_size(lt_shape s) { return (int64_t)s.h * s.w * s.c; }
+
 /* Runs weight layers [l0, l1) on m rows of inp, through ae->acts; returns
  * the output buffer (ae->acts[l1]). m <= ae->ws_rows. */
 const float *nn_forward(lt_ae *ae, const float *inp, int64_t m, int l0, int l1);
