@@ -5,6 +5,7 @@
  *   mpirun -n 1 bench_cluster [--lloyd N] [--sil N1,N2,...] [--d D] [--k K]
  * Defaults: --lloyd 1000000 --sil 30000,100000 --d 10 --k 8; --lloyd 0 or
  * --sil "" skip a part. */
+#include "latent/lt_comm_mpi.h"
 #include "latent/lt_blas.h"
 #include "latent/lt_kmeans.h"
 #include "latent/lt_rng.h"
@@ -74,9 +75,9 @@ static lt_status bench_lloyd(lt_comm *c, int64_t n, int64_t d, int k)
         LT_CALL(lt_comm_max_d(c, &t, 1));
         per = t < per ? t : per;
     }
-    if (c->rank == 0) {
+    if (lt_comm_rank(c) == 0) {
         printf("lloyd_rows: %lld\nlloyd_d: %lld\nlloyd_k: %d\nranks: %d\n", (long long)n,
-               (long long)d, k, c->size);
+               (long long)d, k, lt_comm_size(c));
         printf("stream_ms: %.3f\nstream_GBps_per_rank: %.1f\n", ts * 1e3,
                4.0 * (double)X->nloc * (double)d / ts / 1e9);
         printf("lloyd_iter_ms: %.3f\nlloyd_over_stream: %.2f\nlloyd_iters_timed: %lld\n", per * 1e3,
@@ -106,7 +107,7 @@ static lt_status bench_sil(lt_comm *c, int64_t n, int64_t d, int k)
     t0 = lt_wtime();
     LT_CALL(lt_silhouette(c, X, X->y, X->nloc, &o, &rq));
     double tq = lt_wtime() - t0;
-    if (c->rank == 0)
+    if (lt_comm_rank(c) == 0)
         printf("silhouette_exact_rows: %lld\nsilhouette_exact_s: %.3f\nsilhouette_exact: %.9f\n"
                "pairs_per_ns: %.3f\nsilhouette_sqeuclidean_s: %.4f\n",
                (long long)n, t, r.score, (double)n * (double)n / t / 1e9, tq);
@@ -151,7 +152,7 @@ int main(int argc, char **argv)
     lt_comm *c = NULL;
     lt_status st = lt_comm_create(MPI_COMM_WORLD, &c);
     if (st == LT_OK) st = run(c, argc, argv);
-    if (st != LT_OK && (!c || c->rank == 0))
+    if (st != LT_OK && (!c || lt_comm_rank(c) == 0))
         fprintf(stderr, "bench_cluster: %s\n%s", lt_error_message(), lt_error_traceback());
     lt_comm_destroy(&c);
     MPI_Finalize();

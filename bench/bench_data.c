@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "latent/lt_comm_mpi.h"
 #include "latent/lt_blas.h"
 #include "latent/lt_comm.h"
 #include "latent/lt_generate.h"
@@ -46,7 +47,7 @@ static double triad_gbs(lt_comm *c)
     }
     for (size_t i = 0; i < n; i++) sum += a[i];
     free(a), free(b), free(x);
-    return sum > 0 ? 24.0 * (double)n * c->size / best / 1e9 : 0;
+    return sum > 0 ? 24.0 * (double)n * lt_comm_size(c) / best / 1e9 : 0;
 }
 
 static void report(lt_comm *c, const char *what, int64_t rows, double bytes, double t, double ceil)
@@ -82,7 +83,7 @@ static int split_and_scale(lt_comm *c, const char *name, lt_dataset *all, double
 static int run(lt_comm *c, int64_t nu)
 {
     double ceil = triad_gbs(c);
-    lt_log(c, "ranks %d, triad (a = b + s*c, %.0f MB per rank): %.2f GB/s aggregate\n", c->size,
+    lt_log(c, "ranks %d, triad (a = b + s*c, %.0f MB per rank): %.2f GB/s aggregate\n", lt_comm_size(c),
            TRIAD_BYTES / 1048576, ceil);
     lt_dataset *u = NULL, *b = NULL;
     double t0 = t_start(c);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "latent/lt_comm_mpi.h"
 #include "latent/lt_blas.h"
 #include "latent/lt_pca.h"
 #include "latent/lt_rng.h"
@@ -79,7 +80,7 @@ static int fit_once(lt_comm *c, const lt_dataset *ds, lt_pca_opts *o, int reps, 
         double t = lt_wtime() - t0;
         lt_comm_max_d(c, &t, 1);
         if (st != LT_OK) {
-            if (c->rank == 0) fprintf(stderr, "fit failed: %s\n", lt_error_message());
+            if (lt_comm_rank(c) == 0) fprintf(stderr, "fit failed: %s\n", lt_error_message());
             return 0;
         }
         *best = t < *best ? t : *best;
@@ -105,8 +106,8 @@ static void run_shape(lt_comm *c, int64_t n, int64_t d, int64_t k, double dg, do
     int nruns = (n * d <= 20000000) ? 5 : 4; /* pdgesvd of the large sets is minutes */
     int amx = lt_pca_amx_available();
     double flops = (double)n * d * (double)(n < d ? n : d), *ref = NULL; /* Gram or SVD */
-    if (c->rank == 0) printf("\n%lld x %lld, k = %lld, P = %d\n", (long long)n, (long long)d,
-                             (long long)k, c->size);
+    if (lt_comm_rank(c) == 0) printf("\n%lld x %lld, k = %lld, P = %d\n", (long long)n, (long long)d,
+                             (long long)k, lt_comm_size(c));
     for (int i = 0; i < nruns; i++) {
         if ((runs[i].m == LT_PCA_REPLICATED && d > 4096) || (runs[i].m == LT_PCA_COVARIANCE && d > n))
             continue; /* a d x d matrix that does not fit, or is wasteful */
@@ -126,11 +127,11 @@ static void run_shape(lt_comm *c, int64_t n, int64_t d, int64_t k, double dg, do
         }
         for (int64_t j = 0; j < k; j++)
             rel = fmax(rel, fabs(p->explained_variance[j] - ref[j]) / ref[j]);
-        if (c->rank == 0)
+        if (lt_comm_rank(c) == 0)
             printf("  %-24s %8.3f s  %7.1f GFLOP/s  %5.2f x DGEMM  %5.2f x SGEMM  "
                    "(mean %.3f s, gram %.3f s, solve %.3f s)  max rel. diff of variances to row 1: %.1e\n",
-                   runs[i].name, t, flops / t / 1e9, flops / t / 1e9 / (dg * c->size),
-                   flops / t / 1e9 / (sg * c->size), p->info.seconds_mean, p->info.seconds_gram,
+                   runs[i].name, t, flops / t / 1e9, flops / t / 1e9 / (dg * lt_comm_size(c)),
+                   flops / t / 1e9 / (sg * lt_comm_size(c)), p->info.seconds_mean, p->info.seconds_gram,
                    p->info.seconds_solve,
                    rel);
         lt_pca_destroy(&p);
@@ -142,7 +143,7 @@ static void run_shape(lt_comm *c, int64_t n, int64_t d, int64_t k, double dg, do
 static void crossover(lt_comm *c)
 {
     const int64_t ds_[] = {250, 500, 1000, 2000, 3000};
-    if (c->rank == 0) printf("\ncrossover, n = 2 d, k = 2, P = %d: fit seconds\n", c->size);
+    if (lt_comm_rank(c) == 0) printf("\ncrossover, n = 2 d, k = 2, P = %d: fit seconds\n", lt_comm_size(c));
     for (int i = 0; i < 5; i++) {
         int64_t d = ds_[i];
         lt_dataset *ds = make_data(c, 2 * d, d);
@@ -153,7 +154,7 @@ static void crossover(lt_comm *c)
             o.method = m == 0 ? LT_PCA_REPLICATED : LT_PCA_COVARIANCE;
             fit_once(c, ds, &o, 1, &t[m], NULL);
         }
-        if (c->rank == 0)
+        if (lt_comm_rank(c) == 0)
             printf("  d = %5lld  replicated %7.3f s  covariance %7.3f s\n", (long long)d, t[0],
                    t[1]);
         lt_dataset_destroy(&ds);
@@ -167,9 +168,9 @@ int main(int argc, char **argv)
     lt_comm *c = NULL;
     if (lt_comm_create(MPI_COMM_WORLD, &c) != LT_OK) MPI_Abort(MPI_COMM_WORLD, 1);
     double dg = gemm_rate(c, 0), sg = gemm_rate(c, 1);
-    if (c->rank == 0)
+    if (lt_comm_rank(c) == 0)
         printf("per-rank GEMM rates with %d ranks busy: DGEMM %.1f GFLOP/s, SGEMM %.1f GFLOP/s\n",
-               c->size, dg, sg);
+               lt_comm_size(c), dg, sg);
     if (argc > 1 && !strcmp(argv[1], "--crossover")) {
         crossover(c);
     } else if (argc > 2) {

@@ -11,7 +11,7 @@
  * drifts with its neighbours' load). Data is generated in memory. Rank 0
  * prints. */
 #include "latent/lt_blas.h"
-#include "latent/lt_comm.h"
+#include "latent/lt_comm_mpi.h"
 #include "latent/lt_nn.h"
 #include "latent/lt_rng.h"
 
@@ -106,7 +106,7 @@ static int train(lt_comm *c, const net *nt, result *res)
     lt_dataset *x = make_data(c, nt->n, nt->widths[0]);
     lt_ae *ae = NULL;
     if (!x || lt_ae_create(c, &ao, &ae) != LT_OK || lt_ae_fit(c, ae, &to, x, NULL, NULL, NULL) != LT_OK) {
-        fprintf(stderr, "rank %d: %s\n", c->rank, lt_error_message());
+        fprintf(stderr, "rank %d: %s\n", lt_comm_rank(c), lt_error_message());
         return 1;
     }
     /* Mean over epochs after the first (warm-up), or the only epoch. */
@@ -145,7 +145,7 @@ int main(int argc, char **argv)
     lt_comm *world = NULL, *self = NULL;
     if (lt_comm_create(MPI_COMM_WORLD, &world) != LT_OK || lt_comm_create(MPI_COMM_SELF, &self) != LT_OK)
         MPI_Abort(MPI_COMM_WORLD, 1);
-    int P = world->size, rank = world->rank;
+    int P = lt_comm_size(world), rank = lt_comm_rank(world);
     const lt_activation R = LT_ACT_RELU, L = LT_ACT_LINEAR, S = LT_ACT_SIGMOID;
     net nets[3] = {
         {"seed-000 10-8-6-2-6-8-10 sgd b64", {10, 8, 6, 2, 6, 8, 10}, 7, {R, R, L, R, R, S},
@@ -161,7 +161,7 @@ int main(int argc, char **argv)
     double g1 = 0, gall = 0;
     for (int r = 0; r < ROUNDS; r++) {
         if (rank == 0) g1 = fmax(g1, sgemm_gflops());
-        idle_barrier(world->comm);
+        idle_barrier(lt_comm_handle(world));
         double g = sgemm_gflops();
         lt_comm_sum_d(world, &g, 1);
         gall = fmax(gall, g);
@@ -181,7 +181,7 @@ int main(int argc, char **argv)
         for (int r = 0; r < ROUNDS; r++) { /* best of ROUNDS, as for the ceiling */
             result a = {0}, b = {0};
             if (rank == 0) bad |= train(self, &nt, &a);
-            idle_barrier(world->comm);
+            idle_barrier(lt_comm_handle(world));
             if (P > 1) bad |= train(world, &nt, &b);
             if (a.sps > r1.sps) r1 = a;
             if (b.sps > rp.sps) rp = b;

@@ -106,7 +106,7 @@ lt_status lt_cmd_run(lt_cli *cli)
     if (st == LT_OK) st = stage_report(&r);
     st = lt_results_commit(r.c, st, &r.res);
     if (st != LT_OK) lt_results_abort(r.c, &r.res);
-    else if (r.c->rank == 0) printf("results: %s\n", r.cfg.output.dir);
+    else if (lt_comm_rank(r.c) == 0) printf("results: %s\n", r.cfg.output.dir);
     run_destroy(&r);
     return st;
 }

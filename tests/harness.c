@@ -1,5 +1,6 @@
 #include "lt_test.h"
 #include "latent/lt_blas.h"
+#include "latent/lt_comm_mpi.h"
 #include "latent/lt_cpu.h"
 
 #include <libgen.h>
@@ -48,7 +49,7 @@ int lt_test_all(int cond)
 const char *lt_test_path(char *buf, size_t cap, const char *name)
 {
     const char *dir = getenv("LT_TMP");
-    snprintf(buf, cap, "%s/%s_np%d_%s", dir && *dir ? dir : "/tmp", prog, test_comm->size, name);
+    snprintf(buf, cap, "%s/%s_np%d_%s", dir && *dir ? dir : "/tmp", prog, lt_comm_size(test_comm), name);
     return buf;
 }
 
@@ -79,12 +80,12 @@ int lt_test_main(Suite *(*make)(void), int argc, char **argv)
     SRunner *sr = srunner_create(make());
     srunner_set_fork_status(sr, CK_NOFORK);
     /* Rank 0 prints the normal report; other ranks print only their failures. */
-    srunner_run_all(sr, test_comm->rank == 0 ? CK_NORMAL : CK_SILENT);
+    srunner_run_all(sr, lt_comm_rank(test_comm) == 0 ? CK_NORMAL : CK_SILENT);
     int failed = srunner_ntests_failed(sr);
-    if (failed && test_comm->rank != 0) {
+    if (failed && lt_comm_rank(test_comm) != 0) {
         TestResult **r = srunner_failures(sr);
         for (int i = 0; i < failed; i++)
-            fprintf(stderr, "[rank %d] %s:%d: %s\n", test_comm->rank, tr_lfile(r[i]), tr_lno(r[i]),
+            fprintf(stderr, "[rank %d] %s:%d: %s\n", lt_comm_rank(test_comm), tr_lfile(r[i]), tr_lno(r[i]),
                     tr_msg(r[i]));
         free(r);
     }

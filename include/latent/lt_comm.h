@@ -1,32 +1,34 @@
 /* MPI behind a thin layer (CoMD's parallel.c). Every collective latent uses
  * goes through here, so communication time and bytes are counted per stage
- * (see lt_timer.h) and a failing MPI call becomes an lt_status.
+ * and event (see lt_timer.h) and a failing MPI call becomes an lt_status.
+ * The communicator is opaque and this header does not include <mpi.h>: code
+ * that needs MPI itself (program entry, MPI-IO in src/data/io.c, parallel
+ * HDF5 in src/data/h5.c, BLACS in src/pca) includes lt_comm_mpi.h, the one
+ * documented way to the raw handle.
  * All functions are collective over the communicator unless noted. */
 #ifndef LT_COMM_H
 #define LT_COMM_H
 
-#include <mpi.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "lt_error.h"
 #include "lt_timer.h"
 
-typedef struct lt_comm {
-    MPI_Comm comm;
-    int rank, size;
-    lt_timer *timer; /* may be NULL; communication is charged to its current stage */
-} lt_comm;
+typedef struct lt_comm lt_comm;
 
-/* Duplicates `parent` so that latent's traffic never mixes with the caller's. */
-lt_status lt_comm_create(MPI_Comm parent, lt_comm **out);
+/* lt_comm_create (from an MPI_Comm) is in lt_comm_mpi.h. This one is a
+ * communicator of this rank alone (MPI_COMM_SELF), for per-rank work and
+ * single-process tools such as the fuzz harnesses. Not collective. */
+lt_status lt_comm_create_self(lt_comm **out);
+/* The MPI library's version string, first line (for --version). Not collective. */
+void lt_comm_library_version(char *buf, size_t cap);
 void lt_comm_destroy(lt_comm **c);
 
-/* This rank and the number of ranks. Not collective. New code uses these,
- * never the struct's fields (the struct is to become opaque, issue 15). */
+/* This rank and the number of ranks. Not collective. */
 int lt_comm_rank(const lt_comm *c);
 int lt_comm_size(const lt_comm *c);
-/* The raw communicator, for libraries that need one (parallel HDF5's
- * H5Pset_fapl_mpio). Not collective. */
-MPI_Comm lt_comm_handle(const lt_comm *c);
+/* Attaches the timer communication is charged to (NULL: none). Not collective. */
+void lt_comm_set_timer(lt_comm *c, lt_timer *t);
 
 /* Collective error agreement: every rank passes its local status; all ranks
  * return the same status (the first failing rank's), and every rank's error

@@ -74,9 +74,9 @@ lt_status lt_ckpt_save(lt_comm *c, const lt_config *cfg, const lt_ae *ae)
     char dir[LT_PATH_MAX + 32], h5[LT_PATH_MAX + 64];
     lt_ckpt_dir(cfg, dir, sizeof dir);
     snprintf(h5, sizeof h5, "%s/ae.h5", dir);
-    LT_CALL(lt_comm_agree(c, c->rank == 0 ? rotate(cfg, dir) : LT_OK));
+    LT_CALL(lt_comm_agree(c, lt_comm_rank(c) == 0 ? rotate(cfg, dir) : LT_OK));
     LT_CALL(lt_ae_save(c, ae, h5));
-    return lt_comm_agree(c, c->rank == 0 ? write_sum(h5) : LT_OK);
+    return lt_comm_agree(c, lt_comm_rank(c) == 0 ? write_sum(h5) : LT_OK);
 }
 
 lt_status lt_ckpt_save_trained(lt_comm *c, const lt_config *cfg, const lt_ae *ae)
@@ -86,7 +86,7 @@ lt_status lt_ckpt_save_trained(lt_comm *c, const lt_config *cfg, const lt_ae *ae
     lt_ckpt_dir(cfg, p, sizeof p - 32);
     strcat(p, "/ae.h5.trained");
     lt_status st = LT_OK;
-    if (c->rank == 0) {
+    if (lt_comm_rank(c) == 0) {
         FILE *f = fopen(p, "w");
         if (!f || fprintf(f, "training finished at epoch %d\n", ae->epoch) < 0) st = LT_ERR_IO;
         if (f && fclose(f) != 0) st = LT_ERR_IO;
@@ -123,7 +123,7 @@ lt_status lt_ckpt_load(lt_comm *c, const lt_config *cfg, lt_ae **out, int *train
     snprintf(h5[0], sizeof h5[0], "%s/ae.h5", dir);
     snprintf(h5[1], sizeof h5[1], "%s/ae.prev.h5", dir);
     for (int i = 0; i < 2; i++) {
-        int64_t ok = c->rank == 0 ? verified(h5[i]) : 0;
+        int64_t ok = lt_comm_rank(c) == 0 ? verified(h5[i]) : 0;
         LT_CALL(lt_comm_max_i64(c, &ok, 1));
         if (!ok) {
             lt_log(c, "checkpoint: %s is missing, truncated or corrupt (checksum); %s\n", h5[i],
@@ -134,7 +134,7 @@ lt_status lt_ckpt_load(lt_comm *c, const lt_config *cfg, lt_ae **out, int *train
         if (st == LT_OK) {
             char m[sizeof h5 + 16];
             snprintf(m, sizeof m, "%s.trained", h5[i]);
-            int64_t t = c->rank == 0 ? exists(m) : 0;
+            int64_t t = lt_comm_rank(c) == 0 ? exists(m) : 0;
             LT_CALL(lt_comm_max_i64(c, &t, 1));
             *trained = (int)t;
             lt_log(c, "checkpoint: resuming from %s (epoch %d, batch %lld%s)\n", h5[i], (*out)->epoch,

@@ -11,7 +11,7 @@
 lt_status lt_cli_mkdirs(lt_comm *c, const char *dir)
 {
     lt_status st = LT_OK;
-    if (c->rank == 0) {
+    if (lt_comm_rank(c) == 0) {
         char buf[LT_PATH_MAX];
         snprintf(buf, sizeof buf, "%s", dir);
         for (char *p = buf + 1;; p++) {
@@ -91,7 +91,7 @@ lt_status lt_cmd_info(lt_cli *cli)
     lt_dataset *ds = NULL;
     LT_CALL(lt_read_any(c, cli->deck, cfg.data.labels_path[0] ? cfg.data.labels_path : NULL, &o, &ds));
     char dtype[64];
-    if (c->rank == 0) stored_dtype(cli->deck, dtype, sizeof dtype);
+    if (lt_comm_rank(c) == 0) stored_dtype(cli->deck, dtype, sizeof dtype);
     lt_log(c, "file: %s\nstored as: %s\n", cli->deck, dtype);
     lt_status st = lt_print_summary(c, "data", ds, 1 << 30);
     lt_dataset_destroy(&ds);

@@ -75,7 +75,7 @@ static lt_status set_common(lt_cmd *x)
     lt_config_foreach(&x->cfg, put_config, m);
     LT_CALL(lt_metrics_set_string(m, "latent_version", LATENT_VERSION));
     LT_CALL(lt_metrics_set_string(m, "command", x->name));
-    LT_CALL(lt_metrics_set_number(m, "ranks", x->c->size));
+    LT_CALL(lt_metrics_set_number(m, "ranks", lt_comm_size(x->c)));
     if (x->cli->model) LT_CALL(lt_metrics_set_string(m, "model", x->cli->model));
     if (x->cli->labels) LT_CALL(lt_metrics_set_string(m, "labels", x->cli->labels));
     LT_CALL(lt_metrics_set_number(m, "data.n_train", (double)x->train->n));

@@ -11,7 +11,7 @@
 static void on_epoch(const lt_epoch_report *e, void *ctx)
 {
     const lt_comm *c = ctx;
-    if (c->rank != 0 || e->kind == 0) return;
+    if (lt_comm_rank(c) != 0 || e->kind == 0) return;
     char val[32] = "-";
     if (!isnan(e->val_loss)) snprintf(val, sizeof val, "%.6f", e->val_loss);
     printf("  epoch %3d/%d  loss %.6f  val %s  %9.0f samples/s  %.2f s (allreduce %.2f s)\n",

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "latent/lt_blas.h"
+#include "latent/lt_comm_mpi.h"
 #include "latent/lt_cpu.h"
 #include "latent/lt_log.h"
 #include "latent/lt_report.h"
@@ -119,7 +120,7 @@ static void install_signal_handlers(void)
 static int finish(lt_cli *cli, lt_status st)
 {
     st = lt_comm_agree(cli->comm, st);
-    if (st != LT_OK && cli->comm->rank == 0) {
+    if (st != LT_OK && lt_comm_rank(cli->comm) == 0) {
         fprintf(stderr, "latent: error: %s\n", lt_error_message());
         if (getenv("LATENT_TRACE")) fprintf(stderr, "%s", lt_error_traceback());
     }
@@ -149,10 +150,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "latent: cannot set up MPI\n");
         MPI_Abort(MPI_COMM_WORLD, 1);
     }
-    cli.comm->timer = &cli.timer;
+    lt_comm_set_timer(cli.comm, &cli.timer);
     const char *cmd = argc > 1 ? argv[1] : "--help";
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
-        if (cli.comm->rank == 0) usage(stdout);
+        if (lt_comm_rank(cli.comm) == 0) usage(stdout);
         return finish(&cli, LT_OK);
     }
     if (!strcmp(cmd, "--version")) {
@@ -160,7 +161,7 @@ int main(int argc, char **argv)
         return finish(&cli, LT_OK);
     }
     if (!strcmp(cmd, "help-deck")) {
-        if (cli.comm->rank == 0) lt_config_print_reference(stdout);
+        if (lt_comm_rank(cli.comm) == 0) lt_config_print_reference(stdout);
         return finish(&cli, LT_OK);
     }
     for (int i = 0; i < NCOMMANDS; i++) {
@@ -176,7 +177,7 @@ int main(int argc, char **argv)
         if (st == LT_OK && cli.log_view) st = print_log_view(&cli);
         return finish(&cli, st);
     }
-    if (cli.comm->rank == 0) {
+    if (lt_comm_rank(cli.comm) == 0) {
         usage(stderr);
         fputc('\n', stderr);
     }

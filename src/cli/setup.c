@@ -25,10 +25,9 @@ static const char *blas_version(void)
 
 int lt_cli_versions(lt_version *v, int cap)
 {
-    static char mpi[MPI_MAX_LIBRARY_VERSION_STRING], hdf5[32], plv[80], isa[64];
-    int len = 0, n = 0;
-    MPI_Get_library_version(mpi, &len);
-    mpi[strcspn(mpi, "\n,")] = '\0';
+    static char mpi[256], hdf5[32], plv[80], isa[64];
+    int n = 0;
+    lt_comm_library_version(mpi, sizeof mpi);
     unsigned maj = 0, min = 0, rel = 0;
     H5get_libversion(&maj, &min, &rel);
     snprintf(hdf5, sizeof hdf5, "%u.%u.%u (parallel)", maj, min, rel);
@@ -45,10 +44,10 @@ int lt_cli_versions(lt_version *v, int cap)
 
 void lt_cli_print_versions(const lt_comm *c, FILE *f)
 {
-    if (c->rank != 0) return;
+    if (lt_comm_rank(c) != 0) return;
     lt_version v[16];
     int n = lt_cli_versions(v, 16);
-    fprintf(f, "latent %s, %d ranks\n", LATENT_VERSION, c->size);
+    fprintf(f, "latent %s, %d ranks\n", LATENT_VERSION, lt_comm_size(c));
     for (int i = 1; i < n; i++) fprintf(f, "  %s: %s\n", v[i].name, v[i].version);
 }
 
@@ -56,7 +55,7 @@ lt_status lt_cli_setup(lt_cli *cli, lt_config *cfg)
 {
     LT_CALL(lt_config_load(cli->comm, cli->deck, cli->argc, cli->argv, cfg));
     if (cli->force) cfg->output.force = 1;
-    if (cli->comm->rank == 0) {
+    if (lt_comm_rank(cli->comm) == 0) {
         lt_cli_print_versions(cli->comm, stdout);
         printf("\ninput deck: %s\n--- effective configuration ---\n", cli->deck ? cli->deck : "(none)");
         lt_config_print(cfg, stdout);

@@ -45,11 +45,11 @@ static lt_status extremes(lt_run *r, int64_t m, int worst, errrow *out, int64_t 
     for (int64_t i = 0; i < X->nloc; i++)
         if (isfinite(r->ae_rowerr[i])) keep(loc, &cnt, m, (errrow){r->ae_rowerr[i], X->row0 + i}, worst);
     for (int64_t q = cnt; q < m; q++) loc[q] = (errrow){0, -1};
-    errrow *all = lt_malloc(sizeof *all * (size_t)(m * r->c->size));
+    errrow *all = lt_malloc(sizeof *all * (size_t)(m * lt_comm_size(r->c)));
     LT_CALL(lt_comm_agree(r->c, all ? LT_OK : LT_ERR_MEM));
     lt_status st = lt_comm_allgather(r->c, loc, (int64_t)sizeof loc[0] * m, all);
     *got = 0;
-    for (int64_t q = 0; st == LT_OK && q < m * r->c->size; q++)
+    for (int64_t q = 0; st == LT_OK && q < m * lt_comm_size(r->c); q++)
         if (all[q].i >= 0) keep(out, got, m, all[q], worst);
     free(all);
     return st;
@@ -90,7 +90,7 @@ static lt_status draw(lt_run *r, const lt_plot_opts *po, const char *stem, const
                       const char *const *captions)
 {
     lt_status st = LT_OK;
-    if (r->c->rank == 0) {
+    if (lt_comm_rank(r->c) == 0) {
         char path[LT_PATH_MAX + 256], rel[256];
         snprintf(rel, sizeof rel, "figures/%s.%s", stem, r->cfg.output.figure_format);
         st = lt_results_path(r->res, rel, path, sizeof path);

@@ -156,9 +156,9 @@ static void on_epoch(const lt_epoch_report *e, void *ctx)
     /* Called on every rank at the same point, so the collective save is safe. */
     if (e->kind == 1 && every > 0 && e->epoch % every == 0 && p->ckpt == LT_OK)
         p->ckpt = lt_ckpt_save(p->c, p->cfg, p->ae);
-    if (e->kind == 1 && p->stop_at > 0 && e->epoch == p->stop_at && p->c->rank == p->c->size - 1)
+    if (e->kind == 1 && p->stop_at > 0 && e->epoch == p->stop_at && lt_comm_rank(p->c) == lt_comm_size(p->c) - 1)
         *p->stop = 1; /* on the last rank only: the agreement must come from the allreduce */
-    if (p->c->rank != 0) return;
+    if (lt_comm_rank(p->c) != 0) return;
     int tty = isatty(STDOUT_FILENO);
     if (e->kind == 0) {
         double now = lt_wtime();
@@ -255,6 +255,6 @@ lt_status lt_stage_autoencoder(lt_run *r)
     lt_timer_stop(&r->cli->timer, LT_STAGE_ENCODE);
     lt_log_mse(c, "autoencoder", r->ae_mse_train, r->ae_mse_test);
     /* Test hook: act as if a signal came right after training (last rank only). */
-    if (getenv("LATENT_STOP_AFTER_TRAINING") && c->rank == c->size - 1 && r->cli->stop) *r->cli->stop = 1;
+    if (getenv("LATENT_STOP_AFTER_TRAINING") && lt_comm_rank(c) == lt_comm_size(c) - 1 && r->cli->stop) *r->cli->stop = 1;
     return LT_OK;
 }

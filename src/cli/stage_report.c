@@ -116,7 +116,7 @@ static lt_status scatter_figure(lt_run *r, const lt_plot_opts *po)
     lt_dataset *sp = NULL, *sa = NULL;
     LT_CALL(sample_space(r, LT_SPACE_PCA, &sp));
     lt_status st = sample_space(r, LT_SPACE_AE, &sa);
-    if (st == LT_OK && r->c->rank == 0) {
+    if (st == LT_OK && lt_comm_rank(r->c) == 0) {
         lt_scatter_panel p[2];
         double *cen = lt_calloc(4 * (size_t)r->cfg.kmeans.n_clusters + 4, sizeof(double));
         char path[LT_PATH_MAX + 256], title[256];
@@ -148,7 +148,7 @@ static lt_status error_histogram(lt_run *r, const lt_plot_opts *po)
     lt_hist *h[2] = {NULL, NULL};
     LT_CALL(lt_histogram(r->c, r->pca_rowerr, n, 100, lo, hi, 0, &h[0]));
     lt_status st = lt_histogram(r->c, r->ae_rowerr, n, 100, lo, hi, 0, &h[1]);
-    if (st == LT_OK && r->c->rank == 0) {
+    if (st == LT_OK && lt_comm_rank(r->c) == 0) {
         char path[LT_PATH_MAX + 256], title[256];
         const char *names[2] = {"PCA", "autoencoder"};
         snprintf(title, sizeof title, "%s: per-row reconstruction error, %lld features", r->cfg.deck_name,
@@ -166,7 +166,7 @@ static lt_status error_histogram(lt_run *r, const lt_plot_opts *po)
 static lt_status loss_figure(lt_run *r, const lt_plot_opts *po)
 {
     lt_status st = LT_OK;
-    if (r->c->rank == 0 && r->ae->hist.n > 0) {
+    if (lt_comm_rank(r->c) == 0 && r->ae->hist.n > 0) {
         char path[LT_PATH_MAX + 256];
         int has_val = r->test->n > 0;
         double lo = INFINITY, hi = 0;

@@ -36,11 +36,11 @@ lt_status lt_stage_table(lt_run *r)
 {
     lt_timing_summary ts;
     LT_CALL(lt_timing_reduce(r->c, &r->cli->timer, &ts));
-    if (r->c->rank != 0) return lt_comm_agree(r->c, LT_OK);
+    if (lt_comm_rank(r->c) != 0) return lt_comm_agree(r->c, LT_OK);
     lt_table *t = NULL;
     char title[256];
     snprintf(title, sizeof title, "%s: PCA vs autoencoder (%s rows, %d ranks)", r->cfg.deck_name,
-             r->eval_is_test ? "test" : "training", r->c->size);
+             r->eval_is_test ? "test" : "training", lt_comm_size(r->c));
     lt_status st = lt_table_create(title, "PCA", "autoencoder", &t);
     if (st == LT_OK) st = lt_table_add(t, "reconstruction MSE, train", r->pca ? r->pca_mse_train : NAN, r->ae ? r->ae_mse_train : NAN, NULL);
     if (st == LT_OK) st = lt_table_add(t, "reconstruction MSE, test", r->pca ? r->pca_mse_test : NAN, r->ae ? r->ae_mse_test : NAN, NULL);
@@ -54,7 +54,7 @@ lt_status lt_stage_table(lt_run *r)
     if (st == LT_OK && raw->done)
         printf("raw input space: k-means inertia %.6g, silhouette of k-means labels %.4f, of true labels %.4f, ARI %.4f\n",
                raw->inertia, raw->sil_latent, raw->sil_truth, raw->ari);
-    printf("total %.2f s on %d ranks\n", ts.total_wall_max, r->c->size);
+    printf("total %.2f s on %d ranks\n", ts.total_wall_max, lt_comm_size(r->c));
     fflush(stdout);
     lt_table_destroy(&t);
     return lt_comm_agree(r->c, st);
@@ -120,7 +120,7 @@ lt_status lt_stage_metrics(lt_run *r)
     lt_metrics *m = r->m;
     lt_config_foreach(&r->cfg, put_config, m);
     LT_CALL(lt_metrics_set_string(m, "latent_version", LATENT_VERSION));
-    LT_CALL(lt_metrics_set_number(m, "ranks", r->c->size));
+    LT_CALL(lt_metrics_set_number(m, "ranks", lt_comm_size(r->c)));
     lt_version v[16];
     int nv = lt_cli_versions(v, 16);
     for (int i = 0; i < nv; i++) {

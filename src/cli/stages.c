@@ -126,10 +126,10 @@ lt_status lt_print_summary(lt_comm *c, const char *title, const lt_dataset *ds, 
     uint64_t sum = 0;
     lt_status st = lt_label_counts(c, ds, &counts, &nlab);
     if (st == LT_OK) st = lt_dataset_checksum(c, ds, &sum);
-    if (st == LT_OK && c->rank == 0) {
+    if (st == LT_OK && lt_comm_rank(c) == 0) {
         printf("%s: %lld rows x %lld columns, float32, %d ranks (up to %lld rows each)\n", title,
-               (long long)ds->n, (long long)ds->d, c->size,
-               (long long)((ds->n + c->size - 1) / c->size));
+               (long long)ds->n, (long long)ds->d, lt_comm_size(c),
+               (long long)((ds->n + lt_comm_size(c) - 1) / lt_comm_size(c)));
         printf("  %8s %12s %12s %12s %12s\n", "column", "min", "max", "mean", "std");
         for (int64_t j = 0; j < ds->d && j < max_cols; j++)
             printf("  %8lld %12.6g %12.6g %12.6g %12.6g\n", (long long)j, s->min[j], s->max[j],

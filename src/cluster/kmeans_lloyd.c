@@ -31,9 +31,9 @@ static void keep_top(farpt *top, int64_t m, farpt p)
 static lt_status farthest_rows(lt_comm *c, const lt_dataset *X, const kmws *w, int64_t m,
                                int64_t *ids)
 {
-    farpt *all = lt_calloc((size_t)(m * (c->size + 1)), sizeof *all);
+    farpt *all = lt_calloc((size_t)(m * (lt_comm_size(c) + 1)), sizeof *all);
     LT_CALL(lt_comm_agree(c, all ? LT_OK : LT_ERR_MEM));
-    farpt *mine = all + m * c->size;
+    farpt *mine = all + m * lt_comm_size(c);
     for (int64_t q = 0; q < m; q++) mine[q] = (farpt){-1.0, INT64_MAX};
     for (int64_t i = 0; i < X->nloc; i++) {
         double dd = lt_cl_sqdist(X->x + i * X->d, w->centers + (int64_t)w->lab[i] * X->d, X->d);
@@ -43,7 +43,7 @@ static lt_status farthest_rows(lt_comm *c, const lt_dataset *X, const kmws *w, i
     if (st == LT_OK) {
         farpt *top = mine;
         for (int64_t q = 0; q < m; q++) top[q] = (farpt){-1.0, INT64_MAX};
-        for (int64_t q = 0; q < m * c->size; q++) keep_top(top, m, all[q]);
+        for (int64_t q = 0; q < m * lt_comm_size(c); q++) keep_top(top, m, all[q]);
         for (int64_t q = 0; q < m; q++) ids[q] = top[q].row;
     }
     free(all);

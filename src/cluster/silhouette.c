@@ -137,7 +137,7 @@ static void visit(silws *w, int rank, int P, int s)
 
 static lt_status ring(lt_comm *c, silws *w)
 {
-    int P = c->size;
+    int P = lt_comm_size(c);
     pair_block(w, &w->own, 1, 1, w->m, 0);
     if (P == 1) {
         memcpy(w->cur.buf, w->own.buf, w->own.bytes);

@@ -124,7 +124,7 @@ static lt_status load_on_root(const char *path, int argc, char **argv, lt_config
 lt_status lt_config_load(lt_comm *c, const char *path, int argc, char **argv, lt_config *cfg)
 {
     lt_status st = LT_OK;
-    if (c->rank == 0) st = load_on_root(path, argc, argv, cfg);
+    if (lt_comm_rank(c) == 0) st = load_on_root(path, argc, argv, cfg);
     LT_CALL(lt_comm_agree(c, st));
     LT_CALL(lt_comm_bcast(c, cfg, (int64_t)sizeof *cfg, 0));
     return LT_OK;

@@ -1,5 +1,7 @@
-/* The only file (with pca/ and the MPI-IO/HDF5 readers) that calls MPI. */
-#include "latent/lt_comm.h"
+/* Every collective latent makes. Other MPI calls: program entry
+ * (cli/main.c), MPI-IO (data/io.c), and the handle given to parallel HDF5
+ * and BLACS (lt_comm_handle). */
+#include "latent/lt_comm_mpi.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -7,6 +9,12 @@
 #include <string.h>
 
 #define LT_CHUNK ((int64_t)1 << 28) /* elements per MPI call: counts stay < INT_MAX */
+
+struct lt_comm {
+    MPI_Comm comm;
+    int rank, size;
+    lt_timer *timer; /* may be NULL; communication is charged to its current stage */
+};
 
 static lt_status mpi_fail(int rc, const char *what, const char *file, int line)
 {
@@ -44,6 +52,17 @@ lt_status lt_comm_create(MPI_Comm parent, lt_comm **out)
     return LT_OK;
 }
 
+lt_status lt_comm_create_self(lt_comm **out) { return lt_comm_create(MPI_COMM_SELF, out); }
+
+void lt_comm_library_version(char *buf, size_t cap)
+{
+    char v[MPI_MAX_LIBRARY_VERSION_STRING];
+    int len = 0;
+    MPI_Get_library_version(v, &len);
+    v[strcspn(v, "\n,")] = '\0';
+    snprintf(buf, cap, "%s", v);
+}
+
 void lt_comm_destroy(lt_comm **c)
 {
     if (!c || !*c) return;
@@ -55,6 +74,7 @@ void lt_comm_destroy(lt_comm **c)
 int lt_comm_rank(const lt_comm *c) { return c->rank; }
 int lt_comm_size(const lt_comm *c) { return c->size; }
 MPI_Comm lt_comm_handle(const lt_comm *c) { return c->comm; }
+void lt_comm_set_timer(lt_comm *c, lt_timer *t) { c->timer = t; }
 
 lt_status lt_comm_agree(lt_comm *c, lt_status local)
 {

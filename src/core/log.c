@@ -5,7 +5,7 @@
 
 void lt_log(const lt_comm *c, const char *fmt, ...)
 {
-    if (c && c->rank != 0) return;
+    if (c && lt_comm_rank(c) != 0) return;
     va_list ap;
     va_start(ap, fmt);
     vfprintf(stdout, fmt, ap);
@@ -17,7 +17,7 @@ void lt_log_all(const lt_comm *c, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "[rank %d] ", c ? c->rank : 0);
+    fprintf(stderr, "[rank %d] ", c ? lt_comm_rank(c) : 0);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fflush(stderr);

@@ -170,15 +170,15 @@ static lt_status read_owned(lt_comm *c, MPI_File fh, const char *path, const csv
                             char **text, int64_t *tlen)
 {
     int64_t span = p->fsize - p->data_start;
-    int64_t a = p->data_start + span * c->rank / c->size;
-    int64_t b = p->data_start + span * (c->rank + 1) / c->size;
-    int64_t lo = c->rank == 0 ? a : a - 1, len = 0, cap = 0;
+    int64_t a = p->data_start + span * lt_comm_rank(c) / lt_comm_size(c);
+    int64_t b = p->data_start + span * (lt_comm_rank(c) + 1) / lt_comm_size(c);
+    int64_t lo = lt_comm_rank(c) == 0 ? a : a - 1, len = 0, cap = 0;
     char *buf = NULL;
     *text = NULL, *tlen = 0;
     if (b <= a) return LT_OK;
     lt_status st = read_span(fh, path, lo, b, &buf, &len, &cap);
     int64_t start = 0;
-    if (st == LT_OK && c->rank > 0) {
+    if (st == LT_OK && lt_comm_rank(c) > 0) {
         char *nl = memchr(buf, '\n', (size_t)len);
         start = nl ? nl - buf + 1 : len; /* byte a-1 is '\n' iff a line starts at a */
     }
@@ -314,7 +314,7 @@ lt_status lt_csv_read(lt_comm *c, const char *path, const lt_read_opts *o, lt_da
     *out = NULL;
     csv_probe p;
     memset(&p, 0, sizeof p);
-    LT_CALL(lt_io_agree_root(c, c->rank == 0 ? probe(path, o, &p) : LT_OK));
+    LT_CALL(lt_io_agree_root(c, lt_comm_rank(c) == 0 ? probe(path, o, &p) : LT_OK));
     LT_CALL(lt_comm_bcast(c, &p, sizeof p, 0));
     MPI_File fh = MPI_FILE_NULL;
     LT_CALL(lt_io_open(c, path, MPI_MODE_RDONLY, &fh));
@@ -338,11 +338,11 @@ static lt_status format_rows(lt_comm *c, const lt_dataset *ds, int labels, char 
                              int64_t *len)
 {
     int64_t d = ds->d, cap = ds->nloc * (d * 17 + 13) + 1;
-    if (c->rank == 0) cap += d * 22 + 8;
+    if (lt_comm_rank(c) == 0) cap += d * 22 + 8;
     char *b = lt_malloc((size_t)cap);
     LT_CHECK(b, LT_ERR_MEM, "out of memory formatting CSV");
     int64_t k = 0;
-    if (c->rank == 0) {
+    if (lt_comm_rank(c) == 0) {
         for (int64_t j = 0; j < d; j++) k += sprintf(b + k, j ? ",x%lld" : "x%lld", (long long)j);
         k += sprintf(b + k, labels ? ",label\n" : "\n");
     }

@@ -18,7 +18,7 @@ lt_status lt_dataset_create(lt_comm *c, int64_t n, int64_t d, int with_labels, l
     if (st == LT_OK) {
         ds->n = n;
         ds->d = d;
-        lt_shard_range(n, c->size, c->rank, &ds->row0, &ds->nloc);
+        lt_shard_range(n, lt_comm_size(c), lt_comm_rank(c), &ds->row0, &ds->nloc);
         ds->x = lt_calloc((size_t)(ds->nloc * d), sizeof(float));
         if (!ds->x) st = LT_ERR_MEM;
         if (st == LT_OK && with_labels && !(ds->y = lt_calloc((size_t)ds->nloc, sizeof(int32_t))))
@@ -75,16 +75,16 @@ static void pack_rows(lt_comm *c, const lt_dataset *src, const int64_t *dest, lt
                       char *sbuf, int64_t *scount, int64_t *sdispl, int64_t *fill)
 {
     size_t rb = record_bytes(src->d);
-    int p = c->size;
+    int p = lt_comm_size(c);
     for (int64_t i = 0; i < src->nloc; i++)
         if (dest[i] >= 0) scount[lt_shard_owner(out->n, p, dest[i])] += (int64_t)rb;
-    scount[c->rank] = 0;
+    scount[lt_comm_rank(c)] = 0;
     for (int r = 1; r < p; r++) sdispl[r] = sdispl[r - 1] + scount[r - 1];
     for (int64_t i = 0; i < src->nloc; i++) {
         if (dest[i] < 0) continue;
         int32_t y = src->y ? src->y[i] : 0;
         int r = lt_shard_owner(out->n, p, dest[i]);
-        if (r == c->rank) {
+        if (r == lt_comm_rank(c)) {
             int64_t k = dest[i] - out->row0;
             if (out->y) out->y[k] = y;
             memcpy(out->x + k * out->d, src->x + i * src->d, 4 * (size_t)src->d);
@@ -112,7 +112,7 @@ static lt_status check_dest(lt_comm *c, const lt_dataset *src, const int64_t *de
             break;
         }
         cnt += dest[i] >= 0;
-        leave += dest[i] >= 0 && lt_shard_owner(n_out, c->size, dest[i]) != c->rank;
+        leave += dest[i] >= 0 && lt_shard_owner(n_out, lt_comm_size(c), dest[i]) != lt_comm_rank(c);
     }
     *nsend = leave;
     LT_CALL(lt_comm_agree(c, st));
@@ -126,7 +126,7 @@ static lt_status check_dest(lt_comm *c, const lt_dataset *src, const int64_t *de
 lt_status lt_dataset_redistribute(lt_comm *c, const lt_dataset *src, const int64_t *dest,
                                   int64_t n_out, lt_dataset **out)
 {
-    int p = c->size;
+    int p = lt_comm_size(c);
     int64_t nsend;
     LT_CALL(check_dest(c, src, dest, n_out, &nsend));
     size_t rb = record_bytes(src->d);

@@ -52,7 +52,7 @@ static lt_status h5_rows(hid_t dset, hid_t memtype, int ndim, int64_t row0, int6
 static hid_t open_file(lt_comm *c, const char *path, int create)
 {
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS), f = -1;
-    if (fapl >= 0 && H5Pset_fapl_mpio(fapl, c->comm, MPI_INFO_NULL) >= 0)
+    if (fapl >= 0 && H5Pset_fapl_mpio(fapl, lt_comm_handle(c), MPI_INFO_NULL) >= 0)
         f = create ? H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl)
                    : H5Fopen(path, H5F_ACC_RDONLY, fapl);
     if (fapl >= 0) H5Pclose(fapl);
@@ -147,7 +147,7 @@ lt_status lt_h5_read(lt_comm *c, const char *path, const lt_read_opts *o, lt_dat
     if (!o) lt_read_opts_default(&def), o = &def;
     *out = NULL;
     int64_t size = 0;
-    LT_CALL(lt_io_agree_root(c, c->rank == 0 ? lt_io_file_size(path, &size) : LT_OK));
+    LT_CALL(lt_io_agree_root(c, lt_comm_rank(c) == 0 ? lt_io_file_size(path, &size) : LT_OK));
     h5_quiet q;
     quiet_on(&q);
     hid_t f = open_file(c, path, 0);

@@ -54,11 +54,11 @@ lt_status lt_io_agree_root(lt_comm *c, lt_status st0)
 {
     /* Header errors are found by rank 0 alone: ship its message unprefixed. */
     struct { int code; char msg[2048]; char trace[2048]; } r;
-    int code = c->rank == 0 ? (int)st0 : 0;
+    int code = lt_comm_rank(c) == 0 ? (int)st0 : 0;
     LT_CALL(lt_comm_bcast(c, &code, sizeof code, 0));
     if (code == LT_OK) return LT_OK;
     memset(&r, 0, sizeof r);
-    if (c->rank == 0) {
+    if (lt_comm_rank(c) == 0) {
         snprintf(r.msg, sizeof r.msg, "%s", lt_error_message());
         snprintf(r.trace, sizeof r.trace, "%s", lt_error_traceback());
     }
@@ -70,7 +70,7 @@ lt_status lt_io_agree_root(lt_comm *c, lt_status st0)
 lt_status lt_io_open(lt_comm *c, const char *path, int amode, MPI_File *fh)
 {
     double t0 = lt_wtime();
-    int rc = MPI_File_open(c->comm, path, amode, MPI_INFO_NULL, fh);
+    int rc = MPI_File_open(lt_comm_handle(c), path, amode, MPI_INFO_NULL, fh);
     lt_comm_charge(c, lt_wtime() - t0, 0);
     lt_status st = LT_OK;
     if (rc != MPI_SUCCESS) {
@@ -215,11 +215,11 @@ lt_status lt_io_commit(lt_comm *c, lt_status local, const char *tmp, const char 
 {
     lt_status st = lt_comm_agree(c, local);
     if (st != LT_OK) {
-        if (c->rank == 0) remove(tmp); /* may not exist: nothing to report */
+        if (lt_comm_rank(c) == 0) remove(tmp); /* may not exist: nothing to report */
         return st;
     }
     lt_status r = LT_OK;
-    if (c->rank == 0 && rename(tmp, path) != 0) {
+    if (lt_comm_rank(c) == 0 && rename(tmp, path) != 0) {
         r = lt_error_raise(LT_ERR_IO, __FILE__, __LINE__, "%s: cannot rename from %s: %s", path,
                            tmp, strerror(errno));
         remove(tmp);

@@ -5,7 +5,7 @@
 #ifndef LT_IO_INTERNAL_H
 #define LT_IO_INTERNAL_H
 
-#include <mpi.h>
+#include "latent/lt_comm_mpi.h"
 #include <stdint.h>
 #include "latent/lt_io.h"
 

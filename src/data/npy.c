@@ -185,7 +185,7 @@ static lt_status get_header(lt_comm *c, const char *path, int labels, npy_info *
 {
     lt_status st = LT_OK;
     memset(in, 0, sizeof *in);
-    if (c->rank == 0) {
+    if (lt_comm_rank(c) == 0) {
         st = read_header(path, in);
         if (st == LT_OK) st = labels ? check_labels(path, in) : check_data(path, in);
     }
@@ -297,7 +297,7 @@ static lt_status write_npy(lt_comm *c, const char *path, const char *descr, cons
     MPI_File fh = MPI_FILE_NULL;
     lt_status st = lt_io_open(c, tmp, MPI_MODE_CREATE | MPI_MODE_WRONLY, &fh);
     if (st == LT_OK) st = lt_io_set_size(c, fh, tmp, hlen + n * rowbytes);
-    if (st == LT_OK) st = lt_io_write_bytes(c, fh, tmp, 0, c->rank == 0 ? hlen : 0, hdr);
+    if (st == LT_OK) st = lt_io_write_bytes(c, fh, tmp, 0, lt_comm_rank(c) == 0 ? hlen : 0, hdr);
     if (st == LT_OK) st = lt_io_write_rows(c, fh, tmp, hlen, rowbytes, n, row0, nloc, data);
     st = lt_io_close(c, &fh, st);
     return lt_io_commit(c, st, tmp, path);

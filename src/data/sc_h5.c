@@ -4,6 +4,7 @@
  * layouts. Small metadata (attributes, names, indptr ends) is read
  * independently by every rank; the matrix itself collectively, each rank
  * its own hyperslab. */
+#include "latent/lt_comm_mpi.h"
 #include "sc_internal.h"
 
 #include <dlfcn.h>

@@ -135,7 +135,7 @@ lt_status lt_ae_save(lt_comm *c, const lt_ae *ae, const char *path)
     char tmp[4096];
     LT_CALL(lt_io_tmpname(c, path, tmp, sizeof tmp));
     lt_status st = LT_OK;
-    if (c->rank == 0) {
+    if (lt_comm_rank(c) == 0) {
         H5E_auto2_t fn;
         void *data;
         H5Eget_auto2(H5E_DEFAULT, &fn, &data);
@@ -358,7 +358,7 @@ lt_status lt_ae_load(lt_comm *c, const char *path, lt_ae **out)
     void *data;
     H5Eget_auto2(H5E_DEFAULT, &fn, &data);
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    if (c->rank == 0) {
+    if (lt_comm_rank(c) == 0) {
         f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
         if (f < 0) st = lt_error_raise(LT_ERR_IO, __FILE__, __LINE__,
                                        "%s: cannot open the model file (missing or not HDF5)", path);
@@ -368,7 +368,7 @@ lt_status lt_ae_load(lt_comm *c, const char *path, lt_ae **out)
     lt_ae *ae = NULL;
     if (st == LT_OK) st = lt_comm_bcast(c, &h, sizeof h, 0);
     if (st == LT_OK) st = model_from_header(c, &h, &ae);
-    if (st == LT_OK) st = lt_comm_agree(c, c->rank == 0 ? read_body(f, path, ae) : LT_OK);
+    if (st == LT_OK) st = lt_comm_agree(c, lt_comm_rank(c) == 0 ? read_body(f, path, ae) : LT_OK);
     if (st == LT_OK) st = bcast_body(c, ae);
     if (f >= 0) H5Fclose(f);
     H5Eset_auto2(H5E_DEFAULT, fn, data);

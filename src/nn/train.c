@@ -72,8 +72,8 @@ static lt_status plan_alloc(lt_comm *c, plan *p, const lt_dataset *tr, int64_t B
     p->B = B;
     p->nb = (tr->n + B - 1) / B;
     p->blast = tr->n - (p->nb - 1) * B;
-    p->P = c->size;
-    p->r = c->rank;
+    p->P = lt_comm_size(c);
+    p->r = lt_comm_rank(c);
     p->sB = part_size(B, p->P, p->r);
     p->cnt = (p->nb - 1) * p->sB + part_size(p->blast, p->P, p->r);
     p->rec = (16 + 4 * (size_t)p->d + 7) & ~(size_t)7;
@@ -365,12 +365,12 @@ static lt_status keep_partial(lt_comm *c, lt_ae *ae, const epoch_acc *acc, doubl
 {
     free(ae->part.loss);
     ae->part.nranks = 0;
-    ae->part.loss = lt_malloc(sizeof(double) * (size_t)c->size);
+    ae->part.loss = lt_malloc(sizeof(double) * (size_t)lt_comm_size(c));
     LT_CALL(lt_comm_agree(c, ae->part.loss ? LT_OK : LT_ERR_MEM));
     LT_CALL(lt_comm_allgather(c, &acc->loss, sizeof acc->loss, ae->part.loss));
     double t[2] = {seconds, acc->comm};
     LT_CALL(lt_comm_max_d(c, t, 2));
-    ae->part.nranks = c->size;
+    ae->part.nranks = lt_comm_size(c);
     ae->part.rows = (double)acc->rows;
     ae->part.l2 = acc->l2;
     ae->part.seconds = t[0];
@@ -385,9 +385,9 @@ static double restore_partial(const lt_comm *c, lt_ae *ae, epoch_acc *acc)
 {
     double secs = 0.0;
     if (ae->step > 0 && ae->part.nranks > 0) {
-        if (ae->part.nranks == c->size) {
-            acc->loss = ae->part.loss[c->rank];
-        } else if (c->rank == 0) {
+        if (ae->part.nranks == lt_comm_size(c)) {
+            acc->loss = ae->part.loss[lt_comm_rank(c)];
+        } else if (lt_comm_rank(c) == 0) {
             for (int r = 0; r < ae->part.nranks; r++) acc->loss += ae->part.loss[r];
         }
         acc->rows = (int64_t)ae->part.rows;

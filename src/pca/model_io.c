@@ -68,7 +68,7 @@ lt_status lt_pca_save(lt_comm *c, const lt_pca *p, const char *path)
     char tmp[4096];
     LT_CALL(lt_io_tmpname(c, path, tmp, sizeof tmp));
     lt_status st = LT_OK;
-    if (c->rank == 0) {
+    if (lt_comm_rank(c) == 0) {
         H5E_auto2_t fn;
         void *data;
         H5Eget_auto2(H5E_DEFAULT, &fn, &data);
@@ -179,10 +179,10 @@ static lt_status read_model(const char *path, lt_pca **out)
 static lt_status bcast_model(lt_comm *c, lt_pca **p)
 {
     header h = {0, 0, 0, 0};
-    if (c->rank == 0) h = (header){(*p)->n_samples, (*p)->n_features, (*p)->n_components,
+    if (lt_comm_rank(c) == 0) h = (header){(*p)->n_samples, (*p)->n_features, (*p)->n_components,
                                    (*p)->total_variance};
     LT_CALL(lt_comm_bcast(c, &h, sizeof h, 0));
-    lt_status st = c->rank == 0 ? LT_OK : lt_pca_alloc(h.d, h.k, p);
+    lt_status st = lt_comm_rank(c) == 0 ? LT_OK : lt_pca_alloc(h.d, h.k, p);
     LT_CALL(lt_comm_agree(c, st));
     lt_pca *m = *p;
     m->n_samples = h.n;
@@ -200,7 +200,7 @@ lt_status lt_pca_load(lt_comm *c, const char *path, lt_pca **out)
     *out = NULL;
     lt_pca *p = NULL;
     lt_status st = LT_OK;
-    if (c->rank == 0) {
+    if (lt_comm_rank(c) == 0) {
         H5E_auto2_t fn;
         void *data;
         H5Eget_auto2(H5E_DEFAULT, &fn, &data);

@@ -3,6 +3,7 @@
 #include "pca_impl.h"
 #include "latent/lt_simd.h"
 #include "scalapack.h"
+#include "latent/lt_comm_mpi.h"
 
 #include <float.h>
 #include <limits.h>
@@ -241,13 +242,13 @@ static void grid_shape(int P, int *nprow, int *npcol)
 /* BLACS grids on the run's communicator (never MPI_COMM_WORLD). Collective. */
 static void grid_create(lt_comm *c, lt_pca_grid *g)
 {
-    grid_shape(c->size, &g->nprow, &g->npcol);
+    grid_shape(lt_comm_size(c), &g->nprow, &g->npcol);
     /* gridinit makes its own communicators: the system handle can go at once. */
-    int h = Csys2blacs_handle(c->comm);
+    int h = Csys2blacs_handle(lt_comm_handle(c));
     g->ctxt2d = h;
     Cblacs_gridinit(&g->ctxt2d, "Row", g->nprow, g->npcol);
     g->ctxt1d = h;
-    Cblacs_gridinit(&g->ctxt1d, "Row", 1, c->size);
+    Cblacs_gridinit(&g->ctxt1d, "Row", 1, lt_comm_size(c));
     Cfree_blacs_system_handle(h);
     int pr, pc;
     Cblacs_gridinfo(g->ctxt2d, &pr, &pc, &g->myrow, &g->mycol);

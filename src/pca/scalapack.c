@@ -48,7 +48,7 @@ static lt_status redistribute(lt_comm *c, const lt_pca_grid *g, int m, int n, co
     int one = 1;
     double t0 = lt_wtime();
     pdgemr2d_(&m, &n, a, &one, &one, da, b, &one, &one, db, &g->ctxt1d);
-    lt_comm_charge(c, lt_wtime() - t0, 8 * (int64_t)m * n / c->size);
+    lt_comm_charge(c, lt_wtime() - t0, 8 * (int64_t)m * n / lt_comm_size(c));
     return LT_OK;
 }
 
@@ -59,12 +59,12 @@ static lt_status redistribute(lt_comm *c, const lt_pca_grid *g, int m, int n, co
 static lt_status gram(lt_comm *c, const lt_pca_opts *o, const lt_pca_grid *g,
                       const lt_dataset *ds, const double *mean, int nb, double *G, const int *dG)
 {
-    int d = (int)ds->d, P = c->size, one = 1;
+    int d = (int)ds->d, P = lt_comm_size(c), one = 1;
     int64_t maxloc = ds->nloc;
     LT_CALL(lt_comm_max_i64(c, &maxloc, 1));
     int64_t want = lt_pca_chunk_rows(o, d);
     int r = (int)(want < maxloc ? want : maxloc);
-    int wide = P * r, ccols = nroc(d, nb, c->rank, P);
+    int wide = P * r, ccols = nroc(d, nb, lt_comm_rank(c), P);
     double *A = lt_calloc((size_t)d * (size_t)r, sizeof(double));
     double *C = lt_calloc((size_t)d * (size_t)(ccols > 0 ? ccols : 1), sizeof(double));
     int dA[9], dC[9];
@@ -214,7 +214,7 @@ static lt_status sum_squares(lt_comm *c, const lt_dataset *ds, const double *mea
 static lt_status load_centered(lt_comm *c, const lt_pca_grid *g, const lt_dataset *ds,
                                const double *mean, double *A2, const int *dA2)
 {
-    int d = (int)ds->d, n = (int)ds->n, mb = (int)((ds->n + c->size - 1) / c->size);
+    int d = (int)ds->d, n = (int)ds->n, mb = (int)((ds->n + lt_comm_size(c) - 1) / lt_comm_size(c));
     double *A1 = lt_calloc((size_t)(ds->nloc > 0 ? ds->nloc : 1) * (size_t)d, sizeof(double));
     int dA1[9];
     lt_status st = A1 ? LT_OK : LT_ERR_MEM;

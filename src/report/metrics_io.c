@@ -38,7 +38,7 @@ static lt_status write_atomic(const char *path, const char *text)
 lt_status lt_metrics_write(lt_comm *c, const lt_metrics *m, const char *path)
 {
     lt_status st = LT_OK;
-    if (c->rank == 0) {
+    if (lt_comm_rank(c) == 0) {
         char *text = NULL;
         if (!m || !path || !*path)
             st = lt_error_raise(LT_ERR_ARG, __FILE__, __LINE__, "metrics write: NULL argument");

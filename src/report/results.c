@@ -106,7 +106,7 @@ lt_status lt_results_begin(lt_comm *c, const char *final_dir, int force, lt_resu
     lt_status st = r ? LT_OK : LT_ERR_MEM;
     if (st == LT_OK) {
         r->force = force;
-        if (c->rank == 0) st = begin_local(r, final_dir, force);
+        if (lt_comm_rank(c) == 0) st = begin_local(r, final_dir, force);
     }
     st = lt_comm_agree(c, st);
     if (st == LT_OK) st = lt_comm_agree(c, lt_comm_bcast(c, r, sizeof *r, 0));
@@ -173,7 +173,7 @@ lt_status lt_results_commit(lt_comm *c, lt_status local, lt_results **r)
     if (st == LT_OK && (!r || !*r))
         st = lt_error_raise(LT_ERR_ARG, __FILE__, __LINE__, "commit of a NULL results folder");
     LT_CALL(lt_comm_agree(c, st));
-    if (c->rank == 0) st = commit_local(*r);
+    if (lt_comm_rank(c) == 0) st = commit_local(*r);
     LT_CALL(lt_comm_agree(c, st));
     free(*r);
     *r = NULL;
@@ -189,7 +189,7 @@ void lt_results_abort(lt_comm *c, lt_results **r)
     snprintf(msg, sizeof msg, "%s", lt_error_message());
     snprintf(trace, sizeof trace, "%s", lt_error_traceback());
     lt_comm_barrier(c); /* nobody is still writing into the folder */
-    if (c->rank == 0) remove_tree((*r)->partial);
+    if (lt_comm_rank(c) == 0) remove_tree((*r)->partial);
     lt_comm_barrier(c);
     lt_error_set_record(code, msg, trace);
     free(*r);

@@ -64,12 +64,12 @@ static lt_status mark_rows(lt_comm *c, const uint64_t *keys, int64_t nloc, uint6
 static lt_status gather0(lt_comm *c, const void *send, int64_t nsend, size_t bytes,
                          const int64_t *counts, void *recv)
 {
-    int p = c->size;
+    int p = lt_comm_size(c);
     int64_t *cnt = lt_calloc(4 * (size_t)p, sizeof *cnt);
     if (!cnt) return LT_ERR_MEM;
     int64_t *sd = cnt + p, *rc = cnt + 2 * p, *rd = cnt + 3 * p, off = 0;
     cnt[0] = nsend * (int64_t)bytes;
-    if (c->rank == 0)
+    if (lt_comm_rank(c) == 0)
         for (int r = 0; r < p; r++) {
             rc[r] = counts[r] * (int64_t)bytes;
             rd[r] = off;
@@ -108,7 +108,7 @@ static lt_status alloc_out(lt_comm *c, const lt_dataset *ds, int64_t m, lt_datas
                            int64_t **rows)
 {
     lt_status st = LT_OK;
-    if (c->rank == 0) {
+    if (lt_comm_rank(c) == 0) {
         lt_dataset *o = lt_calloc(1, sizeof *o);
         int64_t *g = lt_malloc(sizeof *g * (size_t)m + 1);
         if (o) {
@@ -136,7 +136,7 @@ lt_status lt_sample_rows(lt_comm *c, const lt_dataset *ds, int64_t max_rows, uin
     int64_t m = ds->n < max_rows ? ds->n : max_rows, nloc = ds->nloc, k = 0;
     uint64_t *keys = lt_malloc(sizeof *keys * (size_t)nloc + 1);
     char *keep = lt_malloc((size_t)nloc + 1);
-    int64_t *counts = lt_malloc(sizeof *counts * (size_t)c->size), *g = NULL;
+    int64_t *counts = lt_malloc(sizeof *counts * (size_t)lt_comm_size(c)), *g = NULL;
     lt_dataset *o = NULL;
     lt_status st = lt_comm_agree(c, keys && keep && counts ? LT_OK : LT_ERR_MEM);
     for (int64_t i = 0; st == LT_OK && i < nloc; i++) keys[i] = row_key(seed, ds->row0 + i);

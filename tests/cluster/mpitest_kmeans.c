@@ -74,7 +74,7 @@ END_TEST
 static void check_rank_invariance(lt_kmeans_init init, int64_t n_init, int k)
 {
     lt_comm *c = lt_test_comm(), *self = NULL;
-    LT_ASSERT_OK(lt_comm_create(MPI_COMM_SELF, &self));
+    LT_ASSERT_OK(lt_comm_create_self(&self));
     lt_dataset *X = ct_blobs(c, 20000, 6, 6, 3.0, 42), *Xs = ct_blobs(self, 20000, 6, 6, 3.0, 42);
     lt_kmeans_opts o;
     lt_kmeans_opts_default(&o);

@@ -25,12 +25,12 @@ START_TEST(agree_spreads_first_failure)
 {
     lt_comm *c = lt_test_comm();
     lt_status local = LT_OK;
-    if (c->rank == c->size - 1)
+    if (lt_comm_rank(c) == lt_comm_size(c) - 1)
         local = lt_error_raise(LT_ERR_DATA, __FILE__, __LINE__, "bad row on last rank");
     lt_status st = lt_comm_agree(c, local);
     ck_assert_int_eq(st, LT_ERR_DATA);
     ck_assert_ptr_nonnull(strstr(lt_error_message(), "bad row on last rank"));
-    if (c->size > 1) ck_assert_ptr_nonnull(strstr(lt_error_message(), "rank "));
+    if (lt_comm_size(c) > 1) ck_assert_ptr_nonnull(strstr(lt_error_message(), "rank "));
     lt_error_clear();
     ck_assert_int_eq(lt_comm_agree(c, LT_OK), LT_OK);
 }

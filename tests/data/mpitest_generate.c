@@ -36,7 +36,7 @@ START_TEST(checksums_match_every_rank_count)
     LT_ASSERT_OK(lt_dataset_checksum(c, b, &cb));
     LT_ASSERT_OK(lt_dataset_checksum(c, u, &cu));
     LT_ASSERT_OK(lt_dataset_checksum(c, t, &ct));
-    if (getenv("LT_PRINT_CHECKSUMS") && c->rank == 0)
+    if (getenv("LT_PRINT_CHECKSUMS") && lt_comm_rank(c) == 0)
         printf("blobs 0x%016llxull uniform 0x%016llxull tiny 0x%016llxull\n",
                (unsigned long long)cb, (unsigned long long)cu, (unsigned long long)ct);
     ck_assert_uint_eq(cb, CK_BLOBS);

@@ -16,7 +16,7 @@
 static inline void io_put(const char *path, const void *bytes, long len)
 {
     lt_comm *c = lt_test_comm();
-    if (c->rank == 0) {
+    if (lt_comm_rank(c) == 0) {
         FILE *f = fopen(path, "wb");
         ck_assert_ptr_nonnull(f);
         size_t n = len < 0 ? strlen(bytes) : (size_t)len;

@@ -187,7 +187,7 @@ START_TEST(bad_arguments_are_rejected)
     ck_assert_ptr_nonnull(strstr(lt_error_message(), "fitted on 4 columns, applied to 5"));
     lt_scaler_destroy(&s);
     /* A NaN on one rank only: every rank must fail, none may hang. */
-    if (c->rank == c->size - 1) ds->x[1] = NAN; /* 2001 rows: the last rank has some */
+    if (lt_comm_rank(c) == lt_comm_size(c) - 1) ds->x[1] = NAN; /* 2001 rows: the last rank has some */
     ck_assert_int_eq(lt_scaler_fit(c, LT_SCALER_MINMAX, 0, 1, ds, &s), LT_ERR_DATA);
     ck_assert_ptr_nonnull(strstr(lt_error_message(), "column 1"));
     lt_error_clear();

@@ -28,7 +28,7 @@ static lt_dataset *indexed(int64_t n)
 static int check_part(const lt_dataset *p, int64_t *hit)
 {
     int64_t row0, nloc;
-    lt_shard_range(p->n, lt_test_comm()->size, lt_test_comm()->rank, &row0, &nloc);
+    lt_shard_range(p->n, lt_comm_size(lt_test_comm()), lt_comm_rank(lt_test_comm()), &row0, &nloc);
     int ok = p->row0 == row0 && p->nloc == nloc;
     for (int64_t i = 0; i < p->nloc; i++) {
         int64_t g = (int64_t)p->x[2 * i];
@@ -43,12 +43,12 @@ static int check_part(const lt_dataset *p, int64_t *hit)
 static int ordered_across_ranks(const lt_dataset *p)
 {
     lt_comm *c = lt_test_comm();
-    double *fl = malloc(sizeof(double) * 2 * (size_t)c->size), mine[2] = {-1, -1};
+    double *fl = malloc(sizeof(double) * 2 * (size_t)lt_comm_size(c)), mine[2] = {-1, -1};
     if (p->nloc) mine[0] = p->x[0], mine[1] = p->x[2 * (p->nloc - 1)];
     LT_ASSERT_OK(lt_comm_allgather(c, mine, sizeof mine, fl));
     double last = -1;
     int ok = 1;
-    for (int r = 0; r < c->size; r++) {
+    for (int r = 0; r < lt_comm_size(c); r++) {
         if (fl[2 * r] < 0) continue;
         ok &= fl[2 * r] > last;
         last = fl[2 * r + 1];
@@ -92,7 +92,7 @@ START_TEST(same_split_at_every_rank_count)
     uint64_t ctr, cte;
     LT_ASSERT_OK(lt_dataset_checksum(c, tr, &ctr));
     LT_ASSERT_OK(lt_dataset_checksum(c, te, &cte));
-    if (getenv("LT_PRINT_CHECKSUMS") && c->rank == 0)
+    if (getenv("LT_PRINT_CHECKSUMS") && lt_comm_rank(c) == 0)
         printf("train 0x%016llxull test 0x%016llxull\n", (unsigned long long)ctr,
                (unsigned long long)cte);
     ck_assert_int_eq(te->n, 1501); /* ceil(0.3 * 5003) = ceil(1500.9) */

@@ -55,7 +55,7 @@ static int same_on_all_ranks(lt_comm *c, const lt_ae *ae)
     uint64_t h = param_hash(ae), all[64];
     if (lt_comm_allgather(c, &h, sizeof h, all) != LT_OK) return 0;
     int ok = 1;
-    for (int r = 0; r < c->size; r++) ok &= all[r] == h;
+    for (int r = 0; r < lt_comm_size(c); r++) ok &= all[r] == h;
     return ok;
 }
 
@@ -88,9 +88,9 @@ static void compare_with_serial(const lt_train_opts *to)
     lt_ae *ae = NULL;
     train3(c, to, tl, vl, &ae);
     int same = same_on_all_ranks(c, ae);
-    if (c->rank == 0) {
+    if (lt_comm_rank(c) == 0) {
         lt_comm *self = NULL;
-        LT_ASSERT_OK(lt_comm_create(MPI_COMM_SELF, &self));
+        LT_ASSERT_OK(lt_comm_create_self(&self));
         train3(self, to, st, st + 3, NULL);
         lt_comm_destroy(&self);
     }
@@ -174,7 +174,7 @@ START_TEST(resume_equals_straight_run)
     lt_ae_destroy(&b);
     lt_ae_destroy(&l);
     lt_dataset_destroy(&tr);
-    if (c->rank == 0) remove(path);
+    if (lt_comm_rank(c) == 0) remove(path);
 }
 END_TEST
 
@@ -262,14 +262,14 @@ START_TEST(bad_input_gives_agreed_errors)
     expect(lt_ae_fit(c, ae, &to, x, NULL, NULL, NULL), LT_ERR_ARG, "beta1");
     to.beta1 = 0.9;
     /* One value out of [0, 1] on the last rank that holds rows. */
-    int64_t last = lt_shard_owner(40, c->size, 39);
-    if (c->rank == last) x->x[x->nloc * 10 - 1] = 1.5f;
+    int64_t last = lt_shard_owner(40, lt_comm_size(c), 39);
+    if (lt_comm_rank(c) == last) x->x[x->nloc * 10 - 1] = 1.5f;
     expect(lt_ae_fit(c, ae, &to, x, NULL, NULL, NULL), LT_ERR_DATA, "binary cross-entropy");
     ck_assert_int_eq(ae->hist.n, 0);
     /* Model files: missing, not HDF5, and a model that does not match the data. */
     char path[512];
     lt_test_path(path, sizeof path, "garbage.h5");
-    if (c->rank == 0) {
+    if (lt_comm_rank(c) == 0) {
         FILE *f = fopen(path, "w");
         fputs("not hdf5\n", f);
         fclose(f);
@@ -282,7 +282,7 @@ START_TEST(bad_input_gives_agreed_errors)
     LT_ASSERT_OK(lt_ae_load(c, path, &bad));
     expect(lt_ae_reconstruct(c, bad, x12, &z), LT_ERR_DATA, "expects 10");
     ck_assert_ptr_null(z);
-    if (c->rank == 0) remove(path);
+    if (lt_comm_rank(c) == 0) remove(path);
     lt_ae_destroy(&bad);
     lt_ae_destroy(&ae);
     lt_dataset_destroy(&x);
@@ -407,13 +407,13 @@ START_TEST(interrupted_epoch_loss_survives_resume)
     ck_assert_int_eq(lt_ae_fit(c, b, &to, tr, NULL, stop_cb, &s), LT_ERR_INTERRUPTED);
     ck_assert_int_eq(b->epoch, 1);
     ck_assert(b->step > 0 && b->step < 20);
-    ck_assert_int_eq(b->part.nranks, c->size);
+    ck_assert_int_eq(b->part.nranks, lt_comm_size(c));
     char path[512];
     lt_test_path(path, sizeof path, "partial.h5");
     LT_ASSERT_OK(lt_ae_save(c, b, path));
     LT_ASSERT_OK(lt_ae_load(c, path, &l));
-    ck_assert_int_eq(l->part.nranks, c->size);
-    ck_assert(memcmp(l->part.loss, b->part.loss, sizeof(double) * (size_t)c->size) == 0);
+    ck_assert_int_eq(l->part.nranks, lt_comm_size(c));
+    ck_assert(memcmp(l->part.loss, b->part.loss, sizeof(double) * (size_t)lt_comm_size(c)) == 0);
     s.flag = 0;
     s.at = -1;
     LT_ASSERT_OK(lt_ae_fit(c, l, &to, tr, NULL, NULL, NULL));
@@ -427,7 +427,7 @@ START_TEST(interrupted_epoch_loss_survives_resume)
     lt_ae_destroy(&b);
     lt_ae_destroy(&l);
     lt_dataset_destroy(&tr);
-    if (c->rank == 0) remove(path);
+    if (lt_comm_rank(c) == 0) remove(path);
 }
 END_TEST
 

@@ -76,7 +76,7 @@ START_TEST(same_on_any_rank_count)
 {
     const char *cases[] = {"rankdef", "wide"};
     lt_comm *c = lt_test_comm(), *self = NULL;
-    LT_ASSERT_OK(lt_comm_create(MPI_COMM_SELF, &self));
+    LT_ASSERT_OK(lt_comm_create_self(&self));
     for (int ci = 0; ci < 2; ci++)
         for (int mi = 0; mi < 3; mi++) {
             lt_dataset *ds = pf_make(c, cases[ci]), *all = local_copy(self, cases[ci]);
@@ -118,7 +118,7 @@ START_TEST(auto_choice_is_recorded)
     o.replicated_max_d = 10; /* d = 20 no longer fits the replicated rule */
     LT_ASSERT_OK(lt_pca_fit(c, &o, rd, &p));
     ck_assert_int_eq(p->info.method, LT_PCA_COVARIANCE);
-    ck_assert_int_eq(p->info.nprow * p->info.npcol, c->size);
+    ck_assert_int_eq(p->info.nprow * p->info.npcol, lt_comm_size(c));
     ck_assert_int_eq(p->info.n_null_components, 0);
     lt_pca_destroy(&p);
     o.n_components = 5; /* rank 3: two null components, variance ~0 */

@@ -157,7 +157,7 @@ START_TEST(save_load_round_trip)
     lt_dataset_destroy(&s1), lt_dataset_destroy(&s2);
     lt_pca_destroy(&p), lt_pca_destroy(&q);
     lt_dataset_destroy(&ds);
-    if (c->rank == 0) unlink(path);
+    if (lt_comm_rank(c) == 0) unlink(path);
 }
 END_TEST
 
@@ -202,19 +202,19 @@ START_TEST(bad_model_files)
     ck_assert_int_eq(lt_pca_load(c, path, &p), LT_ERR_IO);
     ck_assert_ptr_null(p);
     lt_test_path(path, sizeof path, "badshape.h5");
-    if (c->rank == 0) write_bad_model(path);
+    if (lt_comm_rank(c) == 0) write_bad_model(path);
     LT_ASSERT_OK(lt_comm_barrier(c));
     ck_assert_int_eq(lt_pca_load(c, path, &p), LT_ERR_FORMAT);
     ck_assert_ptr_nonnull(strstr(lt_error_message(), "'components' has the wrong shape"));
     ck_assert_ptr_null(p);
-    if (c->rank == 0) { /* not HDF5 at all */
+    if (lt_comm_rank(c) == 0) { /* not HDF5 at all */
         FILE *f = fopen(path, "w");
         fputs("hello\n", f);
         fclose(f);
     }
     LT_ASSERT_OK(lt_comm_barrier(c));
     ck_assert_int_eq(lt_pca_load(c, path, &p), LT_ERR_IO);
-    if (c->rank == 0) unlink(path);
+    if (lt_comm_rank(c) == 0) unlink(path);
 }
 END_TEST
 

@@ -24,7 +24,7 @@ START_TEST(round_trip_nested_paths)
     LT_ASSERT_OK(lt_metrics_set_bool(m, "run.force", 1));
     LT_ASSERT_OK(lt_metrics_set_array_d(m, "autoencoder.loss.train", loss, 4));
     LT_ASSERT_OK(lt_metrics_set_array_i64(m, "data.label_counts", counts, 3));
-    LT_ASSERT_OK(lt_metrics_set_number(m, "run.ranks", c->size));
+    LT_ASSERT_OK(lt_metrics_set_number(m, "run.ranks", lt_comm_size(c)));
     /* Replacing a leaf keeps one key. */
     LT_ASSERT_OK(lt_metrics_set_number(m, "pca.reconstruction_mse.test", 2.5));
     LT_ASSERT_OK(lt_metrics_write(c, m, path));
@@ -48,7 +48,7 @@ START_TEST(round_trip_nested_paths)
     ck_assert(n == 3 && a[2] == (double)((int64_t)1 << 40));
     free(a);
     LT_ASSERT_OK(lt_metrics_get_number(r, "run.ranks", &v));
-    ck_assert(v == c->size);
+    ck_assert(v == lt_comm_size(c));
     ck_assert(lt_metrics_has(r, "run.force") && !lt_metrics_has(r, "run.nothing"));
     ck_assert_int_eq(lt_metrics_get_number(r, "run.deck", &v), LT_ERR_ARG);
     lt_error_clear();
@@ -70,7 +70,7 @@ START_TEST(file_is_strict_json_without_nan)
     LT_ASSERT_OK(lt_metrics_set_number(m, "a.y", -INFINITY));
     LT_ASSERT_OK(lt_metrics_write(c, m, path));
     int ok = 1;
-    if (c->rank == 0) {
+    if (lt_comm_rank(c) == 0) {
         char buf[4096] = {0};
         FILE *f = fopen(path, "r");
         ok = f && fread(buf, 1, sizeof buf - 1, f) > 0;
@@ -113,7 +113,7 @@ START_TEST(unwritable_folder_fails_on_all_ranks)
     lt_metrics *r = NULL;
     char path[512];
     lt_test_path(path, sizeof path, "broken.json");
-    if (c->rank == 0) {
+    if (lt_comm_rank(c) == 0) {
         FILE *f = fopen(path, "w");
         fputs("{\"a\": [1, 2,", f);
         fclose(f);
@@ -133,9 +133,9 @@ START_TEST(timings_reduce_over_ranks)
     lt_timer t;
     lt_timer_init(&t);
     /* Rank r spends (r + 1) units in PCA: max = P, min = 1, avg = (P + 1) / 2. */
-    t.wall[LT_STAGE_PCA] = 0.01 * (c->rank + 1);
+    t.wall[LT_STAGE_PCA] = 0.01 * (lt_comm_rank(c) + 1);
     t.bytes[LT_STAGE_PCA] = 100;
-    t.comm[LT_STAGE_PCA] = 0.001 * c->rank;
+    t.comm[LT_STAGE_PCA] = 0.001 * lt_comm_rank(c);
     lt_timer_start(&t, LT_STAGE_REPORT); /* still running: counted up to now */
     lt_metrics *m = NULL;
     LT_ASSERT_OK(lt_metrics_create(&m));
@@ -148,7 +148,7 @@ START_TEST(timings_reduce_over_ranks)
     LT_ASSERT_OK(lt_metrics_get_number(m, "timings.stages.pca.comm_max", &cm));
     LT_ASSERT_OK(lt_metrics_get_number(m, "timings.ranks", &ranks));
     LT_ASSERT_OK(lt_metrics_get_number(m, "timings.stages.report.wall_max", &rep));
-    int p = c->size;
+    int p = lt_comm_size(c);
     ck_assert(fabs(mx - 0.01 * p) < 1e-12 && fabs(mn - 0.01) < 1e-12);
     ck_assert(fabs(avg - 0.01 * (p + 1) / 2.0) < 1e-12);
     ck_assert(by == 100.0 * p && fabs(cm - 0.001 * (p - 1)) < 1e-12 && ranks == p);
@@ -191,7 +191,7 @@ START_TEST(events_nest_count_and_reduce)
     LT_ASSERT_OK(lt_metrics_get_number(m, "timings.events.train_step.count", &cnt));
     LT_ASSERT_OK(lt_metrics_get_number(m, "timings.events.train_step.flops_total", &fl));
     LT_ASSERT_OK(lt_metrics_get_number(m, "timings.stages.train.count", &stages_count));
-    ck_assert(cnt == 3 && fl == 300.0 * c->size && stages_count == 1);
+    ck_assert(cnt == 3 && fl == 300.0 * lt_comm_size(c) && stages_count == 1);
     ck_assert(!lt_metrics_has(m, "timings.events.pca_gram")); /* never began */
     ck_assert(!lt_metrics_has(m, "timings.events.train"));    /* stages are not events */
     lt_timing_summary ts;

@@ -29,9 +29,9 @@ static int png_ok(const char *path, long min_bytes)
 /* Rank 0 runs the plot; everyone agrees its status and the file check. */
 #define PLOT_ON_ROOT(c, call, path, min_bytes)                       \
     do {                                                             \
-        lt_status st_ = (c)->rank == 0 ? (call) : LT_OK;             \
+        lt_status st_ = lt_comm_rank(c) == 0 ? (call) : LT_OK;             \
         LT_ASSERT_OK(lt_comm_agree((c), st_));                       \
-        LT_ASSERT_ALL((c)->rank != 0 || png_ok((path), (min_bytes))); \
+        LT_ASSERT_ALL(lt_comm_rank(c) != 0 || png_ok((path), (min_bytes))); \
     } while (0)
 
 /* ---- reading a scatter figure back -------------------------------------- */
@@ -156,14 +156,14 @@ static void scatter_figure(int n, int k, int64_t max_rows, const char *name, lon
     LT_ASSERT_OK(lt_sample_rows(c, pca, max_rows, 7, &sp, &rp));
     LT_ASSERT_OK(lt_sample_rows(c, ae, max_rows, 7, &sa, &ra));
     /* Same seed, same rows: the two panels show the same points. */
-    LT_ASSERT_ALL(c->rank != 0 || (sp->n == max_rows && !memcmp(rp, ra, sizeof *rp * (size_t)sp->n)));
+    LT_ASSERT_ALL(lt_comm_rank(c) != 0 || (sp->n == max_rows && !memcmp(rp, ra, sizeof *rp * (size_t)sp->n)));
     char path[512];
     lt_test_path(path, sizeof path, name);
     double cp[128], ca[128];
     lt_scatter_panel p[2] = {{.title = "PCA scores", .xlabel = "PC 1", .ylabel = "PC 2", .k = k},
                              {.title = "Autoencoder codes", .xlabel = "code 1",
                               .ylabel = "code 2", .k = k}};
-    if (c->rank == 0) {
+    if (lt_comm_rank(c) == 0) {
         label_means(sp, k, cp);
         label_means(sa, k, ca);
         p[0] = (lt_scatter_panel){.title = "PCA scores", .xlabel = "PC 1", .ylabel = "PC 2",
@@ -177,7 +177,7 @@ static void scatter_figure(int n, int k, int64_t max_rows, const char *name, lon
     snprintf(title, sizeof title, "%d blobs: PCA vs autoencoder (%lld of %d rows shown)", k,
              (long long)max_rows, n);
     PLOT_ON_ROOT(c, lt_plot_scatter(path, NULL, title, p, 2, NULL, "true label"), path, min_bytes);
-    LT_ASSERT_ALL(c->rank != 0 || scatter_shows(path, p, 2, k, frac, 1));
+    LT_ASSERT_ALL(lt_comm_rank(c) != 0 || scatter_shows(path, p, 2, k, frac, 1));
     free(rp);
     free(ra);
     lt_dataset_destroy(&sp);
@@ -208,7 +208,7 @@ START_TEST(scatter_check_rejects_incomplete_figures)
     LT_ASSERT_OK(rt_blobs2d(c, 4000, 5, 11, 0, &ds));
     LT_ASSERT_OK(lt_sample_rows(c, ds, 3000, 5, &s, NULL));
     int verdict[5] = {1, 0, 0, 0, 0}; /* as expected, for the ranks that draw nothing */
-    if (c->rank == 0) {
+    if (lt_comm_rank(c) == 0) {
         double ctr[10];
         label_means(s, 5, ctr);
         lt_scatter_panel full = {.n = s->n, .x = s->x, .y = s->x + 1, .stride = 2,
@@ -258,21 +258,21 @@ START_TEST(scatter_one_panel_unlabelled_and_vector_formats)
     LT_ASSERT_OK(rt_blobs2d(c, 3000, 5, 9, 0, &ds));
     LT_ASSERT_OK(lt_sample_rows(c, ds, 2000, 3, &s, NULL));
     lt_scatter_panel p = {.title = "Unlabelled data", .xlabel = "x", .ylabel = "y"};
-    if (c->rank == 0) p.n = s->n, p.x = s->x, p.y = s->x + 1, p.stride = 2;
+    if (lt_comm_rank(c) == 0) p.n = s->n, p.x = s->x, p.y = s->x + 1, p.stride = 2;
     char png[512], svg[512], pdf[512];
     lt_test_path(png, sizeof png, "scatter1.png");
     lt_test_path(svg, sizeof svg, "scatter1.svg");
     lt_test_path(pdf, sizeof pdf, "scatter1.pdf");
     PLOT_ON_ROOT(c, lt_plot_scatter(png, NULL, NULL, &p, 1, NULL, NULL), png, 10000);
-    LT_ASSERT_ALL(c->rank != 0 || scatter_shows(png, &p, 1, 1, 0.5, 1));
+    LT_ASSERT_ALL(lt_comm_rank(c) != 0 || scatter_shows(png, &p, 1, 1, 0.5, 1));
     lt_plot_opts o;
     lt_plot_opts_default(&o);
     o.format = "svg";
-    lt_status st = c->rank == 0 ? lt_plot_scatter(svg, &o, "svg", &p, 1, NULL, NULL) : LT_OK;
+    lt_status st = lt_comm_rank(c) == 0 ? lt_plot_scatter(svg, &o, "svg", &p, 1, NULL, NULL) : LT_OK;
     o.format = "pdf";
-    if (st == LT_OK && c->rank == 0) st = lt_plot_scatter(pdf, &o, "pdf", &p, 1, NULL, NULL);
+    if (st == LT_OK && lt_comm_rank(c) == 0) st = lt_plot_scatter(pdf, &o, "pdf", &p, 1, NULL, NULL);
     LT_ASSERT_OK(lt_comm_agree(c, st));
-    LT_ASSERT_ALL(c->rank != 0 || (starts_with(svg, "<?xml") && starts_with(pdf, "%PDF")));
+    LT_ASSERT_ALL(lt_comm_rank(c) != 0 || (starts_with(svg, "<?xml") && starts_with(pdf, "%PDF")));
     lt_dataset_destroy(&s);
     lt_dataset_destroy(&ds);
 }
@@ -416,7 +416,7 @@ START_TEST(bad_figure_requests_fail_cleanly)
     int msg_ok = 1;
     char path[512];
     lt_test_path(path, sizeof path, "bad.png");
-    if (c->rank == 0) {
+    if (lt_comm_rank(c) == 0) {
         s1 = lt_plot_loss("/nonexistent-dir/x/loss.png", NULL, NULL, y, NULL, 3, 0);
         msg_ok = strstr(lt_error_message(), "nonexistent") != NULL;
         s2 = lt_plot_loss(path, &o, NULL, y, NULL, 3, 0);
@@ -424,10 +424,10 @@ START_TEST(bad_figure_requests_fail_cleanly)
         lt_scatter_panel p = {.n = 2, .x = NULL, .y = NULL};
         s4 = lt_plot_scatter(path, NULL, "t", &p, 1, NULL, NULL);
     }
-    LT_ASSERT_ALL(c->rank != 0 || (s1 == LT_ERR_IO && msg_ok));
-    LT_ASSERT_ALL(s2 == (c->rank == 0 ? LT_ERR_ARG : LT_OK));
-    LT_ASSERT_ALL(s3 == (c->rank == 0 ? LT_ERR_ARG : LT_OK));
-    LT_ASSERT_ALL(s4 == (c->rank == 0 ? LT_ERR_ARG : LT_OK));
+    LT_ASSERT_ALL(lt_comm_rank(c) != 0 || (s1 == LT_ERR_IO && msg_ok));
+    LT_ASSERT_ALL(s2 == (lt_comm_rank(c) == 0 ? LT_ERR_ARG : LT_OK));
+    LT_ASSERT_ALL(s3 == (lt_comm_rank(c) == 0 ? LT_ERR_ARG : LT_OK));
+    LT_ASSERT_ALL(s4 == (lt_comm_rank(c) == 0 ? LT_ERR_ARG : LT_OK));
     /* An error on rank 0 only reaches everyone through agreement. */
     LT_ASSERT_ALL(lt_comm_agree(c, s1) == LT_ERR_IO);
     lt_error_clear();

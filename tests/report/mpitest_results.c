@@ -47,7 +47,7 @@ static void write_file(const char *path, const char *text)
 static void fresh(lt_comm *c, char *dir, size_t cap, const char *name)
 {
     lt_test_path(dir, cap, name);
-    if (c->rank == 0) {
+    if (lt_comm_rank(c) == 0) {
         char cmd[2048];
         snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s'.partial-* '%s'.old-*", dir, dir, dir);
         ck_assert_int_eq(system(cmd), 0);
@@ -65,7 +65,7 @@ START_TEST(commit_puts_files_in_place)
     LT_ASSERT_ALL(!exists(dir) && exists(lt_results_dir(r)));
     LT_ASSERT_OK(lt_results_path(r, "figures/sub/pca_ae_scatter.png", p, sizeof p));
     LT_ASSERT_OK(lt_results_path(r, "metrics.json", q, sizeof q));
-    if (c->rank == 0) write_file(p, "png"), write_file(q, "{}");
+    if (lt_comm_rank(c) == 0) write_file(p, "png"), write_file(q, "{}");
     LT_ASSERT_OK(lt_results_commit(c, LT_OK, &r));
     ck_assert_ptr_null(r);
     snprintf(p, sizeof p, "%s/figures/sub/pca_ae_scatter.png", dir);
@@ -82,7 +82,7 @@ START_TEST(abort_leaves_nothing)
     lt_results *r = NULL;
     LT_ASSERT_OK(lt_results_begin(c, dir, 0, &r));
     LT_ASSERT_OK(lt_results_path(r, "figures/loss.png", p, sizeof p));
-    if (c->rank == 0) write_file(p, "half");
+    if (lt_comm_rank(c) == 0) write_file(p, "half");
     /* The error that caused the abort survives it. */
     lt_error_raise(LT_ERR_NUMERIC, __FILE__, __LINE__, "training diverged");
     lt_results_abort(c, &r);
@@ -100,7 +100,7 @@ START_TEST(existing_folder_needs_force)
     lt_comm *c = lt_test_comm();
     char dir[512], p[1024];
     fresh(c, dir, sizeof dir, "res_force");
-    if (c->rank == 0) {
+    if (lt_comm_rank(c) == 0) {
         mkdir(dir, 0777);
         snprintf(p, sizeof p, "%s/old_only.txt", dir);
         write_file(p, "old run");
@@ -113,7 +113,7 @@ START_TEST(existing_folder_needs_force)
     LT_ASSERT_ALL(leftovers(dir) == 0); /* nothing was created */
     LT_ASSERT_OK(lt_results_begin(c, dir, 1, &r));
     LT_ASSERT_OK(lt_results_path(r, "metrics.json", p, sizeof p));
-    if (c->rank == 0) write_file(p, "{}");
+    if (lt_comm_rank(c) == 0) write_file(p, "{}");
     /* The old results stay complete until the new ones are committed. */
     snprintf(p, sizeof p, "%s/old_only.txt", dir);
     LT_ASSERT_ALL(exists(p));
@@ -132,7 +132,7 @@ START_TEST(failure_on_one_rank_commits_nothing)
     lt_results *r = NULL;
     LT_ASSERT_OK(lt_results_begin(c, dir, 0, &r));
     lt_status local = LT_OK;
-    if (c->rank == c->size - 1)
+    if (lt_comm_rank(c) == lt_comm_size(c) - 1)
         local = lt_error_raise(LT_ERR_IO, __FILE__, __LINE__, "disk full writing codes.npy");
     lt_status st = lt_results_commit(c, local, &r);
     LT_ASSERT_ALL(st == LT_ERR_IO && r != NULL && strstr(lt_error_message(), "disk full"));
@@ -153,7 +153,7 @@ START_TEST(bad_locations_are_clear_errors)
     LT_ASSERT_ALL(st == LT_ERR_ARG && r == NULL);
     char file[512], p[1024];
     lt_test_path(file, sizeof file, "res_is_a_file");
-    if (c->rank == 0) write_file(file, "x");
+    if (lt_comm_rank(c) == 0) write_file(file, "x");
     lt_comm_barrier(c);
     st = lt_results_begin(c, file, 1, &r);
     LT_ASSERT_ALL(st == LT_ERR_IO && strstr(lt_error_message(), "not a folder"));

@@ -61,7 +61,7 @@ START_TEST(sample_same_for_any_rank_count)
     int64_t *rows = NULL;
     LT_ASSERT_OK(lt_sample_rows(c, ds, 1000, 11, &s, &rows));
     int ok = 1;
-    if (c->rank == 0) {
+    if (lt_comm_rank(c) == 0) {
         ok = s && s->n == 1000 && s->nloc == 1000 && s->row0 == 0 && s->d == 2 && s->y;
         double mean = 0;
         for (int64_t i = 0; ok && i < s->n; i++) {
@@ -93,14 +93,14 @@ START_TEST(sample_edge_sizes)
     lt_dataset *ds = indexed(c, 3), *s = NULL;
     int64_t *rows = NULL;
     LT_ASSERT_OK(lt_sample_rows(c, ds, 50000, 1, &s, &rows));
-    LT_ASSERT_ALL(c->rank != 0 || (s->n == 3 && rows[0] == 0 && rows[2] == 2 && s->x[4] == 2.0f));
+    LT_ASSERT_ALL(lt_comm_rank(c) != 0 || (s->n == 3 && rows[0] == 0 && rows[2] == 2 && s->x[4] == 2.0f));
     free(rows);
     lt_dataset_destroy(&s);
     LT_ASSERT_OK(lt_sample_rows(c, ds, 0, 1, &s, NULL));
-    LT_ASSERT_ALL(c->rank != 0 || (s && s->n == 0));
+    LT_ASSERT_ALL(lt_comm_rank(c) != 0 || (s && s->n == 0));
     lt_dataset_destroy(&s);
     LT_ASSERT_OK(lt_sample_rows(c, ds, 1, 1, &s, NULL));
-    LT_ASSERT_ALL(c->rank != 0 || (s && s->n == 1));
+    LT_ASSERT_ALL(lt_comm_rank(c) != 0 || (s && s->n == 1));
     lt_dataset_destroy(&s);
     lt_status st = lt_sample_rows(c, ds, -1, 1, &s, NULL);
     LT_ASSERT_ALL(st == LT_ERR_ARG && s == NULL);
@@ -122,7 +122,7 @@ START_TEST(histogram_counts_sum_to_n)
 {
     lt_comm *c = lt_test_comm();
     int64_t n = 5003, row0, nloc;
-    lt_shard_range(n, c->size, c->rank, &row0, &nloc);
+    lt_shard_range(n, lt_comm_size(c), lt_comm_rank(c), &row0, &nloc);
     float *v = malloc(sizeof *v * (size_t)nloc + 1);
     for (int64_t i = 0; i < nloc; i++) v[i] = (float)value(row0 + i);
     lt_hist *h = NULL;
@@ -160,7 +160,7 @@ START_TEST(histogram_degenerate_inputs)
     float v[3] = {2.5f, 2.5f, 2.5f};
     lt_hist *h = NULL;
     /* Constant data: numpy widens the range to [v - 0.5, v + 0.5]. */
-    LT_ASSERT_OK(lt_histogram(c, v, c->rank == 0 ? 3 : 0, 4, NAN, NAN, 0, &h));
+    LT_ASSERT_OK(lt_histogram(c, v, lt_comm_rank(c) == 0 ? 3 : 0, 4, NAN, NAN, 0, &h));
     LT_ASSERT_ALL(h->lo == 2.0 && h->hi == 3.0 && h->counts[2] == 3 && h->n == 3);
     lt_hist_destroy(&h);
     /* No data at all. */
