@@ -59,8 +59,16 @@ MpiDefault=pmix
 SchedulerType=sched/backfill
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
-# Purge finished jobs after 2 s and schedule at once, so sbatch --wait returns promptly.
-MinJobAge=2
+# Keep a finished job's record long enough for sbatch --wait to read its exit
+# code. sbatch polls every 2 s (as long as MinJobAge/2 <= 2; beyond that its
+# sleeps grow to 8 and 32 s); slurmctld purges records older than MinJobAge
+# every max(10, MinJobAge) s, and as end times are whole seconds a record can
+# go MinJobAge - 1 s after the job ends. With MinJobAge=2 that is 1 s, less
+# than the polling gap: a purge pass falling between the job's end and the
+# next poll made sbatch print "Job N no longer found and exit code not found"
+# and exit 0 (the flaky "exit status 0, expected 5"). 5 keeps a record at
+# least 4 s, twice the gap, and the polls at 2 s.
+MinJobAge=5
 SchedulerParameters=batch_sched_delay=0,sched_min_interval=0
 # Reject impossible requests instead of leaving them pending forever.
 EnforcePartLimits=ALL
