@@ -25,6 +25,9 @@ lt_status lt_dataset_copy(const lt_dataset *src, lt_dataset **out);
  * rank: for a handful of rows (figures), never for a shard. Collective. */
 lt_status lt_dataset_fetch_rows(lt_comm *c, const lt_dataset *ds, const int64_t *ids, int64_t m,
                                 float *rows);
+/* The same rows widened to double (k-means centers). Collective. */
+lt_status lt_dataset_fetch_rows_d(lt_comm *c, const lt_dataset *ds, const int64_t *ids, int64_t m,
+                                  double *rows);
 /* A sharded m x d dataset from rows that every rank holds. Collective. */
 lt_status lt_dataset_from_rows(lt_comm *c, const float *rows, int64_t m, int64_t d, lt_dataset **out);
 /* Collective. Moves rows into a new dataset of n_out rows in block layout:

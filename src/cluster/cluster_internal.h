@@ -131,9 +131,6 @@ typedef struct {
     double *rlab;           /* k: old labels of relocated rows */
 } kmws;
 
-/* rows (m x d) = global rows ids[0..m) of X, on every rank. Collective. */
-lt_status lt_km_fetch_rows(lt_comm *c, const lt_dataset *X, const int64_t *ids, int64_t m,
-                           double *rows);
 /* Initial centers into w->centers for restart t. Collective. */
 lt_status lt_km_init_plusplus(lt_comm *c, const lt_dataset *X, kmws *w, uint64_t seed, int64_t t);
 lt_status lt_km_init_random(lt_comm *c, const lt_dataset *X, kmws *w, uint64_t seed, int64_t t);

@@ -138,18 +138,6 @@ static lt_status abs_tolerance(lt_comm *c, const lt_dataset *X, double tol, doub
     return st;
 }
 
-lt_status lt_km_fetch_rows(lt_comm *c, const lt_dataset *X, const int64_t *ids, int64_t m,
-                           double *rows)
-{
-    memset(rows, 0, sizeof *rows * (size_t)(m * X->d));
-    for (int64_t q = 0; q < m; q++) {
-        int64_t i = ids[q] - X->row0;
-        if (i < 0 || i >= X->nloc) continue;
-        for (int64_t j = 0; j < X->d; j++) rows[q * X->d + j] = X->x[i * X->d + j];
-    }
-    return lt_comm_sum_d(c, rows, m * X->d);
-}
-
 static lt_status run_restart(lt_comm *c, const lt_kmeans_opts *o, const lt_dataset *X, kmws *w,
                              int64_t t, double tol_abs, lt_kmeans *km, double *inertia,
                              int64_t *n_iter, int *conv)

@@ -13,7 +13,7 @@ lt_status lt_km_init_random(lt_comm *c, const lt_dataset *X, kmws *w, uint64_t s
     /* The draw allocates its hash table: agreed. Once per restart. */
     LT_CALL(lt_comm_agree(
         c, lt_cl_sample_indices(seed, LT_STREAM_KMEANS, (uint64_t)t, X->n, w->k, w->ids)));
-    return lt_km_fetch_rows(c, X, w->ids, w->k, w->centers);
+    return lt_dataset_fetch_rows_d(c, X, w->ids, w->k, w->centers);
 }
 
 /* Global index of the first row whose running potential reaches each of the
@@ -85,7 +85,7 @@ lt_status lt_km_init_plusplus(lt_comm *c, const lt_dataset *X, kmws *w, uint64_t
     lt_rng r;
     lt_rng_init(&r, seed, LT_STREAM_KMEANS, (uint64_t)t);
     int64_t first = (int64_t)lt_rng_below(&r, (uint64_t)X->n);
-    LT_CALL(lt_km_fetch_rows(c, X, &first, 1, w->centers));
+    LT_CALL(lt_dataset_fetch_rows_d(c, X, &first, 1, w->centers));
     double pot = 0;
     for (int64_t i = 0; i < X->nloc; i++) w->closest[i] = INFINITY;
     pot = add_center(X, w->centers, w->closest);
@@ -94,7 +94,7 @@ lt_status lt_km_init_plusplus(lt_comm *c, const lt_dataset *X, kmws *w, uint64_t
     for (int64_t step = 1; step < w->k; step++) {
         for (int64_t q = 0; q < m; q++) w->target[q] = lt_rng_uniform(&r) * pot;
         LT_CALL(search_potential(c, X, w, m));
-        LT_CALL(lt_km_fetch_rows(c, X, w->ids, m, w->rows));
+        LT_CALL(lt_dataset_fetch_rows_d(c, X, w->ids, m, w->rows));
         LT_CALL(score_candidates(c, X, w, cpot));
         int64_t best = 0;
         for (int64_t q = 1; q < m; q++)

@@ -61,7 +61,7 @@ static lt_status relocate_empty(lt_comm *c, const lt_dataset *X, kmws *w)
     int64_t *ids = w->ids;
     double *lab = w->rlab;
     LT_CALL(farthest_rows(c, X, w, m, ids));
-    LT_CALL(lt_km_fetch_rows(c, X, ids, m, w->rows));
+    LT_CALL(lt_dataset_fetch_rows_d(c, X, ids, m, w->rows));
     for (int64_t q = 0; q < m; q++) {
         int64_t i = ids[q] - X->row0;
         lab[q] = i >= 0 && i < X->nloc ? w->lab[i] : 0;

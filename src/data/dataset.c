@@ -323,16 +323,37 @@ lt_status lt_label_counts(lt_comm *c, const lt_dataset *ds, int64_t **counts, in
     return LT_OK;
 }
 
+/* Local index of global row id, or -1 when another rank holds it. */
+static int64_t owned_row(const lt_dataset *ds, int64_t id)
+{
+    int64_t i = id - ds->row0;
+    return i >= 0 && i < ds->nloc ? i : -1;
+}
+
+/* Each row has one owner; the others contribute zeros, so the sum is exact
+ * (in float as in double). */
 lt_status lt_dataset_fetch_rows(lt_comm *c, const lt_dataset *ds, const int64_t *ids, int64_t m,
                                 float *rows)
 {
-    /* Each row has one owner; the others contribute zeros, so the sum is exact. */
-    memset(rows, 0, sizeof *rows * (size_t)(m * ds->d));
+    int64_t d = ds->d;
+    memset(rows, 0, sizeof *rows * (size_t)(m * d));
     for (int64_t q = 0; q < m; q++) {
-        int64_t i = ids[q] - ds->row0;
-        if (i >= 0 && i < ds->nloc) memcpy(rows + q * ds->d, ds->x + i * ds->d, sizeof *rows * (size_t)ds->d);
+        int64_t i = owned_row(ds, ids[q]);
+        if (i >= 0) memcpy(rows + q * d, ds->x + i * d, sizeof *rows * (size_t)d);
     }
-    return lt_comm_sum_f(c, rows, m * ds->d);
+    return lt_comm_sum_f(c, rows, m * d);
+}
+
+lt_status lt_dataset_fetch_rows_d(lt_comm *c, const lt_dataset *ds, const int64_t *ids, int64_t m,
+                                  double *rows)
+{
+    int64_t d = ds->d;
+    memset(rows, 0, sizeof *rows * (size_t)(m * d));
+    for (int64_t q = 0; q < m; q++) {
+        int64_t i = owned_row(ds, ids[q]);
+        for (int64_t j = 0; i >= 0 && j < d; j++) rows[q * d + j] = ds->x[i * d + j];
+    }
+    return lt_comm_sum_d(c, rows, m * d);
 }
 
 lt_status lt_dataset_from_rows(lt_comm *c, const float *rows, int64_t m, int64_t d, lt_dataset **out)

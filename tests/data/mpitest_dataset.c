@@ -84,6 +84,34 @@ START_TEST(redistribute_reverses_rows)
 }
 END_TEST
 
+/* Rows from every rank (and one row twice) reach every rank exactly, as
+ * float and as double; no row is fetched: nothing written. */
+START_TEST(fetch_rows_gathers_any_rows_everywhere)
+{
+    lt_comm *c = lt_test_comm();
+    lt_dataset *a = NULL;
+    int64_t n = 11, d = 3;
+    LT_ASSERT_OK(lt_dataset_create(c, n, d, 0, &a));
+    for (int64_t i = 0; i < a->nloc; i++)
+        for (int64_t j = 0; j < d; j++) a->x[i * d + j] = (float)(a->row0 + i) + 0.1f * (float)j;
+    int64_t ids[5] = {10, 0, 5, 10, 3};
+    float f[15];
+    double g[15];
+    LT_ASSERT_OK(lt_dataset_fetch_rows(c, a, ids, 5, f));
+    LT_ASSERT_OK(lt_dataset_fetch_rows_d(c, a, ids, 5, g));
+    for (int q = 0; q < 5; q++)
+        for (int j = 0; j < d; j++) {
+            float want = (float)ids[q] + 0.1f * (float)j;
+            ck_assert_float_eq(f[q * d + j], want);
+            ck_assert_double_eq(g[q * d + j], (double)want);
+        }
+    float untouched = -7.0f;
+    LT_ASSERT_OK(lt_dataset_fetch_rows(c, a, ids, 0, &untouched));
+    ck_assert_float_eq(untouched, -7.0f);
+    lt_dataset_destroy(&a);
+}
+END_TEST
+
 START_TEST(nonfinite_is_reported_with_row)
 {
     lt_comm *c = lt_test_comm();
@@ -105,6 +133,7 @@ static Suite *make(void)
     tcase_add_test(t, agree_spreads_first_failure);
     tcase_add_test(t, philox_known_answer);
     tcase_add_test(t, redistribute_reverses_rows);
+    tcase_add_test(t, fetch_rows_gathers_any_rows_everywhere);
     tcase_add_test(t, nonfinite_is_reported_with_row);
     suite_add_tcase(s, t);
     return s;
