@@ -251,6 +251,11 @@ lt_status lt_ae_save(lt_comm *c, const lt_ae *ae, const char *path);
 lt_status lt_ae_load(lt_comm *c, const char *path, lt_ae **out);
 #define LT_AE_FORMAT_VERSION 1
 
+/* Keras-like model summary (layer, output shape, parameters; the code
+ * layer marked, total), one line per layer, into buf. LT_ERR_ARG when it
+ * does not fit in cap bytes. Not collective. */
+lt_status lt_ae_summary(const lt_ae *ae, char *buf, size_t cap);
+
 /* Fails with LT_ERR_DATA when ds->d != the model's expected width (`what`
  * names the data in the message). Not collective (ds->d is global). */
 lt_status lt_ae_check_width(const lt_ae *ae, const lt_dataset *ds, int expected, const char *what);

@@ -3,6 +3,7 @@
 #include "latent/lt_rng.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -81,8 +82,32 @@ void lt_train_opts_default(lt_train_opts *o)
     o->flush_denormals = 1;
 }
 
-static lt_status check_arch(const lt_ae_opts *o, int *code)
+static lt_status check_common(const lt_ae_opts *o)
 {
+    LT_CHECK((unsigned)o->loss <= LT_LOSS_BCE, LT_ERR_CONFIG, "unknown loss %d", (int)o->loss);
+    LT_CHECK(o->l2 >= 0.0 && isfinite(o->l2), LT_ERR_CONFIG, "l2 must be >= 0, got %g", o->l2);
+    return LT_OK;
+}
+
+/* The code layer: o->bottleneck, or the first narrowest inner output. */
+static lt_status pick_code(const int *w, int n, int given, int *code)
+{
+    int b = given;
+    if (b < 0) {
+        b = 1;
+        for (int i = 2; i < n - 1; i++)
+            if (w[i] < w[b]) b = i;
+    }
+    LT_CHECK(b >= 1 && b <= n - 2, LT_ERR_CONFIG,
+             "bottleneck must be an inner layer index in [1, %d], got %d", n - 2, b);
+    *code = b;
+    return LT_OK;
+}
+
+/* A width list becomes a stack of dense layers on a flat input. */
+static lt_status resolve_widths(lt_ae *ae)
+{
+    const lt_ae_opts *o = &ae->arch;
     int n = o->nlayers;
     LT_CHECK(n >= 3 && n <= LT_AE_MAX_LAYERS, LT_ERR_CONFIG,
              "layer list needs 3 to %d widths, got %d", LT_AE_MAX_LAYERS, n);
@@ -92,59 +117,118 @@ static lt_status check_arch(const lt_ae_opts *o, int *code)
     LT_CHECK(o->widths[0] == o->widths[n - 1], LT_ERR_CONFIG,
              "layer list must start and end with the data width: first %d, last %d",
              o->widths[0], o->widths[n - 1]);
-    for (int l = 0; l < n - 1; l++)
+    for (int l = 0; l < n - 1; l++) {
         LT_CHECK((unsigned)o->act[l] <= LT_ACT_TANH, LT_ERR_CONFIG,
                  "unknown activation %d for layer %d", (int)o->act[l], l);
-    LT_CHECK((unsigned)o->loss <= LT_LOSS_BCE, LT_ERR_CONFIG, "unknown loss %d", (int)o->loss);
-    LT_CHECK(o->l2 >= 0.0 && isfinite(o->l2), LT_ERR_CONFIG, "l2 must be >= 0, got %g", o->l2);
-    int b = o->bottleneck;
-    if (b < 0) {
-        b = 1;
-        for (int i = 2; i < n - 1; i++)
-            if (o->widths[i] < o->widths[b]) b = i;
+        lt_layer *L = &ae->layers[l];
+        memset(L, 0, sizeof *L);
+        L->spec.kind = LT_LAYER_DENSE;
+        L->spec.units = o->widths[l + 1];
+        L->spec.act = o->act[l];
+        L->in = (lt_shape){1, 1, 1, o->widths[l]};
+        L->out = (lt_shape){1, 1, 1, o->widths[l + 1]};
     }
-    LT_CHECK(b >= 1 && b <= n - 2, LT_ERR_CONFIG,
-             "bottleneck must be an inner layer index in [1, %d], got %d", n - 2, b);
-    *code = b;
     return LT_OK;
 }
 
-/* Keras' glorot_uniform: U(-sqrt(6 / (fan_in + fan_out)), +...), drawn per
- * layer from (seed, layer) so the model does not depend on the rank count. */
+static const char *shape_str(lt_shape s, char *buf, size_t cap)
+{
+    if (s.rank == 1) snprintf(buf, cap, "%d", s.c);
+    else snprintf(buf, cap, "%dx%dx%d", s.h, s.w, s.c);
+    return buf;
+}
+
+/* A stack: each layer resolved on the previous output; widths and act
+ * derived for the code that sees the model as a list of flat layers. */
+static lt_status resolve_stack(lt_ae *ae)
+{
+    lt_ae_opts *o = &ae->arch;
+    int n = o->nstack;
+    LT_CHECK(n <= LT_AE_MAX_LAYERS - 1, LT_ERR_CONFIG, "a stack has at most %d layers, got %d",
+             LT_AE_MAX_LAYERS - 1, n);
+    LT_CHECK(n >= 2, LT_ERR_CONFIG,
+             "the stack has no bottleneck: it needs at least two layers, the code being the "
+             "output of an inner one (got %d layer%s)", n, n == 1 ? "" : "s");
+    const int *is = o->input_shape;
+    lt_shape in;
+    if (is[0] == 0 && is[1] == 0) {
+        LT_CHECK(is[2] >= 1, LT_ERR_CONFIG, "the stack has no input size");
+        in = (lt_shape){1, 1, 1, is[2]};
+    } else {
+        LT_CHECK(is[0] >= 1 && is[1] >= 1 && is[2] >= 1, LT_ERR_CONFIG,
+                 "input_shape must be three positive sizes (height, width, channels), got %d, %d, %d",
+                 is[0], is[1], is[2]);
+        in = (lt_shape){3, is[0], is[1], is[2]};
+    }
+    LT_CHECK(nn_shape_size(in) <= INT32_MAX / 4, LT_ERR_CONFIG, "input_shape is too large");
+    lt_shape first = in;
+    o->nlayers = n + 1;
+    o->widths[0] = (int)nn_shape_size(in);
+    for (int l = 0; l < n; l++) {
+        LT_CALL(lt_layer_resolve(&o->stack[l], in, l + 1, &ae->layers[l]));
+        in = ae->layers[l].out;
+        o->widths[l + 1] = (int)nn_shape_size(in);
+        o->act[l] = o->stack[l].act;
+    }
+    char a[48], b[48];
+    LT_CHECK(in.rank == first.rank && in.h == first.h && in.w == first.w && in.c == first.c,
+             LT_ERR_CONFIG,
+             "the stack's output shape %s differs from its input shape %s (an autoencoder "
+             "reconstructs its input: change the last layers)",
+             shape_str(in, a, sizeof a), shape_str(first, b, sizeof b));
+    return LT_OK;
+}
+
+static lt_status check_arch(lt_ae *ae)
+{
+    LT_CALL(check_common(&ae->arch));
+    if (ae->arch.nstack > 0) LT_CALL(resolve_stack(ae));
+    else LT_CALL(resolve_widths(ae));
+    return pick_code(ae->arch.widths, ae->arch.nlayers, ae->arch.bottleneck, &ae->code);
+}
+
+/* Keras' glorot_uniform: U(-sqrt(6 / (fan_in + fan_out)), +...) with the
+ * fans of a dense kernel (in, out) or a conv2d kernel (k k cin, k k cout),
+ * drawn in storage order per layer from (seed, layer) so the model does not
+ * depend on the rank count. */
 static void glorot_init(lt_ae *ae)
 {
     for (int l = 0; l < ae->nw; l++) {
-        int64_t k = ae->arch.widths[l], n = ae->arch.widths[l + 1];
-        double lim = sqrt(6.0 / (double)(k + n));
+        const lt_layer *L = &ae->layers[l];
+        int64_t nw = lt_layer_nweights(L), nb = lt_layer_nbias(L);
+        if (nw == 0) continue;
+        int64_t k2 = L->spec.kind == LT_LAYER_CONV2D ? (int64_t)L->spec.size * L->spec.size : 1;
+        double lim = sqrt(6.0 / (double)(k2 * L->in.c + k2 * L->out.c));
         lt_rng r;
         lt_rng_init(&r, ae->arch.seed, LT_STREAM_INIT, (uint64_t)l);
         float *W = ae->params + ae->woff[l];
-        for (int64_t i = 0; i < k * n; i++) W[i] = (float)((2.0 * lt_rng_uniform(&r) - 1.0) * lim);
-        memset(ae->params + ae->boff[l], 0, sizeof(float) * (size_t)n);
+        for (int64_t i = 0; i < nw; i++) W[i] = (float)((2.0 * lt_rng_uniform(&r) - 1.0) * lim);
+        memset(ae->params + ae->boff[l], 0, sizeof(float) * (size_t)nb);
     }
 }
 
 static lt_status ae_alloc(const lt_ae_opts *o, lt_ae **out)
 {
-    int code = 1;
     *out = NULL;
-    LT_CALL(check_arch(o, &code));
     lt_ae *ae;
     LT_ALLOC(ae, 1);
     ae->arch = *o;
-    ae->nw = o->nlayers - 1;
-    ae->code = code;
     ae->state_kind = -1;
+    lt_status st = check_arch(ae);
+    if (st != LT_OK) {
+        free(ae);
+        return st;
+    }
+    ae->nw = ae->arch.nlayers - 1;
     int64_t off = 0;
     for (int l = 0; l < ae->nw; l++) {
         ae->woff[l] = off;
-        off += (int64_t)o->widths[l] * o->widths[l + 1];
+        off += lt_layer_nweights(&ae->layers[l]);
         ae->boff[l] = off;
-        off += o->widths[l + 1];
+        off += lt_layer_nbias(&ae->layers[l]);
     }
     ae->nparams = off;
-    ae->params = lt_calloc((size_t)off, sizeof(float));
-    /* One extra slot carries the batch loss through the gradient allreduce. */
+    ae->params = lt_calloc((size_t)off + 1, sizeof(float));
     /* Two extra slots ride along in the gradient allreduce: the batch loss and
      * the stop request (see lt_train_opts.stop_request). */
     ae->grads = lt_calloc((size_t)off + 2, sizeof(float));
@@ -187,8 +271,10 @@ static void free_workspace(lt_ae *ae)
     }
     free(ae->delta[0]);
     free(ae->delta[1]);
-    ae->delta[0] = ae->delta[1] = NULL;
-    ae->ws_rows = 0;
+    free(ae->col);
+    free(ae->wflip);
+    ae->delta[0] = ae->delta[1] = ae->col = ae->wflip = NULL;
+    ae->ws_rows = ae->col_floats = 0;
 }
 
 void lt_ae_destroy(lt_ae **ae)
@@ -204,23 +290,39 @@ void lt_ae_destroy(lt_ae **ae)
     *ae = NULL;
 }
 
+/* im2col blocks of about this many floats stay in L2 with their output. */
+#define NN_COL_FLOATS (1 << 17)
+
 lt_status nn_workspace(lt_ae *ae, int64_t rows)
 {
     if (rows <= ae->ws_rows) return LT_OK;
     free_workspace(ae);
-    int maxw = 1;
+    int64_t maxw = 1, colf = 0, wmax = 0;
     for (int i = 0; i < ae->arch.nlayers; i++)
         if (ae->arch.widths[i] > maxw) maxw = ae->arch.widths[i];
+    for (int l = 0; l < ae->nw; l++) {
+        const lt_layer *L = &ae->layers[l];
+        if (L->spec.kind != LT_LAYER_CONV2D) continue;
+        int64_t need = nn_conv_col_min(L);
+        colf = need > colf ? need : colf;
+        wmax = lt_layer_nweights(L) > wmax ? lt_layer_nweights(L) : wmax;
+    }
+    if (colf > 0 && colf < NN_COL_FLOATS) colf = NN_COL_FLOATS;
     int ok = 1;
     for (int i = 1; i < ae->arch.nlayers; i++)
         ok &= (ae->acts[i] = lt_malloc(sizeof(float) * (size_t)(rows * ae->arch.widths[i]))) != NULL;
     for (int i = 0; i < 2; i++)
         ok &= (ae->delta[i] = lt_malloc(sizeof(float) * (size_t)(rows * maxw))) != NULL;
+    if (colf > 0) {
+        ok &= (ae->col = lt_malloc(sizeof(float) * (size_t)colf)) != NULL;
+        ok &= (ae->wflip = lt_malloc(sizeof(float) * (size_t)wmax)) != NULL;
+    }
     if (!ok) {
         free_workspace(ae);
         return LT_ERR_MEM;
     }
     ae->ws_rows = rows;
+    ae->col_floats = colf;
     return LT_OK;
 }
 
@@ -277,23 +379,39 @@ lt_status nn_dataset_like(lt_comm *c, const lt_dataset *src, int64_t d, lt_datas
 
 lt_status lt_ae_check_width(const lt_ae *ae, const lt_dataset *ds, int expected, const char *what)
 {
+    const lt_shape in = ae->layers[0].in;
+    if (in.rank == 3 && expected == ae->arch.widths[0])
+        LT_CHECK(ds->d == expected, LT_ERR_DATA,
+                 "%s has %lld columns but the model's input shape %d x %d x %d needs %d", what,
+                 (long long)ds->d, in.h, in.w, in.c, expected);
     LT_CHECK(ds->d == expected, LT_ERR_DATA,
              "%s has %lld columns but the model (layers %d..%d) expects %d", what,
              (long long)ds->d, ae->arch.widths[0], ae->arch.widths[ae->arch.nlayers - 1], expected);
     return LT_OK;
 }
 
-#define NN_CHUNK 512 /* rows per inference block */
+/* Rows per inference block: up to 512, fewer for wide stacks (about 32 MB
+ * of activations), at least what the workspace already holds. */
+static int64_t infer_rows(const lt_ae *ae)
+{
+    int64_t sum = 1;
+    for (int i = 1; i < ae->arch.nlayers; i++) sum += ae->arch.widths[i];
+    int64_t r = ((int64_t)1 << 23) / sum;
+    if (r > 512) r = 512;
+    if (r < ae->ws_rows) r = ae->ws_rows < 512 ? ae->ws_rows : 512;
+    return r < 1 ? 1 : r;
+}
 
 /* Runs weight layers [l0, l1) over every local row of x into out. */
 static lt_status run_layers(lt_comm *c, lt_ae *ae, const lt_dataset *x, int l0, int l1,
                             lt_dataset **out)
 {
-    LT_CALL(lt_comm_agree(c, nn_workspace(ae, NN_CHUNK)));
+    const int64_t chunk = infer_rows(ae);
+    LT_CALL(lt_comm_agree(c, nn_workspace(ae, chunk)));
     int64_t dout = ae->arch.widths[l1];
     LT_CALL(nn_dataset_like(c, x, dout, out));
-    for (int64_t i = 0; i < x->nloc; i += NN_CHUNK) {
-        int64_t m = x->nloc - i < NN_CHUNK ? x->nloc - i : NN_CHUNK;
+    for (int64_t i = 0; i < x->nloc; i += chunk) {
+        int64_t m = x->nloc - i < chunk ? x->nloc - i : chunk;
         const float *y = nn_forward(ae, x->x + i * x->d, m, l0, l1);
         memcpy((*out)->x + i * dout, y, sizeof(float) * (size_t)(m * dout));
     }
@@ -346,11 +464,12 @@ lt_status lt_ae_row_errors(lt_comm *c, lt_ae *ae, const lt_dataset *x, lt_datase
 lt_status lt_ae_evaluate(lt_comm *c, lt_ae *ae, const lt_dataset *x, double *loss)
 {
     LT_CALL(lt_ae_check_width(ae, x, ae->arch.widths[0], "the evaluation data"));
-    LT_CALL(lt_comm_agree(c, nn_workspace(ae, NN_CHUNK)));
+    const int64_t chunk = infer_rows(ae);
+    LT_CALL(lt_comm_agree(c, nn_workspace(ae, chunk)));
     double sum = 0.0;
     int nw = ae->nw;
-    for (int64_t i = 0; i < x->nloc; i += NN_CHUNK) {
-        int64_t m = x->nloc - i < NN_CHUNK ? x->nloc - i : NN_CHUNK;
+    for (int64_t i = 0; i < x->nloc; i += chunk) {
+        int64_t m = x->nloc - i < chunk ? x->nloc - i : chunk;
         const float *in = x->x + i * x->d;
         const float *y = nn_forward(ae, in, m, 0, nw);
         sum += nn_loss(NULL, y, in, m, x->d, ae->arch.loss, ae->arch.act[nw - 1], 1.0);

@@ -216,12 +216,20 @@ double nn_loss(float *dz, const float *y, const float *t, int64_t m, int64_t n, 
 
 const float *nn_forward(lt_ae *ae, const float *inp, int64_t m, int l0, int l1)
 {
-    const int *w = ae->arch.widths;
     const float *x = inp;
     for (int l = l0; l < l1; l++) {
-        nn_dense_forward(ae->acts[l + 1], x, ae->params + ae->woff[l], ae->params + ae->boff[l], m,
-                         w[l], w[l + 1], ae->arch.act[l]);
-        x = ae->acts[l + 1];
+        const lt_layer *L = &ae->layers[l];
+        const float *W = ae->params + ae->woff[l], *b = ae->params + ae->boff[l];
+        float *y = ae->acts[l + 1];
+        switch (L->spec.kind) {
+        case LT_LAYER_DENSE: nn_dense_forward(y, x, W, b, m, L->in.c, L->out.c, L->spec.act); break;
+        case LT_LAYER_CONV2D: nn_conv_forward(L, y, x, W, b, m, ae->col, ae->col_floats); break;
+        case LT_LAYER_MAXPOOL2D: nn_pool_forward(L, y, x, m); break;
+        case LT_LAYER_UPSAMPLE2D: nn_upsample_forward(L, y, x, m); break;
+        case LT_LAYER_FLATTEN:
+        case LT_LAYER_RESHAPE: memcpy(y, x, sizeof(float) * (size_t)(m * nn_shape_size(L->in))); break;
+        }
+        x = y;
     }
     return x;
 }
@@ -234,14 +242,30 @@ double nn_backward(lt_ae *ae, const float *inp, const float *target, int64_t m, 
     double loss = nn_loss(dz, ae->acts[nw], target, m, w[nw], ae->arch.loss, ae->arch.act[nw - 1],
                           scale);
     for (int l = nw - 1; l >= 0; l--) {
-        const float *x = l ? ae->acts[l] : inp;
-        nn_dense_backward(l ? dprev : NULL, ae->grads + ae->woff[l], ae->grads + ae->boff[l], dz, x,
-                          ae->params + ae->woff[l], m, w[l], w[l + 1]);
+        const lt_layer *L = &ae->layers[l];
+        const float *x = l ? ae->acts[l] : inp, *W = ae->params + ae->woff[l];
+        float *dW = ae->grads + ae->woff[l], *db = ae->grads + ae->boff[l];
+        float *dx = l ? dprev : NULL;
+        switch (L->spec.kind) {
+        case LT_LAYER_DENSE: nn_dense_backward(dx, dW, db, dz, x, W, m, L->in.c, L->out.c); break;
+        case LT_LAYER_CONV2D:
+            nn_conv_backward(L, dx, dW, db, dz, x, W, m, ae->col, ae->col_floats, ae->wflip);
+            break;
+        case LT_LAYER_MAXPOOL2D:
+            if (dx) nn_pool_backward(L, dx, dz, x, ae->acts[l + 1], m);
+            break;
+        case LT_LAYER_UPSAMPLE2D:
+            if (dx) nn_upsample_backward(L, dx, dz, m);
+            break;
+        case LT_LAYER_FLATTEN:
+        case LT_LAYER_RESHAPE: dx = dz; break; /* the same values, another shape */
+        }
         if (l == 0) break;
-        nn_act_backward(dprev, ae->acts[l], m * w[l], ae->arch.act[l - 1]);
-        float *tmp = dz;
-        dz = dprev;
-        dprev = tmp;
+        nn_act_backward(dx, ae->acts[l], m * w[l], ae->arch.act[l - 1]);
+        if (dx == dprev) {
+            dprev = dz;
+            dz = dx;
+        }
     }
     return loss;
 }

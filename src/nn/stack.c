@@ -3,6 +3,7 @@
 #include "nn_internal.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,7 +58,7 @@ static int tokenize(char *item, char **tok)
 {
     int n = 0;
     for (char *p = item; *p; p++) *p = (char)tolower((unsigned char)*p);
-    for (char *save = NULL, *t = strtok_r(item, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
+    for (char *save = NULL, *t = strtok_r(item, " \t\r\n", &save); t; t = strtok_r(NULL, " \t\r\n", &save)) {
         if (n == NN_MAX_TOKENS) return -1;
         tok[n++] = t;
     }
@@ -332,4 +333,65 @@ int64_t lt_layer_nweights(const lt_layer *l)
 int64_t lt_layer_nbias(const lt_layer *l)
 {
     return l->spec.kind == LT_LAYER_DENSE || l->spec.kind == LT_LAYER_CONV2D ? l->out.c : 0;
+}
+
+static const char *keras_names[LT_LAYER_NKINDS] = {"dense", "conv2d", "max_pooling2d",
+                                                   "up_sampling2d", "flatten", "reshape"};
+
+/* 1185 -> "1,185" */
+static void thousands(int64_t v, char *buf, size_t cap)
+{
+    char d[32];
+    int n = snprintf(d, sizeof d, "%lld", (long long)v), at = 0;
+    for (int i = 0; i < n && (size_t)at + 2 < cap; i++) {
+        if (i && (n - i) % 3 == 0) buf[at++] = ',';
+        buf[at++] = d[i];
+    }
+    buf[at] = '\0';
+}
+
+static void keras_shape(lt_shape s, char *buf, size_t cap)
+{
+    if (s.rank == 1) snprintf(buf, cap, "(None, %d)", s.c);
+    else snprintf(buf, cap, "(None, %d, %d, %d)", s.h, s.w, s.c);
+}
+
+/* Appends to buf; returns 0 when it did not fit. */
+static int append(char *buf, size_t cap, size_t *at, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int append(char *buf, size_t cap, size_t *at, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int w = vsnprintf(buf + *at, cap - *at, fmt, ap);
+    va_end(ap);
+    if (w < 0 || (size_t)w >= cap - *at) return 0;
+    *at += (size_t)w;
+    return 1;
+}
+
+lt_status lt_ae_summary(const lt_ae *ae, char *buf, size_t cap)
+{
+    static const char rule[] = "================================================================"
+                               "==========";
+    size_t at = 0;
+    int ok = 1, count[LT_LAYER_NKINDS] = {0};
+    char shape[64], name[64], num[32];
+    buf[0] = '\0';
+    ok &= append(buf, cap, &at, "%-34s%-24s%s\n%s\n", "Layer (type)", "Output Shape", "Param #", rule);
+    keras_shape(ae->layers[0].in, shape, sizeof shape);
+    ok &= append(buf, cap, &at, "%-34s%-24s%d\n", "input (InputLayer)", shape, 0);
+    for (int l = 0; l < ae->nw; l++) {
+        const lt_layer *L = &ae->layers[l];
+        int k = (int)L->spec.kind;
+        snprintf(name, sizeof name, "%s_%d (%s)", keras_names[k], ++count[k], kind_names[k]);
+        keras_shape(L->out, shape, sizeof shape);
+        ok &= append(buf, cap, &at, "%-34s%-24s%-10lld%s\n", name, shape,
+                     (long long)(lt_layer_nweights(L) + lt_layer_nbias(L)),
+                     l + 1 == ae->code ? "<- code" : "");
+    }
+    thousands(ae->nparams, num, sizeof num);
+    ok &= append(buf, cap, &at, "%s\nTotal params: %s\n", rule, num);
+    LT_CHECK(ok, LT_ERR_ARG, "model summary longer than %zu bytes", cap);
+    return LT_OK;
 }

@@ -7,54 +7,12 @@
 #include "latent/lt_nn.h"
 #include "latent/lt_rng.h"
 #include "../../src/nn/nn_internal.h"
+#include "conv_ref.h"
 
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ---- double reference: direct loops, written from the Keras rules ---- */
-
-static double at3(const double *x, lt_shape s, int64_t b, int y, int xx, int c)
-{
-    return x[b * nn_shape_size(s) + ((int64_t)y * s.w + xx) * s.c + c];
-}
-
-static void ref_forward(const lt_layer *L, const double *W, const double *bias, const double *x,
-                        int64_t m, double *y)
-{
-    lt_shape i = L->in, o = L->out;
-    int k = L->spec.size, st = L->spec.stride ? L->spec.stride : k;
-    for (int64_t b = 0; b < m; b++)
-        for (int oy = 0; oy < o.h; oy++)
-            for (int ox = 0; ox < o.w; ox++)
-                for (int c = 0; c < o.c; c++) {
-                    double v = 0;
-                    if (L->spec.kind == LT_LAYER_CONV2D) {
-                        v = bias[c];
-                        for (int dy = 0; dy < k; dy++)
-                            for (int dx = 0; dx < k; dx++) {
-                                int iy = oy + dy - L->pad_top, ix = ox + dx - L->pad_left;
-                                if (iy < 0 || iy >= i.h || ix < 0 || ix >= i.w) continue;
-                                for (int ci = 0; ci < i.c; ci++)
-                                    v += at3(x, i, b, iy, ix, ci) *
-                                         W[(((int64_t)dy * k + dx) * i.c + ci) * o.c + c];
-                            }
-                        if (L->spec.act == LT_ACT_RELU && v < 0) v = 0;
-                    } else if (L->spec.kind == LT_LAYER_MAXPOOL2D) {
-                        v = -INFINITY;
-                        for (int dy = 0; dy < k; dy++)
-                            for (int dx = 0; dx < k; dx++) {
-                                int iy = oy * st + dy - L->pad_top, ix = ox * st + dx - L->pad_left;
-                                if (iy < 0 || iy >= i.h || ix < 0 || ix >= i.w) continue;
-                                v = fmax(v, at3(x, i, b, iy, ix, c));
-                            }
-                    } else {
-                        v = at3(x, i, b, oy / k, ox / k, c);
-                    }
-                    y[b * nn_shape_size(o) + ((int64_t)oy * o.w + ox) * o.c + c] = v;
-                }
-}
 
 /* L = sum(R . y) */
 static double ref_loss(const lt_layer *L, const double *W, const double *b, const double *x,
