@@ -249,7 +249,7 @@ lt_status lt_ae_evaluate(lt_comm *c, lt_ae *ae, const lt_dataset *x, double *los
  * broadcasts. Collective. */
 lt_status lt_ae_save(lt_comm *c, const lt_ae *ae, const char *path);
 lt_status lt_ae_load(lt_comm *c, const char *path, lt_ae **out);
-#define LT_AE_FORMAT_VERSION 1
+#define LT_AE_FORMAT_VERSION 2 /* 2: stacks (attribute stack, dataset input_shape) */
 
 /* Keras-like model summary (layer, output shape, parameters; the code
  * layer marked, total), one line per layer, into buf. LT_ERR_ARG when it

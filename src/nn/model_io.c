@@ -53,7 +53,8 @@ static herr_t write_attrs(hid_t f, const lt_ae *ae)
         if (l) strcat(acts, ",");
         strcat(acts, lt_activation_name(a->act[l]));
     }
-    int ver = LT_AE_FORMAT_VERSION, ep = ae->epoch;
+    /* Version 2 adds stacks; a width list is still written as version 1. */
+    int ver = a->nstack > 0 ? 2 : 1, ep = ae->epoch;
     int64_t step = ae->step, t = ae->opt_t;
     herr_t rc = 0;
     rc |= put_str(f, "format", NN_FORMAT);
@@ -70,6 +71,13 @@ static herr_t write_attrs(hid_t f, const lt_ae *ae)
     rc |= put_str(f, "optimizer", ae->state_kind < 0 ? "none" : lt_optimizer_name(ae->state_kind));
     hsize_t nl = (hsize_t)a->nlayers;
     rc |= put_data(f, "widths", H5T_STD_I32LE, H5T_NATIVE_INT, 1, &nl, a->widths);
+    if (a->nstack > 0) {
+        char stack[LT_AE_MAX_LAYERS * 48];
+        if (lt_stack_format(a->stack, a->nstack, stack, sizeof stack) != LT_OK) return -1;
+        hsize_t three = 3;
+        rc |= put_str(f, "stack", stack);
+        rc |= put_data(f, "input_shape", H5T_STD_I32LE, H5T_NATIVE_INT, 1, &three, a->input_shape);
+    }
     return rc;
 }
 
@@ -91,12 +99,22 @@ static herr_t write_arrays(hid_t f, const lt_ae *ae)
     herr_t rc = 0;
     char name[64];
     for (int l = 0; l < ae->nw; l++) {
+        const lt_layer *L = &ae->layers[l];
+        if (lt_layer_nweights(L) == 0) continue; /* pooling, upsampling, reshaping */
         snprintf(name, sizeof name, "layer_%d", l);
         hid_t g = H5Gcreate2(f, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
         if (g < 0) return -1;
-        hsize_t k[2] = {(hsize_t)ae->arch.widths[l], (hsize_t)ae->arch.widths[l + 1]};
-        rc |= put_data(g, "kernel", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 2, k, ae->params + ae->woff[l]);
-        rc |= put_data(g, "bias", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 1, k + 1, ae->params + ae->boff[l]);
+        /* Keras' shapes: dense (in, out), conv2d (kh, kw, cin, cout) */
+        hsize_t k[4] = {(hsize_t)L->in.c, (hsize_t)L->out.c}, nb = (hsize_t)lt_layer_nbias(L);
+        int rank = 2;
+        if (L->spec.kind == LT_LAYER_CONV2D) {
+            k[0] = k[1] = (hsize_t)L->spec.size;
+            k[2] = (hsize_t)L->in.c;
+            k[3] = (hsize_t)L->out.c;
+            rank = 4;
+        }
+        rc |= put_data(g, "kernel", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, rank, k, ae->params + ae->woff[l]);
+        rc |= put_data(g, "bias", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 1, &nb, ae->params + ae->boff[l]);
         H5Gclose(g);
     }
     if (ae->state_kind >= 0) {
@@ -243,6 +261,12 @@ static lt_status read_header(hid_t f, const char *path, header *h)
     LT_CALL(get_data(f, "widths", H5T_NATIVE_INT, n, h->arch.widths, path));
     LT_CALL(get_str(f, "activations", s, sizeof s, path));
     LT_CALL(parse_acts(s, h, path));
+    if (H5Aexists(f, "stack") > 0) {
+        char stack[LT_AE_MAX_LAYERS * 48];
+        LT_CALL(get_str(f, "stack", stack, sizeof stack, path));
+        LT_CALL(lt_stack_parse(stack, h->arch.stack, LT_AE_MAX_LAYERS - 1, &h->arch.nstack));
+        LT_CALL(get_data(f, "input_shape", H5T_NATIVE_INT, 3, h->arch.input_shape, path));
+    }
     LT_CALL(get_str(f, "loss", s, sizeof s, path));
     LT_CALL(lt_loss_parse(s, &h->arch.loss));
     LT_CALL(get_attr(f, "l2", H5T_NATIVE_DOUBLE, &h->arch.l2, path));
@@ -282,11 +306,12 @@ static lt_status read_body(hid_t f, const char *path, lt_ae *ae)
 {
     char name[64];
     for (int l = 0; l < ae->nw; l++) {
-        int64_t k = ae->arch.widths[l], n = ae->arch.widths[l + 1];
+        const lt_layer *L = &ae->layers[l];
+        if (lt_layer_nweights(L) == 0) continue;
         snprintf(name, sizeof name, "layer_%d/kernel", l);
-        LT_CALL(get_data(f, name, H5T_NATIVE_FLOAT, k * n, ae->params + ae->woff[l], path));
+        LT_CALL(get_data(f, name, H5T_NATIVE_FLOAT, lt_layer_nweights(L), ae->params + ae->woff[l], path));
         snprintf(name, sizeof name, "layer_%d/bias", l);
-        LT_CALL(get_data(f, name, H5T_NATIVE_FLOAT, n, ae->params + ae->boff[l], path));
+        LT_CALL(get_data(f, name, H5T_NATIVE_FLOAT, lt_layer_nbias(L), ae->params + ae->boff[l], path));
     }
     if (ae->state_kind >= 0)
         LT_CALL(get_data(f, "optimizer/state", H5T_NATIVE_FLOAT,
