@@ -43,6 +43,10 @@
 #endif
 
 typedef double lt_v8d __attribute__((vector_size(64)));
+/* One ymm register at x86-64-v3. Comparisons of lt_v8d are lowered lane by
+ * lane through the stack there (GCC 12): loops that compare use lt_v4d. */
+typedef double lt_v4d __attribute__((vector_size(32)));
+typedef long long lt_v4l __attribute__((vector_size(32)));
 typedef float lt_v8f __attribute__((vector_size(32)));
 typedef long long lt_v8l __attribute__((vector_size(64)));
 
@@ -66,6 +70,23 @@ LT_SIMD_INLINE lt_v8d lt_v8d_select(lt_v8l mask, lt_v8d a, lt_v8d b)
     ab = (ab & mask) | (bb & ~mask);
     __builtin_memcpy(&a, &ab, sizeof a);
     return a;
+}
+
+LT_SIMD_INLINE lt_v4d lt_v4d_select(lt_v4l mask, lt_v4d a, lt_v4d b)
+{
+    lt_v4l ab, bb;
+    __builtin_memcpy(&ab, &a, sizeof a);
+    __builtin_memcpy(&bb, &b, sizeof b);
+    ab = (ab & mask) | (bb & ~mask);
+    __builtin_memcpy(&a, &ab, sizeof a);
+    return a;
+}
+
+LT_SIMD_INLINE lt_v4d lt_v4d_load(const double *p)
+{
+    lt_v4d v;
+    __builtin_memcpy(&v, p, sizeof v);
+    return v;
 }
 
 /* Eight floats from p as doubles. */

@@ -61,12 +61,16 @@ void lt_km_scratch_destroy(lt_km_scratch *s);
  * labels differ from lab's previous values. Sequential. */
 int64_t lt_km_assign(const lt_km_rows *r, lt_km_scratch *s, const float *ct, int64_t kp, int64_t k,
                      const double *cd, int32_t *lab, double *sums, double *cnt);
-/* k-means++ scoring of 8 candidates at once, ct being d x 8 (candidate l in
- * lane l): pot[l] += sum over rows of min(closest[i], |x_i - c_l|^2). Each
- * lane sums its features in order, so a distance is bit for bit
- * lt_cl_sqdist's. Sequential. */
-void lt_km_score8(const float *x, int64_t nrows, int64_t d, const double *ct,
-                  const double *closest, double *pot);
+/* k-means++ scoring of `lanes` (4 or 8) candidates at once, ct being d x
+ * lanes (candidate l in lane l): pot[l] += sum over rows of min(closest[i],
+ * |x_i - c_l|^2). Each lane sums its features in order, so a distance is
+ * bit for bit lt_cl_sqdist's. Sequential. */
+void lt_km_score(const float *x, int64_t nrows, int64_t d, const double *ct, int lanes,
+                 const double *closest, double *pot);
+/* closest[i] = min(closest[i], |x_i - c|^2) over the rows, each distance
+ * bit for bit lt_cl_sqdist's; returns the sum of the new closest[i] in row
+ * order. Sequential. */
+double lt_km_closest(const float *x, int64_t nrows, int64_t d, const double *c, double *closest);
 /* Squared distance between a float row and a double center, in double. */
 double lt_cl_sqdist(const float *x, const double *c, int64_t d);
 double lt_cl_sqdist_dd(const double *a, const double *b, int64_t d);

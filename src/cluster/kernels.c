@@ -273,27 +273,102 @@ void lt_cl_dist_row(const float *xi, const float *yt, int64_t ld, int64_t d, int
     lt_cl_sqrt_inplace(out, m);
 }
 
-/* Eight candidates as one lt_v8d: the loops over them become single
- * AVX-512 operations in the x86-64-v4 clone. */
-LT_CLONE_BODY void lt_km_score8_body(const float *x, int64_t nrows, int64_t d, const double *ct,
-                                     const double *closest, double *pot)
+/* G groups of 4 candidates (ct is d x 4G, candidate l in lane l), each
+ * group one lt_v4d: a register at AVX2 (as lt_v8d it went through the
+ * stack, 13x slower than at AVX-512), two groups two chains in flight. */
+LT_SIMD_INLINE void score_groups(const float *x, int64_t nrows, int64_t d, const double *ct,
+                                 const double *closest, double *pot, const int G)
 {
-    lt_v8d acc = {0};
-    for (int64_t i = 0; i < nrows; i++) {
-        lt_v8d s = {0}, cl = {0};
+    lt_v4d a0 = {0}, a1 = {0};
+    int64_t i = 0;
+    /* One group: two rows per step, so that two chains of additions run
+     * at once; a0 still adds the rows in order. */
+    for (; G == 1 && i + 2 <= nrows; i += 2) {
+        lt_v4d s0 = {0}, s1 = {0}, c0 = {0}, c1 = {0};
+        c0 += closest[i], c1 += closest[i + 1];
+        for (int64_t j = 0; j < d; j++) {
+            lt_v4d cj = lt_v4d_load(ct + j * 4);
+            lt_v4d t0 = x[i * d + j] - cj, t1 = x[(i + 1) * d + j] - cj;
+            s0 += t0 * t0;
+            s1 += t1 * t1;
+        }
+        a0 += lt_v4d_select(s0 < c0, s0, c0);
+        a0 += lt_v4d_select(s1 < c1, s1, c1);
+    }
+    for (; i < nrows; i++) {
+        lt_v4d s0 = {0}, s1 = {0}, cl = {0};
         cl += closest[i];
         for (int64_t j = 0; j < d; j++) {
-            lt_v8d t = (double)x[i * d + j] - lt_v8d_load(ct + j * 8);
-            s += t * t;
+            double xv = x[i * d + j];
+            lt_v4d t0 = xv - lt_v4d_load(ct + j * 4 * G);
+            s0 += t0 * t0;
+            if (G == 2) {
+                lt_v4d t1 = xv - lt_v4d_load(ct + j * 8 + 4);
+                s1 += t1 * t1;
+            }
         }
-        acc += lt_v8d_select(s < cl, s, cl);
+        a0 += lt_v4d_select(s0 < cl, s0, cl);
+        if (G == 2) a1 += lt_v4d_select(s1 < cl, s1, cl);
     }
-    for (int l = 0; l < 8; l++) pot[l] += acc[l];
+    for (int l = 0; l < 4; l++) pot[l] += a0[l];
+    for (int l = 0; G == 2 && l < 4; l++) pot[4 + l] += a1[l];
 }
-LT_CLONES(, void, lt_km_score8,
-          (const float *x, int64_t nrows, int64_t d, const double *ct, const double *closest,
-           double *pot),
-          (x, nrows, d, ct, closest, pot))
+
+LT_CLONE_BODY void lt_km_score_body(const float *x, int64_t nrows, int64_t d, const double *ct,
+                                    int lanes, const double *closest, double *pot)
+{
+    if (lanes == 4) score_groups(x, nrows, d, ct, closest, pot, 1);
+    else score_groups(x, nrows, d, ct, closest, pot, 2);
+}
+LT_CLONES(, void, lt_km_score,
+          (const float *x, int64_t nrows, int64_t d, const double *ct, int lanes,
+           const double *closest, double *pot),
+          (x, nrows, d, ct, lanes, closest, pot))
+
+typedef float lt_v4f __attribute__((vector_size(16)));
+
+/* Four rows' feature j as doubles, one lane per row (rows d apart). */
+LT_SIMD_INLINE lt_v4d column4(const float *r, int64_t d, int64_t j)
+{
+    lt_v4f f = {r[j], r[d + j], r[2 * d + j], r[3 * d + j]};
+    return __builtin_convertvector(f, lt_v4d);
+}
+
+/* Eight rows at a time, one per lane of two lt_v4d: each lane sums its
+ * row's features in order (lt_cl_sqdist's sum), and the rows' sums no
+ * longer wait on each other's additions. */
+LT_CLONE_BODY double lt_km_closest_body(const float *x, int64_t nrows, int64_t d, const double *c,
+                                        double *closest)
+{
+    double sum = 0;
+    int64_t i = 0;
+    for (; i + 8 <= nrows; i += 8) {
+        const float *r = x + i * d;
+        lt_v4d s0 = {0}, s1 = {0};
+        for (int64_t j = 0; j < d; j++) {
+            lt_v4d cj = {0};
+            cj += c[j];
+            lt_v4d t0 = column4(r, d, j) - cj, t1 = column4(r + 4 * d, d, j) - cj;
+            s0 += t0 * t0;
+            s1 += t1 * t1;
+        }
+        lt_v4d c0 = lt_v4d_load(closest + i), c1 = lt_v4d_load(closest + i + 4);
+        c0 = lt_v4d_select(s0 < c0, s0, c0);
+        c1 = lt_v4d_select(s1 < c1, s1, c1);
+        for (int l = 0; l < 4; l++) closest[i + l] = c0[l];
+        for (int l = 0; l < 4; l++) closest[i + 4 + l] = c1[l];
+        for (int l = 0; l < 8; l++) sum += closest[i + l];
+    }
+    for (; i < nrows; i++) {
+        double v = lt_cl_sqdist(x + i * d, c, d);
+        closest[i] = v < closest[i] ? v : closest[i];
+        sum += closest[i];
+    }
+    return sum;
+}
+LT_CLONES(, double, lt_km_closest,
+          (const float *x, int64_t nrows, int64_t d, const double *c, double *closest),
+          (x, nrows, d, c, closest))
 
 LT_CLONE_BODY double lt_cl_sum_f_body(const float *v, int64_t n)
 {

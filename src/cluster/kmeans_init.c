@@ -19,13 +19,14 @@ lt_status lt_km_init_random(lt_comm *c, const lt_dataset *X, kmws *w, uint64_t s
 /* Global index of the first row whose running potential reaches each of the
  * m targets (numpy's searchsorted on the cumulative sum, side='left'). One
  * pass over the rank's rows serves all targets, taken in increasing order;
- * the running sum is the same as a pass per target would form. */
-static lt_status search_potential(lt_comm *c, const lt_dataset *X, kmws *w, int64_t m)
+ * the running sum is the same as a pass per target would form. local: the
+ * sum of this rank's potentials in row order (lt_km_closest's, not a second
+ * pass: a chain of dependent additions costs as much as a Lloyd iteration). */
+static lt_status search_potential(lt_comm *c, const lt_dataset *X, kmws *w, int64_t m,
+                                  double local)
 {
     const double *pot_row = w->closest, *target = w->target;
     int64_t *order = w->order, *ids = w->ids;
-    double local = 0;
-    for (int64_t i = 0; i < X->nloc; i++) local += pot_row[i];
     LT_CALL(lt_comm_allgather(c, &local, sizeof local, w->ranks));
     double cum = 0;
     for (int r = 0; r < lt_comm_rank(c); r++) cum += w->ranks[r];
@@ -55,25 +56,14 @@ static lt_status score_candidates(lt_comm *c, const lt_dataset *X, kmws *w, doub
     double *ct = w->ct8;
     for (int64_t q0 = 0; q0 < m; q0 += 8) {
         double p8[8] = {0};
+        int lanes = m - q0 <= 4 ? 4 : 8; /* 4: half the work for the usual 4 trials (k < 20) */
         for (int64_t j = 0; j < d; j++)
-            for (int64_t l = 0; l < 8; l++)
-                ct[j * 8 + l] = q0 + l < m ? w->rows[(q0 + l) * d + j] : 0.0;
-        lt_km_score8(X->x, X->nloc, d, ct, w->closest, p8);
-        for (int64_t l = 0; l < 8 && q0 + l < m; l++) pot[q0 + l] = p8[l];
+            for (int64_t l = 0; l < lanes; l++)
+                ct[j * lanes + l] = q0 + l < m ? w->rows[(q0 + l) * d + j] : 0.0;
+        lt_km_score(X->x, X->nloc, d, ct, lanes, w->closest, p8);
+        for (int64_t l = 0; l < lanes && q0 + l < m; l++) pot[q0 + l] = p8[l];
     }
     return lt_comm_sum_d(c, pot, m);
-}
-
-/* closest[i] = min(closest[i], |x_i - center|^2); returns their sum. */
-static double add_center(const lt_dataset *X, const double *center, double *closest)
-{
-    double s = 0;
-    for (int64_t i = 0; i < X->nloc; i++) {
-        double v = lt_cl_sqdist(X->x + i * X->d, center, X->d);
-        closest[i] = v < closest[i] ? v : closest[i];
-        s += closest[i];
-    }
-    return s;
 }
 
 /* Greedy k-means++ (scikit-learn's _kmeans_plusplus): each new center is
@@ -86,14 +76,13 @@ lt_status lt_km_init_plusplus(lt_comm *c, const lt_dataset *X, kmws *w, uint64_t
     lt_rng_init(&r, seed, LT_STREAM_KMEANS, (uint64_t)t);
     int64_t first = (int64_t)lt_rng_below(&r, (uint64_t)X->n);
     LT_CALL(lt_dataset_fetch_rows_d(c, X, &first, 1, w->centers));
-    double pot = 0;
     for (int64_t i = 0; i < X->nloc; i++) w->closest[i] = INFINITY;
-    pot = add_center(X, w->centers, w->closest);
+    double local = lt_km_closest(X->x, X->nloc, d, w->centers, w->closest), pot = local;
     LT_CALL(lt_comm_sum_d(c, &pot, 1));
     double *cpot = w->cpot;
     for (int64_t step = 1; step < w->k; step++) {
         for (int64_t q = 0; q < m; q++) w->target[q] = lt_rng_uniform(&r) * pot;
-        LT_CALL(search_potential(c, X, w, m));
+        LT_CALL(search_potential(c, X, w, m, local));
         LT_CALL(lt_dataset_fetch_rows_d(c, X, w->ids, m, w->rows));
         LT_CALL(score_candidates(c, X, w, cpot));
         int64_t best = 0;
@@ -101,7 +90,7 @@ lt_status lt_km_init_plusplus(lt_comm *c, const lt_dataset *X, kmws *w, uint64_t
             if (cpot[q] < cpot[best]) best = q;
         /* the potential as scored; the rows' closest distances follow */
         pot = cpot[best];
-        add_center(X, w->rows + best * d, w->closest);
+        local = lt_km_closest(X->x, X->nloc, d, w->rows + best * d, w->closest);
         memcpy(w->centers + step * d, w->rows + best * d, sizeof(double) * (size_t)d);
     }
     return LT_OK;

@@ -110,6 +110,52 @@ START_TEST(distances_and_sums_accurate)
 }
 END_TEST
 
+/* The k-means++ kernels against lt_cl_sqdist, bit for bit (the picks, and
+ * so the labels, must not depend on the CPU level): row counts around the
+ * 8-row and 2-row steps, candidates in 4 and 8 lanes. */
+START_TEST(kmeanspp_kernels_match_scalar_bits)
+{
+    const int64_t ns[] = {0, 1, 7, 8, 9, 17, 1003}, ds[] = {1, 3, 10, 33};
+    for (size_t a = 0; a < sizeof ns / sizeof *ns; a++)
+        for (size_t b = 0; b < sizeof ds / sizeof *ds; b++) {
+            int64_t n = ns[a], d = ds[b];
+            float *x = malloc(sizeof(float) * (size_t)(n * d + 1));
+            double *cl = malloc(sizeof(double) * (size_t)(n + 1));
+            double *ref = malloc(sizeof(double) * (size_t)(n + 1));
+            double *c = malloc(sizeof(double) * (size_t)(8 * d)), *ct = malloc(sizeof(double) * (size_t)(8 * d));
+            fill(x, n * d, 11 + a, 2.0);
+            float *cf = malloc(sizeof(float) * (size_t)(8 * d));
+            fill(cf, 8 * d, 12 + b, 2.0);
+            for (int64_t q = 0; q < 8 * d; q++) c[q] = cf[q] * 1.000001;
+            double want = 0;
+            for (int64_t i = 0; i < n; i++) {
+                cl[i] = i % 3 ? INFINITY : 0.5 * (double)i; /* some rows already close */
+                double v = lt_cl_sqdist(x + i * d, c, d);
+                ref[i] = v < cl[i] ? v : cl[i];
+                want += ref[i];
+            }
+            double got = lt_km_closest(x, n, d, c, cl);
+            ck_assert_msg(got == want, "n=%lld d=%lld: sum %.17g vs %.17g", (long long)n, (long long)d, got, want);
+            for (int64_t i = 0; i < n; i++) ck_assert(cl[i] == ref[i]);
+            for (int lanes = 4; lanes <= 8; lanes += 4) {
+                double pot[8] = {0}, wp[8] = {0};
+                for (int64_t j = 0; j < d; j++)
+                    for (int l = 0; l < lanes; l++) ct[j * lanes + l] = c[l * d + j];
+                lt_km_score(x, n, d, ct, lanes, cl, pot);
+                for (int l = 0; l < lanes; l++) {
+                    for (int64_t i = 0; i < n; i++) {
+                        double v = lt_cl_sqdist(x + i * d, c + l * d, d);
+                        wp[l] += v < cl[i] ? v : cl[i];
+                    }
+                    ck_assert_msg(pot[l] == wp[l], "n=%lld d=%lld lanes %d lane %d", (long long)n,
+                                  (long long)d, lanes, l);
+                }
+            }
+            free(x), free(cl), free(ref), free(c), free(ct), free(cf);
+        }
+}
+END_TEST
+
 START_TEST(samples_are_distinct_and_seeded)
 {
     int64_t a[500], b[500];
@@ -139,6 +185,7 @@ static Suite *make(void)
     TCase *t = tcase_create("kernels");
     tcase_add_test(t, assign_matches_double_argmin);
     tcase_add_test(t, distances_and_sums_accurate);
+    tcase_add_test(t, kmeanspp_kernels_match_scalar_bits);
     tcase_add_test(t, samples_are_distinct_and_seeded);
     suite_add_tcase(s, t);
     return s;
