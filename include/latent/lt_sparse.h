@@ -80,6 +80,7 @@ typedef struct lt_scdata {
     lt_strlist *obs_names;  /* nloc names of this rank's cells, or NULL */
     int32_t *labels;        /* nloc codes into categories, -1 = missing; or NULL */
     lt_strlist *categories; /* label names (every rank) when labels != NULL */
+    int64_t *cell_ids;      /* nloc original cell indices once cells were filtered, or NULL */
 } lt_scdata;
 
 void lt_scdata_destroy(lt_scdata **s);

@@ -329,6 +329,7 @@ void lt_scdata_destroy(lt_scdata **s)
     lt_strlist_destroy(&(*s)->obs_names);
     lt_strlist_destroy(&(*s)->categories);
     free((*s)->labels);
+    free((*s)->cell_ids);
     free(*s);
     *s = NULL;
 }
