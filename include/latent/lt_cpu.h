@@ -36,10 +36,11 @@ lt_isa lt_cpu_level(void);
 lt_isa lt_cpu_hardware_level(void);
 /* "generic", "avx2", "avx512", "amx". */
 const char *lt_isa_name(lt_isa isa);
-/* Parses a level name into *isa; LT_ERR_CONFIG naming the choices if unknown. */
+/* Parses a level name into *isa; LT_ERR_ARG naming the choices if unknown. */
 lt_status lt_isa_parse(const char *name, lt_isa *isa);
 /* LATENT_ISA checked: LT_OK if unset, empty or a level name; otherwise
- * LT_ERR_CONFIG (lt_cpu_level then ignores it). For the CLI to report. */
+ * LT_ERR_CONFIG naming LATENT_ISA (lt_cpu_level then ignores it). For the
+ * CLI to report. */
 lt_status lt_cpu_check_env(void);
 
 #endif

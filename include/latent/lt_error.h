@@ -41,6 +41,10 @@ lt_status lt_error_code(void);
 /* Replaces the record wholesale (used when agreeing errors across ranks). */
 void lt_error_set_record(lt_status code, const char *message, const char *trace);
 void lt_error_clear(void);
+/* For a value read from the input deck: a failure LT_ERR_ARG (e.g. an
+ * unknown name, lt_name.h) becomes LT_ERR_CONFIG with "key: " before its
+ * message, trace kept; any other status is returned as it is. */
+lt_status lt_error_in_key(lt_status st, const char *key);
 const char *lt_status_name(lt_status s);
 /* Exit code of the program for a status: 0 for LT_OK, 2 for usage/config
  * errors, 3 for input data errors, 4 for numerical failures, 5 when

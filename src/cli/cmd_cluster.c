@@ -124,7 +124,8 @@ static lt_status silhouette(lt_cmd *x, score_result *r)
     if (!strcmp(x->cfg.metrics.silhouette, "none")) return LT_OK;
     lt_silhouette_opts o;
     lt_silhouette_opts_default(&o);
-    LT_CALL(lt_sil_mode_parse(x->cfg.metrics.silhouette, &o.mode));
+    LT_CALL(lt_error_in_key(lt_sil_mode_parse(x->cfg.metrics.silhouette, &o.mode),
+                            "[metrics] silhouette"));
     o.sample_size = x->cfg.metrics.sample_size;
     o.seed = x->cfg.metrics.seed;
     lt_silhouette_result res = {0};

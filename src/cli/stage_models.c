@@ -21,9 +21,11 @@ lt_status lt_pca_opts_from_config(const lt_config *cfg, lt_pca_opts *o)
     o->n_components = cfg->pca.n_components;
     o->block_size = cfg->pca.block_size;
     o->replicated_max_d = cfg->pca.replicated_max_d;
-    LT_CALL(lt_pca_method_parse(cfg->pca.method, &o->method));
-    LT_CALL(lt_pca_precision_parse(cfg->pca.precision, &o->precision));
-    LT_CALL(lt_pca_gram_kernel_parse(cfg->pca.gram_kernel, &o->gram_kernel));
+    LT_CALL(lt_error_in_key(lt_pca_method_parse(cfg->pca.method, &o->method), "[pca] method"));
+    LT_CALL(lt_error_in_key(lt_pca_precision_parse(cfg->pca.precision, &o->precision),
+                            "[pca] precision"));
+    LT_CALL(lt_error_in_key(lt_pca_gram_kernel_parse(cfg->pca.gram_kernel, &o->gram_kernel),
+                            "[pca] gram_kernel"));
     return LT_OK;
 }
 
@@ -89,7 +91,7 @@ static lt_status set_activations(const lt_cfg_autoencoder *a, lt_ae_opts *o)
         int i = 0;
         for (char *save = NULL, *t = strtok_r(buf, ", ", &save); t; t = strtok_r(NULL, ", ", &save), i++) {
             LT_CHECK(i < nw, LT_ERR_CONFIG, "[autoencoder] activations: more than %d entries (one per weight layer)", nw);
-            LT_CALL(lt_activation_parse(t, &o->act[i]));
+            LT_CALL(lt_error_in_key(lt_activation_parse(t, &o->act[i]), "[autoencoder] activations"));
         }
         LT_CHECK(i == nw, LT_ERR_CONFIG, "[autoencoder] activations has %d entries; the %d layers need %d",
                  i, o->nlayers, nw);
@@ -97,8 +99,11 @@ static lt_status set_activations(const lt_cfg_autoencoder *a, lt_ae_opts *o)
     }
     int code = o->bottleneck >= 0 ? o->bottleneck : narrowest(o->widths, o->nlayers);
     for (int l = 0; l < nw; l++) {
-        const char *name = l == nw - 1 ? a->output_activation : l == code - 1 ? a->bottleneck_activation : a->activation;
-        LT_CALL(lt_activation_parse(name, &o->act[l]));
+        int out = l == nw - 1, bn = !out && l == code - 1;
+        const char *name = out ? a->output_activation : bn ? a->bottleneck_activation : a->activation;
+        const char *key = out ? "[autoencoder] output_activation"
+                          : bn ? "[autoencoder] bottleneck_activation" : "[autoencoder] activation";
+        LT_CALL(lt_error_in_key(lt_activation_parse(name, &o->act[l]), key));
     }
     return LT_OK;
 }
@@ -112,7 +117,7 @@ lt_status lt_ae_opts_from_config(const lt_config *cfg, int64_t d, lt_ae_opts *o)
     o->bottleneck = (int)cfg->autoencoder.bottleneck;
     o->l2 = cfg->train.l2;
     o->seed = cfg->train.seed;
-    LT_CALL(lt_loss_parse(cfg->train.loss, &o->loss));
+    LT_CALL(lt_error_in_key(lt_loss_parse(cfg->train.loss, &o->loss), "[train] loss"));
     LT_CALL(set_activations(&cfg->autoencoder, o));
     return LT_OK;
 }
@@ -121,7 +126,7 @@ lt_status lt_train_opts_from_config(const lt_config *cfg, lt_train_opts *o)
 {
     const lt_cfg_train *t = &cfg->train;
     lt_train_opts_default(o);
-    LT_CALL(lt_optimizer_parse(t->optimizer, &o->optimizer));
+    LT_CALL(lt_error_in_key(lt_optimizer_parse(t->optimizer, &o->optimizer), "[train] optimizer"));
     o->lr = t->learning_rate;
     o->momentum = t->momentum;
     o->nesterov = t->nesterov;

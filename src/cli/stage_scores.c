@@ -42,7 +42,7 @@ lt_status lt_kmeans_opts_from_config(const lt_config *cfg, lt_kmeans_opts *o)
     o->max_iter = cfg->kmeans.max_iter;
     o->tol = cfg->kmeans.tol;
     o->seed = cfg->kmeans.seed;
-    return lt_kmeans_init_parse(cfg->kmeans.init, &o->init);
+    return lt_error_in_key(lt_kmeans_init_parse(cfg->kmeans.init, &o->init), "[kmeans] init");
 }
 
 /* Distinct labels over all ranks (labels below 2^20; larger ones count as
@@ -83,7 +83,8 @@ static lt_status silhouette(const lt_run *r, const lt_dataset *X, const int32_t 
     if (!ok) return LT_OK;
     lt_silhouette_opts o;
     lt_silhouette_opts_default(&o);
-    LT_CALL(lt_sil_mode_parse(r->cfg.metrics.silhouette, &o.mode));
+    LT_CALL(lt_error_in_key(lt_sil_mode_parse(r->cfg.metrics.silhouette, &o.mode),
+                            "[metrics] silhouette"));
     o.sample_size = r->cfg.metrics.sample_size;
     o.seed = r->cfg.metrics.seed;
     lt_silhouette_result res = {0};

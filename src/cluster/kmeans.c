@@ -3,6 +3,7 @@
  * (kernels.c) and each iteration ends in one allreduce of k x (d + 1) + 1
  * doubles (sums, counts, number of changed labels). */
 #include "latent/lt_kmeans.h"
+#include "latent/lt_name.h"
 #include "latent/lt_rng.h"
 #include "cluster_internal.h"
 
@@ -20,21 +21,19 @@ void lt_kmeans_opts_default(lt_kmeans_opts *o)
     o->tol = 1e-4;
 }
 
+static const lt_name init_names[] = {
+    {"k-means++", LT_KMEANS_PLUSPLUS}, {"random", LT_KMEANS_RANDOM}, {"given", LT_KMEANS_GIVEN}};
+
 const char *lt_kmeans_init_name(lt_kmeans_init i)
 {
-    return i == LT_KMEANS_RANDOM ? "random" : i == LT_KMEANS_GIVEN ? "given" : "k-means++";
+    return lt_name_of(LT_NAMES(init_names), (int)i);
 }
 
 lt_status lt_kmeans_init_parse(const char *s, lt_kmeans_init *out)
 {
-    if (!strcmp(s, "k-means++"))
-        *out = LT_KMEANS_PLUSPLUS;
-    else if (!strcmp(s, "random"))
-        *out = LT_KMEANS_RANDOM;
-    else if (!strcmp(s, "given"))
-        *out = LT_KMEANS_GIVEN;
-    else
-        LT_FAIL(LT_ERR_ARG, "unknown k-means init '%s' (k-means++, random, given)", s);
+    int v = 0;
+    LT_CALL(lt_name_parse(LT_NAMES(init_names), "k-means init", s, &v));
+    *out = (lt_kmeans_init)v;
     return LT_OK;
 }
 

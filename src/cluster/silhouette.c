@@ -8,6 +8,7 @@
  * sum over a contiguous range of distances. */
 #include "latent/lt_scores.h"
 #include "cluster_internal.h"
+#include "latent/lt_name.h"
 #include "latent/lt_rng.h"
 
 #include <math.h>
@@ -340,21 +341,19 @@ void lt_silhouette_opts_default(lt_silhouette_opts *o)
     o->sample_size = 10000;
 }
 
+static const lt_name mode_names[] = {
+    {"exact", LT_SIL_EXACT}, {"sampled", LT_SIL_SAMPLED}, {"sqeuclidean", LT_SIL_SQEUCLIDEAN}};
+
 const char *lt_sil_mode_name(lt_sil_mode m)
 {
-    return m == LT_SIL_SAMPLED ? "sampled" : m == LT_SIL_SQEUCLIDEAN ? "sqeuclidean" : "exact";
+    return lt_name_of(LT_NAMES(mode_names), (int)m);
 }
 
 lt_status lt_sil_mode_parse(const char *s, lt_sil_mode *out)
 {
-    if (!strcmp(s, "exact"))
-        *out = LT_SIL_EXACT;
-    else if (!strcmp(s, "sampled"))
-        *out = LT_SIL_SAMPLED;
-    else if (!strcmp(s, "sqeuclidean"))
-        *out = LT_SIL_SQEUCLIDEAN;
-    else
-        LT_FAIL(LT_ERR_ARG, "unknown silhouette mode '%s' (exact, sampled, sqeuclidean)", s);
+    int v = 0;
+    LT_CALL(lt_name_parse(LT_NAMES(mode_names), "silhouette mode", s, &v));
+    *out = (lt_sil_mode)v;
     return LT_OK;
 }
 

@@ -4,28 +4,28 @@
  * request (arch_prctl). */
 #define _GNU_SOURCE /* syscall() */
 #include "latent/lt_cpu.h"
+#include "latent/lt_name.h"
 
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char *isa_names[] = {"generic", "avx2", "avx512", "amx"};
+static const lt_name isa_names[] = {
+    {"generic", LT_ISA_GENERIC}, {"avx2", LT_ISA_AVX2}, {"avx512", LT_ISA_AVX512}, {"amx", LT_ISA_AMX}};
 
 const char *lt_isa_name(lt_isa isa)
 {
-    return isa >= LT_ISA_GENERIC && isa <= LT_ISA_AMX ? isa_names[isa] : "unknown";
+    const char *s = lt_name_of(LT_NAMES(isa_names), (int)isa);
+    return s[0] == '?' ? "unknown" : s;
 }
 
 lt_status lt_isa_parse(const char *name, lt_isa *isa)
 {
-    for (int i = LT_ISA_GENERIC; i <= LT_ISA_AMX; i++)
-        if (name && !strcmp(name, isa_names[i])) {
-            *isa = (lt_isa)i;
-            return LT_OK;
-        }
-    LT_FAIL(LT_ERR_CONFIG, "LATENT_ISA = '%s': expected generic, avx2, avx512 or amx",
-            name ? name : "");
+    int v = 0;
+    LT_CALL(lt_name_parse(LT_NAMES(isa_names), "CPU level", name, &v));
+    *isa = (lt_isa)v;
+    return LT_OK;
 }
 
 #if LT_CPU_X86
@@ -127,5 +127,5 @@ lt_status lt_cpu_check_env(void)
 {
     const char *env = getenv("LATENT_ISA");
     lt_isa isa;
-    return env && *env ? lt_isa_parse(env, &isa) : LT_OK;
+    return env && *env ? lt_error_in_key(lt_isa_parse(env, &isa), "LATENT_ISA") : LT_OK;
 }

@@ -54,6 +54,20 @@ void lt_error_set_record(lt_status code, const char *message, const char *trace)
 
 void lt_error_clear(void) { lt_error_set_record(LT_OK, "", ""); }
 
+lt_status lt_error_in_key(lt_status st, const char *key)
+{
+    if (st != LT_ERR_ARG) return st;
+    /* "key: " in front; a message too long loses its end, not the key. */
+    size_t k = strnlen(key, LT_MSG_CAP / 2), m = strlen(rec.message) + 1;
+    if (m > LT_MSG_CAP - k - 2) m = LT_MSG_CAP - k - 2;
+    memmove(rec.message + k + 2, rec.message, m);
+    rec.message[LT_MSG_CAP - 1] = '\0';
+    memcpy(rec.message, key, k);
+    rec.message[k] = ':', rec.message[k + 1] = ' ';
+    rec.code = LT_ERR_CONFIG;
+    return LT_ERR_CONFIG;
+}
+
 const char *lt_status_name(lt_status s)
 {
     static const char *names[] = {"ok", "invalid argument", "invalid input deck", "I/O error",

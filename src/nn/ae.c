@@ -1,5 +1,6 @@
 /* The autoencoder object: options, creation, initialisation, inference. */
 #include "nn_internal.h"
+#include "latent/lt_name.h"
 #include "latent/lt_rng.h"
 
 #include <math.h>
@@ -7,48 +8,42 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *act_names[] = {"linear", "sigmoid", "relu", "tanh"};
-static const char *loss_names[] = {"mse", "bce"};
-static const char *opt_names[] = {"sgd", "adam", "rmsprop"};
-
-static int lookup(const char *name, const char **names, int n)
-{
-    for (int i = 0; name && i < n; i++)
-        if (strcmp(name, names[i]) == 0) return i;
-    return -1;
-}
+static const lt_name act_names[] = {
+    {"linear", LT_ACT_LINEAR}, {"sigmoid", LT_ACT_SIGMOID}, {"relu", LT_ACT_RELU}, {"tanh", LT_ACT_TANH}};
+/* Keras' long names are accepted too. */
+static const lt_name loss_names[] = {{"mse", LT_LOSS_MSE},
+                                     {"bce", LT_LOSS_BCE},
+                                     {"binary_crossentropy", LT_LOSS_BCE},
+                                     {"mean_squared_error", LT_LOSS_MSE}};
+static const lt_name opt_names[] = {{"sgd", LT_OPT_SGD}, {"adam", LT_OPT_ADAM}, {"rmsprop", LT_OPT_RMSPROP}};
 
 lt_status lt_activation_parse(const char *name, lt_activation *out)
 {
-    int i = lookup(name, act_names, 4);
-    LT_CHECK(i >= 0, LT_ERR_CONFIG,
-             "unknown activation '%s' (expected linear, sigmoid, relu or tanh)", name ? name : "");
-    *out = (lt_activation)i;
+    int v = 0;
+    LT_CALL(lt_name_parse(LT_NAMES(act_names), "activation", name, &v));
+    *out = (lt_activation)v;
     return LT_OK;
 }
 
 lt_status lt_loss_parse(const char *name, lt_loss *out)
 {
-    int i = lookup(name, loss_names, 2);
-    if (i < 0 && name && strcmp(name, "binary_crossentropy") == 0) i = LT_LOSS_BCE;
-    if (i < 0 && name && strcmp(name, "mean_squared_error") == 0) i = LT_LOSS_MSE;
-    LT_CHECK(i >= 0, LT_ERR_CONFIG, "unknown loss '%s' (expected mse or bce)", name ? name : "");
-    *out = (lt_loss)i;
+    int v = 0;
+    LT_CALL(lt_name_parse(LT_NAMES(loss_names), "loss", name, &v));
+    *out = (lt_loss)v;
     return LT_OK;
 }
 
 lt_status lt_optimizer_parse(const char *name, lt_optimizer *out)
 {
-    int i = lookup(name, opt_names, 3);
-    LT_CHECK(i >= 0, LT_ERR_CONFIG, "unknown optimizer '%s' (expected sgd, adam or rmsprop)",
-             name ? name : "");
-    *out = (lt_optimizer)i;
+    int v = 0;
+    LT_CALL(lt_name_parse(LT_NAMES(opt_names), "optimizer", name, &v));
+    *out = (lt_optimizer)v;
     return LT_OK;
 }
 
-const char *lt_activation_name(lt_activation a) { return (unsigned)a < 4 ? act_names[a] : "?"; }
-const char *lt_loss_name(lt_loss l) { return (unsigned)l < 2 ? loss_names[l] : "?"; }
-const char *lt_optimizer_name(lt_optimizer o) { return (unsigned)o < 3 ? opt_names[o] : "?"; }
+const char *lt_activation_name(lt_activation a) { return lt_name_of(LT_NAMES(act_names), (int)a); }
+const char *lt_loss_name(lt_loss l) { return lt_name_of(LT_NAMES(loss_names), (int)l); }
+const char *lt_optimizer_name(lt_optimizer o) { return lt_name_of(LT_NAMES(opt_names), (int)o); }
 
 void lt_ae_opts_default(lt_ae_opts *o)
 {
@@ -84,7 +79,7 @@ void lt_train_opts_default(lt_train_opts *o)
 
 static lt_status check_common(const lt_ae_opts *o)
 {
-    LT_CHECK((unsigned)o->loss <= LT_LOSS_BCE, LT_ERR_CONFIG, "unknown loss %d", (int)o->loss);
+    LT_CHECK((unsigned)o->loss <= LT_LOSS_BCE, LT_ERR_ARG, "unknown loss %d", (int)o->loss);
     LT_CHECK(o->l2 >= 0.0 && isfinite(o->l2), LT_ERR_CONFIG, "l2 must be >= 0, got %g", o->l2);
     return LT_OK;
 }
@@ -118,7 +113,7 @@ static lt_status resolve_widths(lt_ae *ae)
              "layer list must start and end with the data width: first %d, last %d",
              o->widths[0], o->widths[n - 1]);
     for (int l = 0; l < n - 1; l++) {
-        LT_CHECK((unsigned)o->act[l] <= LT_ACT_TANH, LT_ERR_CONFIG,
+        LT_CHECK((unsigned)o->act[l] <= LT_ACT_TANH, LT_ERR_ARG,
                  "unknown activation %d for layer %d", (int)o->act[l], l);
         lt_layer *L = &ae->layers[l];
         memset(L, 0, sizeof *L);

@@ -1,6 +1,7 @@
 /* lt_pca_fit: statistics, method choice, solver, then scikit-learn's
  * bookkeeping (variances, ratios, singular values, sign convention). */
 #include "pca_impl.h"
+#include "latent/lt_name.h"
 #include "latent/lt_simd.h"
 #include "scalapack.h"
 #include "latent/lt_comm_mpi.h"
@@ -12,8 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *method_names[] = {"auto", "covariance", "svd", "replicated"};
-static const char *precision_names[] = {"double", "mixed"};
+static const lt_name method_names[] = {{"auto", LT_PCA_AUTO},
+                                       {"covariance", LT_PCA_COVARIANCE},
+                                       {"svd", LT_PCA_SVD},
+                                       {"replicated", LT_PCA_REPLICATED}};
+static const lt_name precision_names[] = {{"double", LT_PCA_DOUBLE}, {"mixed", LT_PCA_MIXED}};
+static const lt_name gram_kernel_names[] = {
+    {"auto", LT_PCA_GRAM_AUTO}, {"blas", LT_PCA_GRAM_BLAS}, {"amx", LT_PCA_GRAM_AMX}};
 
 void lt_pca_opts_default(lt_pca_opts *o)
 {
@@ -26,58 +32,41 @@ void lt_pca_opts_default(lt_pca_opts *o)
     o->gram_kernel = LT_PCA_GRAM_AUTO;
 }
 
-static const char *gram_kernel_names[] = {"auto", "blas", "amx"};
-
-/* *out = the index of name in names[0 .. n), or LT_ERR_ARG listing them. */
-static lt_status parse_name(const char *const *names, int n, const char *what, const char *name,
-                            int *out)
-{
-    for (int i = 0; name && i < n; i++)
-        if (strcmp(name, names[i]) == 0) {
-            *out = i;
-            return LT_OK;
-        }
-    char list[128] = "";
-    for (int i = 0, used = 0; i < n; i++)
-        used += snprintf(list + used, sizeof list - (size_t)used, "%s%s", i ? ", " : "", names[i]);
-    LT_FAIL(LT_ERR_ARG, "unknown PCA %s '%s' (%s)", what, name ? name : "(null)", list);
-}
-
 const char *lt_pca_method_name(lt_pca_method m)
 {
-    return (unsigned)m < 4 ? method_names[m] : "?";
+    return lt_name_of(LT_NAMES(method_names), (int)m);
 }
 
 lt_status lt_pca_method_parse(const char *name, lt_pca_method *out)
 {
     int i = 0;
-    LT_CALL(parse_name(method_names, 4, "method", name, &i));
+    LT_CALL(lt_name_parse(LT_NAMES(method_names), "PCA method", name, &i));
     *out = (lt_pca_method)i;
     return LT_OK;
 }
 
 const char *lt_pca_precision_name(lt_pca_precision p)
 {
-    return (unsigned)p < 2 ? precision_names[p] : "?";
+    return lt_name_of(LT_NAMES(precision_names), (int)p);
 }
 
 lt_status lt_pca_precision_parse(const char *name, lt_pca_precision *out)
 {
     int i = 0;
-    LT_CALL(parse_name(precision_names, 2, "precision", name, &i));
+    LT_CALL(lt_name_parse(LT_NAMES(precision_names), "PCA precision", name, &i));
     *out = (lt_pca_precision)i;
     return LT_OK;
 }
 
 const char *lt_pca_gram_kernel_name(lt_pca_gram_kernel k)
 {
-    return (unsigned)k < 3 ? gram_kernel_names[k] : "?";
+    return lt_name_of(LT_NAMES(gram_kernel_names), (int)k);
 }
 
 lt_status lt_pca_gram_kernel_parse(const char *name, lt_pca_gram_kernel *out)
 {
     int i = 0;
-    LT_CALL(parse_name(gram_kernel_names, 3, "gram_kernel", name, &i));
+    LT_CALL(lt_name_parse(LT_NAMES(gram_kernel_names), "PCA gram_kernel", name, &i));
     *out = (lt_pca_gram_kernel)i;
     return LT_OK;
 }

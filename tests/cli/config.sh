@@ -36,11 +36,16 @@ run 1 help-deck; expect_rc 0 "help-deck"; expect_out "| \`batch_size\` | integer
 run 1 help-deck
 tail -n +4 "$LT_SOURCE_DIR/docs/deck-reference.md" | diff -q - "$WORK/out" >/dev/null ||
   fail "docs/deck-reference.md is stale: regenerate it from 'latent help-deck' (see its header)"
+# A name no key's choices cover (a list) is checked by the library (bad
+# argument) and reported as a deck error naming the key.
+printf '[data]\nsource = blobs\nn_samples = 50\nn_features = 3\n[autoencoder]\nlayers = 3, 2, 3\nactivations = relu, softmax\n[output]\ndir = %s/o2\n' "$WORK" >"$deck"
+run 2 train "$deck"; expect_rc 2 "unknown activation"
+expect_out "\[autoencoder\] activations: unknown activation 'softmax' (expected linear, sigmoid, relu or tanh)" "unknown activation message"
 # LATENT_ISA (include/latent/lt_cpu.h): a level is shown and honoured, a
 # name that is not a level is a configuration error on every command.
 printf '[data]\nsource = blobs\nn_samples = 100\n' >"$deck"
 LATENT_ISA=generic run 2 --version; expect_rc 0 "LATENT_ISA=generic"
 expect_out "kernels: generic (CPU offers" "LATENT_ISA=generic shown"
 LATENT_ISA=sse4 run 2 info "$deck"; expect_rc 2 "LATENT_ISA=sse4"
-expect_out "LATENT_ISA = 'sse4': expected generic, avx2, avx512 or amx" "LATENT_ISA=sse4 message"
+expect_out "LATENT_ISA: unknown CPU level 'sse4' (expected generic, avx2, avx512 or amx)" "LATENT_ISA=sse4 message"
 finish

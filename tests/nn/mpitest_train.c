@@ -241,7 +241,7 @@ START_TEST(bad_input_gives_agreed_errors)
     ck_assert_ptr_null(bad);
     seed000_arch(&ao);
     ao.act[1] = (lt_activation)17;
-    expect(lt_ae_create(c, &ao, &bad), LT_ERR_CONFIG, "unknown activation");
+    expect(lt_ae_create(c, &ao, &bad), LT_ERR_ARG, "unknown activation");
     seed000_arch(&ao);
     ao.bottleneck = 6;
     expect(lt_ae_create(c, &ao, &bad), LT_ERR_CONFIG, "bottleneck");
