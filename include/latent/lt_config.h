@@ -57,6 +57,9 @@ typedef struct {
     char bottleneck_activation[16];
     char output_activation[16];
     int64_t bottleneck;            /* index into layers; -1 = narrowest */
+    /* issue 16: stacks of layer kinds */
+    char stack[LT_LIST_MAX];       /* "conv 8 3 same relu, pool 2 same, ..." ("" = layers) */
+    char input_shape[64];          /* "28, 28, 1" ("" = a flat row) */
 } lt_cfg_autoencoder;
 
 typedef struct {

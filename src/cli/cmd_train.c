@@ -72,10 +72,7 @@ static lt_status train(lt_cmd *x, lt_ae **ae)
     LT_CALL(lt_ae_opts_from_config(&x->cfg, x->train->d, &ao));
     LT_CALL(lt_train_opts_from_config(&x->cfg, &to));
     LT_CALL(lt_ae_create(x->c, &ao, ae));
-    lt_log(x->c, "autoencoder: %s, %lld parameters, %s, %s, batch %lld, %d epochs on %lld rows\n",
-           x->cfg.autoencoder.layers[0] ? x->cfg.autoencoder.layers : "d,2,d", (long long)(*ae)->nparams,
-           lt_loss_name(ao.loss), lt_optimizer_name(to.optimizer), (long long)to.batch_size,
-           to.epochs, (long long)x->train->n);
+    LT_CALL(lt_ae_log_start(x->c, &x->cfg, *ae, &to, x->train->n));
     lt_timer_start(&x->cli->timer, LT_STAGE_TRAIN);
     lt_status st = lt_ae_fit(x->c, *ae, &to, x->train, x->test->n > 0 ? x->test : NULL, on_epoch, x->c);
     lt_timer_stop(&x->cli->timer, LT_STAGE_TRAIN);

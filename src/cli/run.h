@@ -62,6 +62,9 @@ lt_status lt_pca_opts_from_config(const lt_config *cfg, lt_pca_opts *o);
 lt_status lt_kmeans_opts_from_config(const lt_config *cfg, lt_kmeans_opts *o);
 /* The autoencoder options of the deck (also used by `latent train`). */
 lt_status lt_ae_opts_from_config(const lt_config *cfg, int64_t d, lt_ae_opts *o);
+/* Rank 0 prints the model line and its Keras-like summary before training. */
+lt_status lt_ae_log_start(lt_comm *c, const lt_config *cfg, const lt_ae *ae, const lt_train_opts *to,
+                          int64_t rows);
 lt_status lt_train_opts_from_config(const lt_config *cfg, lt_train_opts *o);
 
 #endif

@@ -108,10 +108,54 @@ static lt_status set_activations(const lt_cfg_autoencoder *a, lt_ae_opts *o)
     return LT_OK;
 }
 
+/* input_shape = "h, w, c" (its product must be the data width d) or "" (a
+ * flat row: {0, 0, d}). */
+static lt_status parse_input_shape(const char *text, int64_t d, int *shape)
+{
+    shape[0] = shape[1] = 0, shape[2] = (int)d;
+    if (!text[0]) return LT_OK;
+    double v[4];
+    int n = 0;
+    LT_CALL(lt_parse_list_d(text, ',', v, 4, &n));
+    LT_CHECK(n == 3, LT_ERR_CONFIG,
+             "[autoencoder] input_shape = '%s': expected height, width, channels", text);
+    for (int i = 0; i < 3; i++) {
+        LT_CHECK(v[i] >= 1 && v[i] <= 1e7 && v[i] == (int)v[i], LT_ERR_CONFIG,
+                 "[autoencoder] input_shape = '%s': sizes must be positive integers", text);
+        shape[i] = (int)v[i];
+    }
+    int64_t prod = (int64_t)shape[0] * shape[1] * shape[2];
+    LT_CHECK(prod == d, LT_ERR_DATA,
+             "[autoencoder] input_shape = %d, %d, %d holds %lld values per row, but the data has "
+             "%lld columns",
+             shape[0], shape[1], shape[2], (long long)prod, (long long)d);
+    return LT_OK;
+}
+
+static lt_status stack_from_config(const lt_cfg_autoencoder *a, int64_t d, lt_ae_opts *o)
+{
+    LT_CHECK(!a->layers[0], LT_ERR_CONFIG,
+             "[autoencoder] set either 'layers' (dense widths) or 'stack', not both");
+    LT_CHECK(!a->activations[0], LT_ERR_CONFIG,
+             "[autoencoder] 'activations' applies to 'layers'; in a stack each layer names its own");
+    LT_CALL(lt_stack_parse(a->stack, o->stack, LT_AE_MAX_LAYERS - 1, &o->nstack));
+    return parse_input_shape(a->input_shape, d, o->input_shape);
+}
+
 lt_status lt_ae_opts_from_config(const lt_config *cfg, int64_t d, lt_ae_opts *o)
 {
     int w[LT_AE_MAX_LAYERS], n = 0;
     lt_ae_opts_default(o);
+    if (cfg->autoencoder.stack[0]) {
+        LT_CALL(stack_from_config(&cfg->autoencoder, d, o));
+        o->bottleneck = (int)cfg->autoencoder.bottleneck;
+        o->l2 = cfg->train.l2;
+        o->seed = cfg->train.seed;
+        LT_CALL(lt_loss_parse(cfg->train.loss, &o->loss));
+        return LT_OK;
+    }
+    int shape[3];
+    LT_CALL(parse_input_shape(cfg->autoencoder.input_shape, d, shape));
     LT_CALL(parse_widths(cfg->autoencoder.layers, d, w, &n));
     LT_CALL(lt_ae_opts_set_widths(o, w, n));
     o->bottleneck = (int)cfg->autoencoder.bottleneck;
@@ -119,6 +163,21 @@ lt_status lt_ae_opts_from_config(const lt_config *cfg, int64_t d, lt_ae_opts *o)
     o->seed = cfg->train.seed;
     LT_CALL(lt_error_in_key(lt_loss_parse(cfg->train.loss, &o->loss), "[train] loss"));
     LT_CALL(set_activations(&cfg->autoencoder, o));
+    return LT_OK;
+}
+
+lt_status lt_ae_log_start(lt_comm *c, const lt_config *cfg, const lt_ae *ae, const lt_train_opts *to,
+                          int64_t rows)
+{
+    const lt_cfg_autoencoder *ac = &cfg->autoencoder;
+    char what[64], sum[8192];
+    if (ae->arch.nstack > 0) snprintf(what, sizeof what, "stack of %d layers", ae->arch.nstack);
+    lt_log(c, "autoencoder: %s, %lld parameters, %s, %s, batch %lld, %d epochs on %lld rows\n",
+           ae->arch.nstack > 0 ? what : ac->layers[0] ? ac->layers : "d,2,d", (long long)ae->nparams,
+           lt_loss_name(ae->arch.loss), lt_optimizer_name(to->optimizer), (long long)to->batch_size,
+           to->epochs, (long long)rows);
+    LT_CALL(lt_ae_summary(ae, sum, sizeof sum));
+    lt_log(c, "%s", sum);
     return LT_OK;
 }
 
@@ -241,10 +300,7 @@ lt_status lt_stage_autoencoder(lt_run *r)
     else LT_CALL(lt_ae_create(c, &ao, &r->ae));
     if (trained) to.epochs = r->ae->epoch; /* no more epochs, nor early-stopping ones */
     to.stop_request = r->cli->stop;
-    lt_log(c, "autoencoder: %s, %lld parameters, %s, %s, batch %lld, %d epochs on %lld rows\n",
-           r->cfg.autoencoder.layers[0] ? r->cfg.autoencoder.layers : "d,2,d", (long long)r->ae->nparams,
-           lt_loss_name(ao.loss), lt_optimizer_name(to.optimizer), (long long)to.batch_size, to.epochs,
-           (long long)r->train->n);
+    LT_CALL(lt_ae_log_start(c, &r->cfg, r->ae, &to, r->train->n));
     lt_timer_start(&r->cli->timer, LT_STAGE_TRAIN);
     const char *stop_at = getenv("LATENT_STOP_AT_EPOCH");
     progress prog = {c, lt_wtime(), &r->cfg, r->ae, LT_OK, r->cli->stop, stop_at ? atol(stop_at) : 0};

@@ -386,9 +386,11 @@ lt_status lt_ae_summary(const lt_ae *ae, char *buf, size_t cap)
         int k = (int)L->spec.kind;
         snprintf(name, sizeof name, "%s_%d (%s)", keras_names[k], ++count[k], kind_names[k]);
         keras_shape(L->out, shape, sizeof shape);
-        ok &= append(buf, cap, &at, "%-34s%-24s%-10lld%s\n", name, shape,
-                     (long long)(lt_layer_nweights(L) + lt_layer_nbias(L)),
-                     l + 1 == ae->code ? "<- code" : "");
+        long long np = (long long)(lt_layer_nweights(L) + lt_layer_nbias(L));
+        if (l + 1 == ae->code)
+            ok &= append(buf, cap, &at, "%-34s%-24s%-10lld<- code\n", name, shape, np);
+        else
+            ok &= append(buf, cap, &at, "%-34s%-24s%lld\n", name, shape, np);
     }
     thousands(ae->nparams, num, sizeof num);
     ok &= append(buf, cap, &at, "%s\nTotal params: %s\n", rule, num);

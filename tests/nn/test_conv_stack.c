@@ -55,7 +55,7 @@ START_TEST(notebook_models_shapes_and_counts)
     char buf[4096];
     LT_ASSERT_OK(lt_ae_summary(ae, buf, sizeof buf));
     ck_assert_msg(strstr(buf, "Total params: 1,185"), "%s", buf);
-    ck_assert(strstr(buf, "conv2d_6 (Conv2D)                 (None, 14, 14, 8)       296"));
+    ck_assert(strstr(buf, "conv2d_6 (Conv2D)                 (None, 14, 14, 8)       296\n"));
     ck_assert(strstr(buf, "max_pooling2d_3 (MaxPooling2D)    (None, 4, 4, 4)         0         <- code"));
     ck_assert(strstr(buf, "input (InputLayer)                (None, 28, 28, 1)"));
     ck_assert_int_eq(lt_ae_summary(ae, buf, 100), LT_ERR_ARG);
