@@ -13,7 +13,8 @@ static lt_status stage_data(lt_run *r)
     lt_dataset *all = NULL;
     lt_timer *t = &r->cli->timer;
     lt_timer_start(t, LT_STAGE_DATA);
-    LT_CALL(lt_stage_load(r->c, &r->cfg, &all));
+    if (lt_source_is_sc(r->cfg.data.source)) LT_CALL(lt_stage_load_sc(r->c, &r->cfg, &all, &r->sc));
+    else LT_CALL(lt_stage_load(r->c, &r->cfg, &all));
     lt_timer_stop(t, LT_STAGE_DATA);
     LT_CALL(lt_print_summary(r->c, "dataset", all, 12));
     lt_timer_start(t, LT_STAGE_PREPROCESS);
@@ -69,6 +70,7 @@ static void run_destroy(lt_run *r)
     free(r->pca_rowerr);
     free(r->ae_rowerr);
     lt_metrics_destroy(&r->m);
+    lt_sc_state_destroy(&r->sc);
 }
 
 /* `latent run --resume RESULTS_DIR`: the deck is RESULTS_DIR.checkpoint/config.ini.

@@ -15,7 +15,7 @@
 #define LT_LIST_MAX 1024
 
 typedef struct {
-    char source[16];          /* blobs uniform npy csv idx hdf5 */
+    char source[16];          /* blobs uniform npy csv idx hdf5 h5ad 10x mtx */
     char path[LT_PATH_MAX];
     char labels_path[LT_PATH_MAX];
     char dataset[128];        /* HDF5 dataset name */
@@ -30,6 +30,11 @@ typedef struct {
     int64_t csv_label_column; /* -1 = none */
     char csv_separator[8];    /* auto , tab ; space */
     int allow_nonfinite;
+    /* single-cell sources (h5ad 10x mtx) */
+    char obs_key[128];        /* h5ad obs column of the labels ("" = none) */
+    char layer[256];          /* h5ad matrix: X, layers/NAME (or NAME), raw/X */
+    char genome[128];         /* 10x v2 genome group ("" = the only one) */
+    char gene_names[8];       /* symbols ids */
 } lt_cfg_data;
 
 typedef struct {
@@ -38,6 +43,19 @@ typedef struct {
     double test_fraction;
     uint64_t split_seed;
 } lt_cfg_preprocess;
+
+/* scanpy's preprocessing recipe for single-cell sources (lt_scprep.h). */
+typedef struct {
+    int64_t min_genes, min_cells;
+    int normalize_total;
+    double target_sum;        /* 0 = median of the cell totals */
+    int log1p;
+    char hvg[16];             /* none seurat seurat_v3 */
+    int64_t n_top_genes, hvg_bins;
+    double hvg_span;
+    int scale, zero_center;
+    double max_value;         /* 0 = no clipping */
+} lt_cfg_singlecell;
 
 typedef struct {
     int enabled;
@@ -111,6 +129,7 @@ typedef struct lt_config {
     char deck_name[128];
     lt_cfg_data data;
     lt_cfg_preprocess preprocess;
+    lt_cfg_singlecell singlecell;
     lt_cfg_pca pca;
     lt_cfg_autoencoder autoencoder;
     lt_cfg_train train;

@@ -52,6 +52,13 @@ void lt_cli_print_versions(const lt_comm *c, FILE *f);
 
 /* Data stage: generate or read the dataset named by [data]. Collective. */
 lt_status lt_stage_load(lt_comm *c, const lt_config *cfg, lt_dataset **out);
+/* Single-cell sources (stage_sc.c): counts read, scanpy's recipe run, the
+ * dense selected genes returned; *keep (if keep != NULL) holds what the
+ * .h5ad write-back needs. Collective. */
+typedef struct lt_sc_state lt_sc_state;
+int lt_source_is_sc(const char *source);
+lt_status lt_stage_load_sc(lt_comm *c, const lt_config *cfg, lt_dataset **out, lt_sc_state **keep);
+void lt_sc_state_destroy(lt_sc_state **s);
 /* Preprocess stage: split, fit the scaler on train, apply to both. Collective. */
 lt_status lt_stage_preprocess(lt_comm *c, const lt_config *cfg, lt_dataset **all, lt_dataset **train,
                               lt_dataset **test);

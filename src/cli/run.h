@@ -35,6 +35,7 @@ typedef struct lt_run {
     double ae_mse_train, ae_mse_test;
     float *ae_rowerr;
     lt_space_result space[LT_NSPACES];
+    lt_sc_state *sc;            /* single-cell sources: names, labels, genes kept */
 } lt_run;
 
 /* Rows that are clustered and scored in a space (0 = raw, ...). */

@@ -67,6 +67,7 @@ lt_status lt_stage_load(lt_comm *c, const lt_config *cfg, lt_dataset **out)
 {
     const lt_cfg_data *d = &cfg->data;
     if (!strcmp(d->source, "blobs")) return load_blobs(c, d, out);
+    if (lt_source_is_sc(d->source)) return lt_stage_load_sc(c, cfg, out, NULL);
     if (!strcmp(d->source, "uniform"))
         return lt_generate_uniform(c, d->n_samples, d->n_features, d->seed, out);
     return load_file(c, d, out);

@@ -1,0 +1,129 @@
+/* Single-cell sources ([data] source = h5ad | 10x | mtx): read the sparse
+ * counts, run scanpy's recipe ([singlecell] keys) and hand the dense
+ * selected-gene matrix to the rest of the pipeline. What the recipe kept
+ * (cells, genes, names, labels, HVG statistics) stays in an lt_sc_state
+ * for the .h5ad write-back. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "latent/lt_scprep.h"
+
+struct lt_sc_state {
+    lt_scdata *data;      /* after the recipe: kept cells and genes */
+    lt_scprep_info *info;
+};
+
+void lt_sc_state_destroy(lt_sc_state **s)
+{
+    if (!s || !*s) return;
+    lt_scdata_destroy(&(*s)->data);
+    lt_scprep_info_destroy(&(*s)->info);
+    free(*s);
+    *s = NULL;
+}
+
+lt_scdata *lt_sc_state_data(lt_sc_state *s) { return s ? s->data : NULL; }
+lt_scprep_info *lt_sc_state_info(lt_sc_state *s) { return s ? s->info : NULL; }
+
+int lt_source_is_sc(const char *source)
+{
+    return !strcmp(source, "h5ad") || !strcmp(source, "10x") || !strcmp(source, "mtx");
+}
+
+/* "NAME" means layers/NAME; X and raw/X and explicit paths stay. */
+static void layer_path(const char *layer, char *buf, size_t cap)
+{
+    if (!layer[0] || !strcmp(layer, "X") || strchr(layer, '/')) snprintf(buf, cap, "%s", layer[0] ? layer : "X");
+    else snprintf(buf, cap, "layers/%s", layer);
+}
+
+static lt_status read_counts(lt_comm *c, const lt_cfg_data *d, lt_scdata **out)
+{
+    char layer[300];
+    layer_path(d->layer, layer, sizeof layer);
+    lt_sc_read_opts o;
+    lt_sc_read_opts_default(&o);
+    o.matrix = layer;
+    o.obs_key = d->obs_key;
+    o.genome = d->genome;
+    o.gene_symbols = strcmp(d->gene_names, "ids") != 0;
+    if (!strcmp(d->source, "h5ad")) return lt_h5ad_read(c, d->path, &o, out);
+    if (!strcmp(d->source, "10x")) {
+        LT_CHECK(!d->obs_key[0], LT_ERR_CONFIG,
+                 "[data] obs_key = %s: 10x .h5 files hold no cell labels (use an .h5ad)", d->obs_key);
+        return lt_tenx_read(c, d->path, &o, out);
+    }
+    LT_CHECK(!d->obs_key[0], LT_ERR_CONFIG,
+             "[data] obs_key = %s: Matrix Market directories hold no cell labels (use an .h5ad)",
+             d->obs_key);
+    return lt_mtx_read(c, d->path, &o, out);
+}
+
+static void recipe_opts(const lt_cfg_singlecell *k, lt_scprep_opts *o)
+{
+    lt_scprep_opts_default(o);
+    o->min_genes = k->min_genes;
+    o->min_cells = k->min_cells;
+    o->normalize = k->normalize_total;
+    o->target_sum = k->target_sum;
+    o->log1p = k->log1p;
+    o->hvg.flavor = !strcmp(k->hvg, "seurat")      ? LT_HVG_SEURAT
+                    : !strcmp(k->hvg, "seurat_v3") ? LT_HVG_SEURAT_V3
+                                                   : LT_HVG_NONE;
+    o->hvg.n_top_genes = k->n_top_genes;
+    o->hvg.n_bins = (int)k->hvg_bins;
+    o->hvg.span = k->hvg_span;
+    o->scale.scale = k->scale;
+    o->scale.zero_center = k->zero_center;
+    o->scale.max_value = k->max_value;
+}
+
+static void report(lt_comm *c, const lt_cfg_data *d, int64_t nnz, const lt_scprep_info *in,
+                   const lt_scdata *s, const lt_dataset *ds)
+{
+    if (lt_comm_rank(c) != 0) return;
+    printf("single-cell %s: %lld cells x %lld genes, %lld non-zeros (%.2f%%)\n", d->source,
+           (long long)in->cells_in, (long long)in->genes_in, (long long)nnz,
+           100.0 * (double)nnz / ((double)in->cells_in * (double)in->genes_in + 1e-300));
+    printf("  kept %lld cells x %lld genes; normalize_total target %g; %s%lld genes -> dense %lld x "
+           "%lld\n",
+           (long long)s->x->n, (long long)in->d, in->target_sum,
+           in->hvg ? "highly variable " : "", (long long)in->k, (long long)ds->n, (long long)ds->d);
+    if (s->categories)
+        printf("  labels: obs '%s', %lld categories\n", d->obs_key, (long long)s->categories->n);
+    fflush(stdout);
+}
+
+lt_status lt_stage_load_sc(lt_comm *c, const lt_config *cfg, lt_dataset **out, lt_sc_state **keep)
+{
+    *out = NULL;
+    if (keep) *keep = NULL;
+    lt_scdata *s = NULL;
+    LT_CALL(read_counts(c, &cfg->data, &s));
+    int64_t nnz = 0;
+    lt_scprep_opts o;
+    recipe_opts(&cfg->singlecell, &o);
+    lt_scprep_info *in = NULL;
+    lt_status st = lt_csr_nnz_global(c, s->x, &nnz);
+    if (st == LT_OK) st = lt_scprep_run(c, s, &o, out, &in);
+    if (st == LT_OK) report(c, &cfg->data, nnz, in, s, *out);
+    lt_sc_state *k = NULL;
+    if (st == LT_OK && keep) {
+        k = calloc(1, sizeof *k);
+        st = lt_comm_agree(c, k ? LT_OK : LT_ERR_MEM);
+    }
+    if (st == LT_OK && k) {
+        /* The dense copy is what the stages use: the sparse matrix goes. */
+        lt_csr_destroy(&s->x);
+        k->data = s;
+        k->info = in;
+        *keep = k;
+        return LT_OK;
+    }
+    lt_scdata_destroy(&s);
+    lt_scprep_info_destroy(&in);
+    if (st != LT_OK) lt_dataset_destroy(out);
+    return st;
+}

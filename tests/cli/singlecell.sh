@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Single-cell sources from the deck: [data] source = h5ad | 10x | mtx with
+# scanpy's recipe ([singlecell]); the same counts give the same dense data
+# (checksum) from every form and on 1 and 2 ranks; bad input fails with a
+# message naming the file and element.
+. "$(dirname "$0")/common.inc"
+fx=$LT_SOURCE_DIR/tests/fixtures/sc
+deck=$WORK/sc.ini
+cat >"$deck" <<EOD
+[data]
+source = h5ad
+path = $fx/prep_counts.h5ad
+obs_key = cell_type
+[singlecell]
+min_genes = 12
+min_cells = 5
+n_top_genes = 12
+max_value = 3
+[preprocess]
+scaler = none
+test_fraction = 0
+[pca]
+n_components = 2
+[autoencoder]
+enabled = false
+[kmeans]
+spaces = pca
+n_clusters = 3
+[output]
+figures = false
+write_data = false
+EOD
+sums=()
+for np in 1 2; do
+  run $np run "$deck" --output.dir="$WORK/r$np"
+  expect_rc 0 "h5ad run np=$np"
+  expect_out "single-cell h5ad: 150 cells x 80 genes" "shape read"
+  expect_out "kept 146 cells x 75 genes; normalize_total target 193; highly variable 12 genes -> dense 146 x 12" "recipe"
+  expect_out "labels: obs 'cell_type', 3 categories" "labels"
+  sums+=("$(grep checksum "$WORK/out")")
+done
+[ "${sums[0]}" = "${sums[1]}" ] || fail "h5ad data differ between 1 and 2 ranks: ${sums[*]}"
+# The real Cell Ranger matrix as 10x h5, h5ad and Matrix Market: one checksum.
+real=()
+for src in "10x $fx/tenx_v3.h5" "h5ad $fx/tenx_v3.h5ad" "mtx $fx/tenx_v3_mtx"; do
+  set -- $src
+  run 2 run "$deck" --data.source=$1 --data.path=$2 --data.obs_key= --singlecell.min_genes=0 \
+    --singlecell.min_cells=3 --singlecell.n_top_genes=50 --output.dir="$WORK/real_$1"
+  expect_rc 0 "real matrix as $1"
+  expect_out "single-cell $1: 1107 cells x 507 genes, 23866 non-zeros" "real matrix as $1"
+  real+=("$(grep checksum "$WORK/out")")
+done
+[ "${real[0]}" = "${real[1]}" ] && [ "${real[0]}" = "${real[2]}" ] || fail "three forms differ: ${real[*]}"
+# Bad input.
+run 2 run "$deck" --data.obs_key=celltype --output.dir="$WORK/bad1"
+expect_rc 3 "missing obs column"; expect_out "obs has no column 'celltype' (columns: _index, cell_type)" "missing obs column"
+run 1 run "$deck" --data.path="$fx/bad_encoding.h5ad" --data.obs_key= --output.dir="$WORK/bad2"
+expect_rc 3 "unknown encoding"; expect_out "element 'X' has encoding-type 'csr_matrix_v9'" "unknown encoding"
+run 1 run "$deck" --data.path="$fx/bad_negative.h5ad" --data.obs_key= --singlecell.min_genes=0 \
+  --singlecell.min_cells=0 --singlecell.normalize_total=false --output.dir="$WORK/bad3"
+expect_rc 3 "negative counts"; expect_out "negative value -1 at cell 0, gene 6: log1p needs counts >= 0" "negative counts"
+run 1 run "$deck" --data.source=mtx --data.path="$fx/fmt_mtx" --output.dir="$WORK/bad4"
+expect_rc 2 "labels from mtx"; expect_out "Matrix Market directories hold no cell labels" "labels from mtx"
+run 1 run "$deck" --data.source=h5ad --data.layer=nope --data.obs_key= --output.dir="$WORK/bad5"
+expect_rc 3 "missing layer"; expect_out "no element 'layers/nope'" "missing layer"
+finish
