@@ -314,7 +314,7 @@ lt_status lt_csv_read(lt_comm *c, const char *path, const lt_read_opts *o, lt_da
     *out = NULL;
     csv_probe p;
     memset(&p, 0, sizeof p);
-    LT_CALL(lt_io_agree_root(c, lt_comm_rank(c) == 0 ? probe(path, o, &p) : LT_OK));
+    LT_CALL(lt_comm_agree(c, lt_comm_rank(c) == 0 ? probe(path, o, &p) : LT_OK));
     LT_CALL(lt_comm_bcast(c, &p, sizeof p, 0));
     MPI_File fh = MPI_FILE_NULL;
     LT_CALL(lt_io_open(c, path, MPI_MODE_RDONLY, &fh));

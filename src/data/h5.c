@@ -147,7 +147,7 @@ lt_status lt_h5_read(lt_comm *c, const char *path, const lt_read_opts *o, lt_dat
     if (!o) lt_read_opts_default(&def), o = &def;
     *out = NULL;
     int64_t size = 0;
-    LT_CALL(lt_io_agree_root(c, lt_comm_rank(c) == 0 ? lt_io_file_size(path, &size) : LT_OK));
+    LT_CALL(lt_comm_agree(c, lt_comm_rank(c) == 0 ? lt_io_file_size(path, &size) : LT_OK));
     h5_quiet q;
     quiet_on(&q);
     hid_t f = open_file(c, path, 0);

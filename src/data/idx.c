@@ -82,7 +82,7 @@ static lt_status src_open(lt_comm *c, const char *path, uint32_t magic, idx_src 
     memset(s, 0, sizeof *s);
     s->path = path;
     lt_status st = lt_comm_rank(c) == 0 ? parse_header(s, magic) : LT_OK;
-    st = lt_io_agree_root(c, st);
+    st = lt_comm_agree(c, st);
     if (st == LT_OK) st = lt_comm_bcast(c, &s->in, sizeof s->in, 0);
     if (st != LT_OK) src_close(s);
     return st;
@@ -119,7 +119,7 @@ static lt_status gz_rows(lt_comm *c, idx_src *s, int64_t row0, int64_t nloc, uns
     lt_status st = LT_OK;
     for (int64_t first = 0; st == LT_OK && first < s->in.n; first += per) {
         int64_t cnt = s->in.n - first < per ? s->in.n - first : per;
-        st = lt_io_agree_root(c, lt_comm_rank(c) == 0 ? gz_next(s, buf, cnt * rb, first) : LT_OK);
+        st = lt_comm_agree(c, lt_comm_rank(c) == 0 ? gz_next(s, buf, cnt * rb, first) : LT_OK);
         if (st == LT_OK) st = lt_comm_bcast(c, buf, cnt * rb, 0);
         int64_t lo = first > row0 ? first : row0;
         int64_t hi = first + cnt < row0 + nloc ? first + cnt : row0 + nloc;
@@ -127,7 +127,7 @@ static lt_status gz_rows(lt_comm *c, idx_src *s, int64_t row0, int64_t nloc, uns
             memcpy(dst + (lo - row0) * rb, buf + (lo - first) * rb, (size_t)((hi - lo) * rb));
     }
     free(buf);
-    if (st == LT_OK) st = lt_io_agree_root(c, lt_comm_rank(c) == 0 ? gz_check_end(s) : LT_OK);
+    if (st == LT_OK) st = lt_comm_agree(c, lt_comm_rank(c) == 0 ? gz_check_end(s) : LT_OK);
     return st;
 }
 

@@ -50,23 +50,6 @@ lt_status lt_io_mpi_error(int rc, const char *what, const char *path, const char
     return lt_error_raise(LT_ERR_IO, file, line, "%s: %s failed: %s", path, what, msg);
 }
 
-lt_status lt_io_agree_root(lt_comm *c, lt_status st0)
-{
-    /* Header errors are found by rank 0 alone: ship its message unprefixed. */
-    struct { int code; char msg[2048]; char trace[2048]; } r;
-    int code = lt_comm_rank(c) == 0 ? (int)st0 : 0;
-    LT_CALL(lt_comm_bcast(c, &code, sizeof code, 0));
-    if (code == LT_OK) return LT_OK;
-    memset(&r, 0, sizeof r);
-    if (lt_comm_rank(c) == 0) {
-        snprintf(r.msg, sizeof r.msg, "%s", lt_error_message());
-        snprintf(r.trace, sizeof r.trace, "%s", lt_error_traceback());
-    }
-    LT_CALL(lt_comm_bcast(c, &r, sizeof r, 0));
-    lt_error_set_record((lt_status)code, r.msg, r.trace);
-    return (lt_status)code;
-}
-
 lt_status lt_io_open(lt_comm *c, const char *path, int amode, MPI_File *fh)
 {
     double t0 = lt_wtime();
@@ -224,7 +207,7 @@ lt_status lt_io_commit(lt_comm *c, lt_status local, const char *tmp, const char 
                            tmp, strerror(errno));
         remove(tmp);
     }
-    return lt_io_agree_root(c, r);
+    return lt_comm_agree(c, r);
 }
 
 lt_status lt_io_set_labels(lt_dataset *ds, int32_t *y)

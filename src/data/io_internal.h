@@ -36,9 +36,6 @@ lt_status lt_io_set_size(lt_comm *c, MPI_File fh, const char *path, int64_t byte
 /* Raises LT_ERR_IO "what path: MPI reason". */
 lt_status lt_io_mpi_error(int rc, const char *what, const char *path, const char *file,
                           int line);
-/* Broadcasts rank 0's status, message included, after rank 0 alone did work
- * (header parsing); all ranks return it. Collective. */
-lt_status lt_io_agree_root(lt_comm *c, lt_status st0);
 /* Attaches int32 labels (nloc) to ds, replacing any. Not collective. */
 lt_status lt_io_set_labels(lt_dataset *ds, int32_t *y);
 /* 1 if name ends with suffix, ignoring case. */

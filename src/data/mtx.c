@@ -218,7 +218,7 @@ static lt_status read_range(MPI_File fh, const char *path, const mtx_header *h, 
 static lt_status read_plain(lt_comm *c, const char *path, const mtx_header *h, trip_buf *b)
 {
     int64_t fsize = 0;
-    LT_CALL(lt_io_agree_root(c, lt_comm_rank(c) == 0 ? lt_io_file_size(path, &fsize) : LT_OK));
+    LT_CALL(lt_comm_agree(c, lt_comm_rank(c) == 0 ? lt_io_file_size(path, &fsize) : LT_OK));
     LT_CALL(lt_comm_bcast(c, &fsize, sizeof fsize, 0));
     MPI_File fh;
     LT_CALL(lt_io_open(c, path, MPI_MODE_RDONLY, &fh));
@@ -304,7 +304,7 @@ static lt_status read_gz(lt_comm *c, gzFile g, const char *path, const mtx_heade
         int eof = 0;
         lt_status s0 = LT_OK;
         if (lt_comm_rank(c) == 0) s0 = gz_round(g, path, h, &round, &at, &eof);
-        st = lt_io_agree_root(c, s0);
+        st = lt_comm_agree(c, s0);
         int64_t flag = eof;
         if (st == LT_OK) st = lt_comm_bcast(c, &flag, sizeof flag, 0);
         if (st == LT_OK) st = scatter_round(c, h, &round, mine);
@@ -390,7 +390,7 @@ lt_status lt_mtx_read(lt_comm *c, const char *dir, const lt_sc_read_opts *o, lt_
         g = gzopen(path, "rb");
         st = read_header(g, path, &h);
     }
-    st = lt_io_agree_root(c, st);
+    st = lt_comm_agree(c, st);
     if (st == LT_OK) st = lt_comm_bcast(c, &h, sizeof h, 0);
     trip_buf b = {NULL, 0, 0};
     if (st == LT_OK) st = gz ? read_gz(c, g, path, &h, &b) : read_plain(c, path, &h, &b);

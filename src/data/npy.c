@@ -189,7 +189,7 @@ static lt_status get_header(lt_comm *c, const char *path, int labels, npy_info *
         st = read_header(path, in);
         if (st == LT_OK) st = labels ? check_labels(path, in) : check_data(path, in);
     }
-    LT_CALL(lt_io_agree_root(c, st));
+    LT_CALL(lt_comm_agree(c, st));
     LT_CALL(lt_comm_bcast(c, in, sizeof *in, 0));
     return LT_OK;
 }

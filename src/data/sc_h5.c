@@ -41,7 +41,7 @@ lt_status lt_sch5_open(lt_comm *c, const char *path, int create, hid_t *f)
     preload_lzf();
     int64_t size = 0;
     if (!create)
-        LT_CALL(lt_io_agree_root(c, lt_comm_rank(c) == 0 ? lt_io_file_size(path, &size) : LT_OK));
+        LT_CALL(lt_comm_agree(c, lt_comm_rank(c) == 0 ? lt_io_file_size(path, &size) : LT_OK));
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     if (fapl >= 0 && H5Pset_fapl_mpio(fapl, lt_comm_handle(c), MPI_INFO_NULL) >= 0)
         *f = create ? H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl)

@@ -90,6 +90,11 @@ START_TEST(bad_magic_and_size_mismatch)
     char p[512], q[512], fx[512];
     lt_dataset *ds = NULL;
     io_put(lt_test_path(p, sizeof p, "magic.npy"), "this is not numpy data at all", -1);
+    /* Rank 0 reads the header alone: every rank reports its message as
+     * rank 0 wrote it, starting with the path (no "rank 0: "). */
+    ck_assert_int_eq(lt_npy_read(c, p, NULL, &ds), LT_ERR_FORMAT);
+    ck_assert_msg(strncmp(lt_error_message(), p, strlen(p)) == 0, "message '%s'", lt_error_message());
+    lt_error_clear();
     IO_EXPECT(lt_npy_read(c, p, NULL, &ds), LT_ERR_FORMAT, "not a .npy file (bad magic)");
     io_put(p, "\x93NUMPY", 6);
     IO_EXPECT(lt_npy_read(c, p, NULL, &ds), LT_ERR_FORMAT, "bad magic");
