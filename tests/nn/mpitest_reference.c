@@ -4,78 +4,11 @@
  * batch is split across ranks). */
 #include "lt_test.h"
 #include "latent/lt_nn.h"
+#include "fixture_txt.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-typedef struct {
-    char *text;
-} fixture;
-
-static int load_fixture(const char *name, fixture *f)
-{
-    char path[512];
-    lt_test_fixture(path, sizeof path, name);
-    FILE *fp = fopen(path, "r");
-    if (!fp) return 0;
-    fseek(fp, 0, SEEK_END);
-    long n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    f->text = calloc((size_t)n + 2, 1);
-    size_t got = fread(f->text + 1, 1, (size_t)n, fp);
-    f->text[0] = '\n';
-    fclose(fp);
-    return got == (size_t)n;
-}
-
-/* Values of line "key count v...", or NULL. */
-static double *values(const fixture *f, const char *key, int *count)
-{
-    char pat[64];
-    snprintf(pat, sizeof pat, "\n%s ", key);
-    const char *p = strstr(f->text, pat);
-    if (!p) return NULL;
-    char *end;
-    p += strlen(pat);
-    long n = strtol(p, &end, 10);
-    double *v = calloc((size_t)n + 1, sizeof *v);
-    for (long i = 0; i < n; i++) v[i] = strtod(end, &end);
-    *count = (int)n;
-    return v;
-}
-
-static double scalar(const fixture *f, const char *key)
-{
-    int n = 0;
-    double *v = values(f, key, &n), r = v ? v[0] : NAN;
-    free(v);
-    return r;
-}
-
-static const char *word(const fixture *f, const char *key, int index, char *buf)
-{
-    char pat[64];
-    snprintf(pat, sizeof pat, "\n%s ", key);
-    const char *p = strstr(f->text, pat) + strlen(pat);
-    for (int i = 0; i <= index; i++) {
-        int len = 0;
-        sscanf(p, "%63s%n", buf, &len);
-        p += len;
-    }
-    return buf;
-}
-
-/* Largest |a - b| relative to the largest |b|. */
-static double rel_err(const float *a, const double *b, int n)
-{
-    double e = 0, m = 1e-12;
-    for (int i = 0; i < n; i++) {
-        e = fmax(e, fabs((double)a[i] - b[i]));
-        m = fmax(m, fabs(b[i]));
-    }
-    return e / m;
-}
 
 static void run_case(const char *name)
 {
