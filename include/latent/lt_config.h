@@ -35,6 +35,9 @@ typedef struct {
     char layer[256];          /* h5ad matrix: X, layers/NAME (or NAME), raw/X */
     char genome[128];         /* 10x v2 genome group ("" = the only one) */
     char gene_names[8];       /* symbols ids */
+    /* issue 16: a separate test file (same format and options) */
+    char test_path[LT_PATH_MAX];
+    char test_labels_path[LT_PATH_MAX];
 } lt_cfg_data;
 
 typedef struct {

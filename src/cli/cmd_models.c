@@ -50,6 +50,10 @@ lt_status lt_cmd_begin(lt_cli *cli, const char *name, int needs, lt_cmd *x)
                x->cfg.preprocess.test_fraction);
         x->cfg.preprocess.test_fraction = 0;
     }
+    if ((needs & LT_CMD_ALL_ROWS) && x->cfg.data.test_path[0]) {
+        lt_log(x->c, "note: `latent %s` uses the rows of [data] path only: test_path ignored\n", name);
+        x->cfg.data.test_path[0] = '\0';
+    }
     LT_CALL(lt_results_begin(x->c, x->cfg.output.dir, x->cfg.output.force, &x->res));
     lt_status st = lt_comm_agree(x->c, lt_metrics_create(&x->m));
     if (st == LT_OK) st = load_data(x);

@@ -80,12 +80,39 @@ static lt_scaler_kind scaler_kind(const char *name)
     return LT_SCALER_NONE;
 }
 
+/* [data] test_path: the test rows from their own file, read like `path`. */
+static lt_status load_test_file(lt_comm *c, const lt_config *cfg, int64_t d, lt_dataset **out)
+{
+    const lt_cfg_data *d0 = &cfg->data;
+    LT_CHECK(strcmp(d0->source, "npy") == 0 || strcmp(d0->source, "csv") == 0 ||
+                 strcmp(d0->source, "idx") == 0 || strcmp(d0->source, "hdf5") == 0,
+             LT_ERR_CONFIG, "[data] test_path applies to file sources (npy, csv, idx, hdf5), not '%s'",
+             d0->source);
+    lt_cfg_data t = *d0;
+    snprintf(t.path, sizeof t.path, "%s", d0->test_path);
+    snprintf(t.labels_path, sizeof t.labels_path, "%s", d0->test_labels_path);
+    LT_CALL(load_file(c, &t, out));
+    if ((*out)->d != d) {
+        int64_t got = (*out)->d;
+        lt_dataset_destroy(out);
+        LT_FAIL(LT_ERR_DATA, "[data] test_path %s has %lld columns but path %s has %lld",
+                d0->test_path, (long long)got, d0->path, (long long)d);
+    }
+    return LT_OK;
+}
+
 lt_status lt_stage_preprocess(lt_comm *c, const lt_config *cfg, lt_dataset **all, lt_dataset **train,
                               lt_dataset **test)
 {
     const lt_cfg_preprocess *p = &cfg->preprocess;
-    LT_CALL(lt_split(c, *all, p->test_fraction, p->split_seed, train, test));
-    lt_dataset_destroy(all);
+    if (cfg->data.test_path[0]) {
+        LT_CALL(load_test_file(c, cfg, (*all)->d, test));
+        *train = *all; /* every row of path trains, in file order */
+        *all = NULL;
+    } else {
+        LT_CALL(lt_split(c, *all, p->test_fraction, p->split_seed, train, test));
+        lt_dataset_destroy(all);
+    }
     lt_scaler_kind kind = scaler_kind(p->scaler);
     if (kind == LT_SCALER_NONE) return LT_OK;
     lt_scaler *s = NULL;

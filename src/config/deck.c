@@ -43,6 +43,8 @@ static const lt_key keys[] = {
  {"data","csv_label_column",K_INT,F(data,csv_label_column),"-1",-1,1e7,NULL,"CSV: 0-based column holding integer labels (-1: none)"},
  {"data","csv_separator",K_ENUM,F(data,csv_separator),"auto",0,0,"auto|comma|tab|semicolon|space","CSV: field separator"},
  {"data","allow_nonfinite",K_BOOL,F(data,allow_nonfinite),"false",0,0,NULL,"accept NaN/Inf in input files instead of failing"},
+ {"data","test_path",K_STR,F(data,test_path),"",0,0,NULL,"separate test file in the same format and options as 'path' (e.g. MNIST's t10k file); then every row of 'path' trains and test_fraction is ignored"},
+ {"data","test_labels_path",K_STR,F(data,test_labels_path),"",0,0,NULL,"labels of the test file where labels live in their own file (npy int, idx labels)"},
  /* single-cell sources (issue 18) */
  {"data","obs_key",K_STR,F(data,obs_key),"",0,0,NULL,"h5ad: obs column whose categories label the cells (empty: no labels)"},
  {"data","layer",K_STR,F(data,layer),"X",0,0,NULL,"h5ad: the count matrix: X, layers/NAME (or NAME) or raw/X"},

@@ -39,4 +39,15 @@ bad 2 "no bottleneck" --autoencoder.stack="conv 1 3 same"
 bad 2 "either 'layers' (dense widths) or 'stack'" --autoencoder.layers="64,8,64"
 bad 2 "unknown kind 'dropout'" --autoencoder.stack="conv 4 3 same, dropout 0.5"
 bad 2 "needs an image input" --autoencoder.input_shape=""
+
+# [data] test_path: a separate test file in the same format (npy here)
+run 1 generate "$deck" --output.dir="$WORK/gen"
+expect_rc 0 "generate"
+files="--data.source=npy --data.path=$WORK/gen/train.npy --data.labels_path=$WORK/gen/train_labels.npy --data.test_path=$WORK/gen/test.npy --data.test_labels_path=$WORK/gen/test_labels.npy"
+run 2 train "$deck" --output.dir="$WORK/tp" $files
+expect_rc 0 "test_path"; expect_out "data: 450 training rows, 150 test rows, 64 columns" "test_path rows"
+run 2 train "$deck" --output.dir="$WORK/tp2" $files --data.test_path="$WORK/ae1/ae_codes_test.npy" --data.test_labels_path=
+expect_rc 3 "test_path width"; expect_out "has 32 columns but path" "test_path width"; one_error "test_path width"
+run 2 train "$deck" --output.dir="$WORK/tp3" --data.test_path="$WORK/gen/test.npy"
+expect_rc 2 "test_path with a generator"; expect_out "test_path applies to file sources" "test_path with a generator"
 finish
