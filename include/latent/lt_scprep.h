@@ -87,12 +87,13 @@ typedef struct lt_scprep_info {
     int64_t *cols, k;            /* genes (after filtering) in the dense output */
     double target_sum;           /* used by normalize_total (0: not run) */
     double *mean, *std;          /* k each: scale statistics (NULL without scale) */
+    int32_t label_na;            /* dense label of cells without one (-1: none missing) */
 } lt_scprep_info;
 
 void lt_scprep_info_destroy(lt_scprep_info **i);
 /* Collective. Runs the recipe on s (filtered and transformed in place) and
- * returns the dense selected-gene dataset (labels set from s->labels,
- * missing labels as an extra category when any cell lacks one). */
+ * returns the dense selected-gene dataset (labels set from s->labels; a
+ * missing label becomes class info->label_na = categories->n). */
 lt_status lt_scprep_run(lt_comm *c, lt_scdata *s, const lt_scprep_opts *o, lt_dataset **out,
                         lt_scprep_info **info);
 

@@ -109,4 +109,34 @@ lt_status lt_tenx_read(lt_comm *c, const char *path, const lt_sc_read_opts *o, l
  * be split, so rank 0 decompresses it and scatters the entries in rounds. */
 lt_status lt_mtx_read(lt_comm *c, const char *dir, const lt_sc_read_opts *o, lt_scdata **out);
 
+/* Results as an AnnData .h5ad (anndata 0.8 reads it): what scanpy users look
+ * for after `sc.pp.pca` and clustering. Row-sharded parts are this rank's
+ * block of the n cells (lt_shard_range layout). */
+#define LT_H5AD_MAX 8
+typedef struct lt_h5ad_out {
+    int64_t n, d;                 /* cells (obs) and genes (var) */
+    const lt_strlist *obs_names;  /* nloc names of this rank's cells, or NULL: "0", "1", ... */
+    const lt_strlist *var_names;  /* d gene names, or NULL: "0", "1", ... */
+    int nobsm;                    /* obsm/NAME: n x k float32 (X_pca, X_latent, ...) */
+    const char *obsm_name[LT_H5AD_MAX];
+    const lt_dataset *obsm[LT_H5AD_MAX];
+    int nobs;                     /* obs/NAME categoricals: nloc codes (-1: missing) */
+    const char *obs_name[LT_H5AD_MAX];
+    const int32_t *obs_codes[LT_H5AD_MAX];
+    const lt_strlist *obs_cats[LT_H5AD_MAX];
+    const uint8_t *highly_variable; /* d flags (var/highly_variable), or NULL */
+    int nvar;                     /* var/NAME float64 columns (d values) */
+    const char *var_name[LT_H5AD_MAX];
+    const double *var_col[LT_H5AD_MAX];
+    const float *pcs;             /* varm/PCs: d x npcs, row-major, or NULL */
+    int64_t npcs;
+    const double *pca_variance, *pca_variance_ratio; /* uns/pca: npcs each */
+} lt_h5ad_out;
+
+/* Collective. The cell arrays (obs names, codes, obsm) are written by all
+ * ranks through MPI-IO; then rank 0 alone adds the attributes and the small
+ * gene-side elements (variable-length strings cannot be written in
+ * parallel). Written to a temporary name and renamed when complete. */
+lt_status lt_h5ad_write(lt_comm *c, const char *path, const lt_h5ad_out *o);
+
 #endif

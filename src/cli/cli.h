@@ -59,6 +59,9 @@ typedef struct lt_sc_state lt_sc_state;
 int lt_source_is_sc(const char *source);
 lt_status lt_stage_load_sc(lt_comm *c, const lt_config *cfg, lt_dataset **out, lt_sc_state **keep);
 void lt_sc_state_destroy(lt_sc_state **s);
+/* What the recipe kept (NULL for other sources). */
+struct lt_scdata *lt_sc_state_data(lt_sc_state *s);
+struct lt_scprep_info *lt_sc_state_info(lt_sc_state *s);
 /* Preprocess stage: split, fit the scaler on train, apply to both. Collective. */
 lt_status lt_stage_preprocess(lt_comm *c, const lt_config *cfg, lt_dataset **all, lt_dataset **train,
                               lt_dataset **test);

@@ -53,6 +53,9 @@ lt_status lt_stage_autoencoder(lt_run *r);
 lt_status lt_stage_check_stop(lt_run *r);
 lt_status lt_stage_cluster(lt_run *r, int space);
 lt_status lt_stage_outputs(lt_run *r);
+/* results.h5ad (stage_h5ad.c): for [output] format = h5ad or .h5ad input. */
+int lt_run_wants_h5ad(const lt_run *r);
+lt_status lt_stage_write_h5ad(lt_run *r);
 lt_status lt_stage_figures(lt_run *r);
 /* Originals and reconstructions of 28 x 28 images (no-op for other widths). Collective. */
 lt_status lt_stage_image_figures(lt_run *r, const lt_plot_opts *po);

@@ -67,6 +67,7 @@ lt_status lt_stage_outputs(lt_run *r)
         snprintf(rel, sizeof rel, "labels_kmeans_%s_%s.npy", lt_space_name(s), ev);
         LT_CALL(write_labels(r, rel, in, r->space[s].km->labels));
     }
+    if (lt_run_wants_h5ad(r)) LT_CALL(lt_stage_write_h5ad(r));
     return LT_OK;
 }
 

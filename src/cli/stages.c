@@ -132,7 +132,7 @@ lt_status lt_stage_write(lt_comm *c, const lt_config *cfg, const char *dir, cons
         snprintf(path, sizeof path, "%s/%s.csv", dir, stem);
         return lt_csv_write(c, path, ds);
     }
-    if (!strcmp(fmt, "hdf5")) {
+    if (!strcmp(fmt, "hdf5") || !strcmp(fmt, "h5ad")) {
         snprintf(path, sizeof path, "%s/%s.h5", dir, stem);
         return lt_h5_write(c, path, "X", ds->y ? "y" : NULL, ds);
     }

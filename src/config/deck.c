@@ -116,7 +116,7 @@ static const lt_key keys[] = {
  {"metrics","seed",K_UINT,F(metrics,seed),"0",0,0,NULL,"seed of the silhouette sample"},
  {"metrics","rows",K_ENUM,F(metrics,rows),"test",0,0,"test|train","rows that are clustered and scored (test falls back to train when the test split is empty)"},
  {"output","dir",K_STR,F(output,dir),"",0,0,NULL,"results folder (default results/<deck name>)"},
- {"output","format",K_ENUM,F(output,format),"npy",0,0,"npy|csv|hdf5","format of written data sets"},
+ {"output","format",K_ENUM,F(output,format),"npy",0,0,"npy|csv|hdf5|h5ad","format of written data sets; h5ad also writes results.h5ad (AnnData: obsm X_pca/X_latent, k-means labels, varm PCs; written for h5ad input in any case)"},
  {"output","write_data",K_BOOL,F(output,write_data),"true",0,0,NULL,"write the scaled train/test data sets"},
  {"output","figures",K_BOOL,F(output,figures),"true",0,0,NULL,"draw figures into <dir>/figures"},
  {"output","figure_format",K_ENUM,F(output,figure_format),"png",0,0,"png|svg|pdf","figure file format"},

@@ -662,20 +662,17 @@ void lt_scprep_info_destroy(lt_scprep_info **i)
     *i = NULL;
 }
 
-/* Labels of the dense output: missing (-1) becomes one more category "NA". */
-static lt_status attach_labels(lt_comm *c, lt_scdata *s, lt_dataset *ds)
+/* Labels of the dense output: a missing label (-1) becomes one more class,
+ * number categories->n (named NA in reports); s->labels keep -1. */
+static lt_status attach_labels(lt_comm *c, const lt_scdata *s, lt_dataset *ds, int32_t *na)
 {
     int64_t missing = 0;
     for (int64_t i = 0; i < s->x->nloc; i++) missing += s->labels[i] < 0;
     LT_CALL(lt_comm_sum_i64(c, &missing, 1));
-    int32_t na = (int32_t)s->categories->n;
-    if (missing) LT_CALL(lt_comm_agree(c, lt_strlist_push(s->categories, "NA", 2)));
+    *na = missing ? (int32_t)s->categories->n : -1;
     ds->y = lt_malloc(sizeof *ds->y * (size_t)(ds->nloc + 1));
     LT_CALL(lt_comm_agree(c, ds->y ? LT_OK : LT_ERR_MEM));
-    for (int64_t i = 0; i < ds->nloc; i++) {
-        ds->y[i] = s->labels[i] < 0 ? na : s->labels[i];
-        if (missing) s->labels[i] = ds->y[i];
-    }
+    for (int64_t i = 0; i < ds->nloc; i++) ds->y[i] = s->labels[i] < 0 ? *na : s->labels[i];
     return LT_OK;
 }
 
@@ -706,7 +703,7 @@ static lt_status run_steps(lt_comm *c, lt_scdata *s, const lt_scprep_opts *o, lt
     }
     LT_CALL(lt_sc_densify(c, s->x, in->cols, in->k, &o->scale, in->mean, in->std, out));
     if (s->labels && s->categories) {
-        lt_status st = attach_labels(c, s, *out);
+        lt_status st = attach_labels(c, s, *out, &in->label_na);
         if (st != LT_OK) lt_dataset_destroy(out);
         return st;
     }
@@ -721,6 +718,7 @@ lt_status lt_scprep_run(lt_comm *c, lt_scdata *s, const lt_scprep_opts *o, lt_da
     lt_scprep_info *in = lt_calloc(1, sizeof *in);
     LT_CALL(lt_comm_agree(c, in ? LT_OK : LT_ERR_MEM));
     in->cells_in = s->x->n;
+    in->label_na = -1;
     in->genes_in = s->x->d;
     lt_status st = run_steps(c, s, o, in, out);
     if (st != LT_OK) lt_scprep_info_destroy(&in);

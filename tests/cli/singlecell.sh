@@ -51,6 +51,18 @@ for src in "10x $fx/tenx_v3.h5" "h5ad $fx/tenx_v3.h5ad" "mtx $fx/tenx_v3_mtx"; d
   real+=("$(grep checksum "$WORK/out")")
 done
 [ "${real[0]}" = "${real[1]}" ] && [ "${real[0]}" = "${real[2]}" ] || fail "three forms differ: ${real[*]}"
+# results.h5ad (h5ad input: always), read by python3-anndata; then with a
+# test split (cells back in input order) and from a 10x input on request.
+check=$LT_SOURCE_DIR/tests/cli/check_results_h5ad.py
+/usr/bin/python3 "$check" "$WORK/r2" 146 75 12 cell_type 0 >"$WORK/py" 2>&1 || { cat "$WORK/py"; fail "results.h5ad np=2"; }
+run 2 run "$deck" --preprocess.test_fraction=0.3 --metrics.rows=test --output.dir="$WORK/split"
+expect_rc 0 "split run"
+/usr/bin/python3 "$check" "$WORK/split" 146 75 12 cell_type 1 >"$WORK/py" 2>&1 || { cat "$WORK/py"; fail "results.h5ad with a split"; }
+[ -f "$WORK/real_10x/results.h5ad" ] && fail "10x input wrote results.h5ad without format = h5ad"
+run 1 run "$deck" --data.source=10x --data.path="$fx/tenx_v3.h5" --data.obs_key= --singlecell.min_genes=0 \
+  --singlecell.min_cells=3 --singlecell.n_top_genes=50 --output.format=h5ad --output.dir="$WORK/tenx_h5ad"
+expect_rc 0 "10x to h5ad"
+/usr/bin/python3 "$check" "$WORK/tenx_h5ad" 1107 $(grep -o "kept 1107 cells x [0-9]*" "$WORK/out" | awk '{print $5}') 50 - 0 >"$WORK/py" 2>&1 || { cat "$WORK/py"; fail "results.h5ad from 10x"; }
 # Bad input.
 run 2 run "$deck" --data.obs_key=celltype --output.dir="$WORK/bad1"
 expect_rc 3 "missing obs column"; expect_out "obs has no column 'celltype' (columns: _index, cell_type)" "missing obs column"
