@@ -341,7 +341,7 @@ lt_status lt_h5ad_write(lt_comm *c, const char *path, const lt_h5ad_out *o)
     if (f >= 0 && H5Fclose(f) < 0 && st == LT_OK)
         st = lt_error_raise(LT_ERR_IO, __FILE__, __LINE__, "%s: closing the HDF5 file failed", tmp);
     st = lt_comm_agree(c, st);
-    if (st == LT_OK) st = lt_io_agree_root(c, lt_comm_rank(c) == 0 ? phase_root(tmp, o) : LT_OK);
+    if (st == LT_OK) st = lt_comm_agree(c, lt_comm_rank(c) == 0 ? phase_root(tmp, o) : LT_OK);
     lt_h5_quiet_off(&q);
     return lt_io_commit(c, st, tmp, path);
 }
