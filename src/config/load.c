@@ -41,6 +41,10 @@ static lt_status read_deck(const char *path, lt_config *cfg)
     FILE *f = fopen(path, "r");
     LT_CHECK(f, LT_ERR_CONFIG, "cannot open input deck '%s'", path);
     deck_ctx d = {.cfg = cfg, .path = path};
+    /* inih cuts lines at 200 bytes by default (the rest becomes a bogus next
+     * line); a layer stack or list value can be up to LT_LIST_MAX. Debian's
+     * libinih reads this limit at run time. */
+    ini_max_line = 4 * LT_LIST_MAX;
     int line = ini_parse_file(f, on_entry, &d);
     fclose(f);
     if (line > 0 && d.error_seen) LT_FAIL(LT_ERR_CONFIG, "%s:%d: %s", path, line, d.message);

@@ -40,6 +40,15 @@ bad 2 "either 'layers' (dense widths) or 'stack'" --autoencoder.layers="64,8,64"
 bad 2 "unknown kind 'dropout'" --autoencoder.stack="conv 4 3 same, dropout 0.5"
 bad 2 "needs an image input" --autoencoder.input_shape=""
 
+# A deck line longer than inih's default limit (197 bytes; the first notebook
+# model's stack line, padded to be sure)
+stack1="$(sed -n 's/^stack = //p' "$LT_SOURCE_DIR/inputs/seed003-conv.ini")                                        "
+[ ${#stack1} -gt 200 ] || fail "the stack line should be longer than 200 bytes"
+printf '[data]\nsource = blobs\nn_samples = 40\nn_features = 784\n[pca]\nenabled = false\n[kmeans]\nenabled = false\n[autoencoder]\ninput_shape = 28, 28, 1\nstack = %s\n[train]\nepochs = 1\nbatch_size = 16\n' "$stack1" >"$WORK/long.ini"
+run 1 train "$WORK/long.ini" --output.dir="$WORK/long"
+expect_rc 0 "long stack line"; expect_out "Total params: 1,185" "long stack line"
+expect_out "conv2d_6 (Conv2D)                 (None, 14, 14, 8)       296" "long stack line"
+
 # [data] test_path: a separate test file in the same format (npy here)
 run 1 generate "$deck" --output.dir="$WORK/gen"
 expect_rc 0 "generate"
