@@ -1,0 +1,85 @@
+/* t-SNE of a row-sharded dataset, with scikit-learn 1.2's meaning and
+ * defaults (sklearn.manifold.TSNE), and the same embedding bits for any
+ * rank count (docs/tsne.md).
+ *
+ * Phases:
+ *   neighbours   exact k = min(n - 1, int(3 perplexity + 1)) nearest rows of
+ *                every row (self excluded, ties by global row index): row
+ *                blocks travel around the ring of ranks, each rank keeps the
+ *                k nearest of its own rows. No rank holds n x n or all rows.
+ *   affinities   per-row binary search of the Gaussian precision on squared
+ *                distances (tolerance 1e-5 on the entropy, 100 steps), then
+ *                P = (P + P^T) / (2n), a sparse matrix of which each rank
+ *                holds its rows (the transpose by an all-to-all of triples).
+ *   optimiser    gradient descent with early exaggeration, momentum and
+ *                gains; attraction over the sparse P with the positions of
+ *                the neighbours fetched from their owners, repulsion exact
+ *                (O(n^2), a ring of positions) or by FFT-accelerated
+ *                interpolation on a grid replicated on every rank.
+ * Every global sum (grid charges, Z, KL, gradient norm) is an exact
+ * fixed-point sum, so no result depends on how rows are split. */
+#ifndef LT_TSNE_H
+#define LT_TSNE_H
+
+#include <stdint.h>
+#include "lt_comm.h"
+#include "lt_dataset.h"
+#include "lt_error.h"
+
+/* ---- neighbours --------------------------------------------------------- */
+
+/* The k nearest rows of each local row, nearest first (ties by index). */
+typedef struct lt_tsne_knn {
+    int64_t n, row0, nloc, k;
+    int64_t *idx; /* nloc x k global row indices */
+    double *d2;   /* nloc x k squared Euclidean distances, exact in double */
+} lt_tsne_knn;
+
+/* Collective. Exact kNN of X's rows among X's rows, 1 <= k <= n - 1. X must
+ * be finite (checked). */
+lt_status lt_tsne_knn_compute(lt_comm *c, const lt_dataset *X, int64_t k, lt_tsne_knn **out);
+void lt_tsne_knn_destroy(lt_tsne_knn **nn);
+
+/* ---- affinities --------------------------------------------------------- */
+
+/* Not collective. Conditional P of the local rows (nloc x k, in the order of
+ * nn->idx) and the precisions beta_i = 1 / (2 sigma_i^2) found by
+ * scikit-learn's search on the squared distances rounded to float32, as
+ * scikit-learn rounds them. *n_unconverged (may be
+ * NULL) counts rows that hit the step limit. */
+lt_status lt_tsne_conditional_p(const lt_tsne_knn *nn, double perplexity, double *P, double *beta,
+                                int64_t *n_unconverged);
+
+/* The symmetrised joint P: this rank's rows as CSR, columns increasing. */
+typedef struct lt_tsne_p {
+    int64_t n, row0, nloc, nnz;
+    int64_t *rowptr; /* nloc + 1 */
+    int64_t *col;    /* nnz global columns */
+    double *val;     /* nnz values; all rows together sum to 1 */
+} lt_tsne_p;
+
+/* Collective. (P + P^T) / (2n) of the conditional P (nloc x k, nn's order). */
+lt_status lt_tsne_symmetrize(lt_comm *c, const lt_tsne_knn *nn, const double *cond,
+                             lt_tsne_p **out);
+void lt_tsne_p_destroy(lt_tsne_p **p);
+
+/* ---- exact order-independent sums -------------------------------------- */
+
+/* A double accumulated exactly in 32-bit limbs held in int64 (a fixed-point
+ * number from 2^-640 to 2^640; smaller magnitudes are truncated). Sums of
+ * the same terms in any order and over any ranks give the same bits. */
+#define LT_XSUM_LIMBS 42
+typedef struct lt_xsum {
+    int64_t limb[LT_XSUM_LIMBS];
+    int64_t adds; /* since the last carry propagation */
+    int overflow; /* a term of magnitude >= 2^640 (or not finite) was added */
+} lt_xsum;
+
+void lt_xsum_init(lt_xsum *s);
+void lt_xsum_add(lt_xsum *s, double v);
+/* The sum rounded to double (deterministic). Not collective. */
+double lt_xsum_value(lt_xsum *s);
+/* Collective: sums m accumulators elementwise over the ranks, in place. */
+lt_status lt_xsum_allreduce(lt_comm *c, lt_xsum *s, int m);
+
+#endif
