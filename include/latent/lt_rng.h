@@ -19,6 +19,9 @@ enum {
     LT_STREAM_DENOISE,      /* denoising input noise */
     LT_STREAM_KMEANS,       /* k-means initialisation */
     LT_STREAM_SAMPLE,       /* silhouette / figure subsamples */
+    LT_STREAM_SC_GENES = 40, /* synthetic counts: gene base means */
+    LT_STREAM_SC_DE,        /* synthetic counts: cell-type factors per (type, gene) */
+    LT_STREAM_SC_CELLS,     /* synthetic counts: each cell's type, library and counts */
     LT_STREAM_USER = 1000   /* first free stream for new purposes */
 };
 

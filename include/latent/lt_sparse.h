@@ -115,6 +115,7 @@ lt_status lt_mtx_read(lt_comm *c, const char *dir, const lt_sc_read_opts *o, lt_
 #define LT_H5AD_MAX 8
 typedef struct lt_h5ad_out {
     int64_t n, d;                 /* cells (obs) and genes (var) */
+    const lt_csr *X;              /* X as csr_matrix (float32, int32 indices, int64 indptr), or NULL */
     const lt_strlist *obs_names;  /* nloc names of this rank's cells, or NULL: "0", "1", ... */
     const lt_strlist *var_names;  /* d gene names, or NULL: "0", "1", ... */
     int nobsm;                    /* obsm/NAME: n x k float32 (X_pca, X_latent, ...) */
@@ -138,5 +139,26 @@ typedef struct lt_h5ad_out {
  * gene-side elements (variable-length strings cannot be written in
  * parallel). Written to a temporary name and renamed when complete. */
 lt_status lt_h5ad_write(lt_comm *c, const char *path, const lt_h5ad_out *o);
+
+/* Synthetic single-cell counts (Splatter-like): gene base means Gamma(0.6,
+ * rate 0.3), per cell type a share de_prob of genes scaled by
+ * exp(N(de_loc, de_scale)) (half of them down), cell library factors
+ * lognormal(-s^2/2, s) around a total calibrated so that the expected share
+ * of non-zeros is `density`, and negative-binomial counts (dispersion r:
+ * variance mu + mu^2 / r). Non-zeros are drawn directly (geometric skips
+ * over genes bucketed by mean, then a zero-truncated NB count), so the cost
+ * follows the non-zeros, not cells x genes. Every cell's draws are keyed by
+ * (seed, cell): identical for any rank count. Labels are the cell types. */
+typedef struct lt_counts_opts {
+    int64_t n_cells, n_genes;
+    int n_types;
+    double density, dispersion;
+    double de_prob, de_loc, de_scale, lib_sdlog;
+    uint64_t seed;
+} lt_counts_opts;
+
+void lt_counts_opts_default(lt_counts_opts *o);
+/* Collective. */
+lt_status lt_generate_counts(lt_comm *c, const lt_counts_opts *o, lt_scdata **out);
 
 #endif

@@ -104,6 +104,32 @@ static lt_status write_obs_index(lt_comm *c, hid_t f, const lt_h5ad_out *o, int6
     return st;
 }
 
+/* X as csr_matrix: indptr (int64, global offsets), indices, data, each rank
+ * its slice. */
+static lt_status write_csr(lt_comm *c, hid_t f, const lt_csr *m)
+{
+    int64_t base = 0, nnz = m->nnz;
+    LT_CALL(lt_comm_exscan_i64(c, m->nnz, &base));
+    LT_CALL(lt_comm_sum_i64(c, &nnz, 1));
+    LT_CALL(make_group(c, f, "X"));
+    /* The rank holding the last cell also writes indptr[n]. */
+    int last = m->nloc > 0 && m->row0 + m->nloc == m->n;
+    int64_t *ip = lt_malloc(sizeof *ip * (size_t)(m->nloc + 2));
+    LT_CALL(lt_comm_agree(c, ip ? LT_OK : LT_ERR_MEM));
+    for (int64_t i = 0; i <= m->nloc; i++) ip[i] = m->indptr[i] + base;
+    if (m->n == 0) ip[0] = 0, last = lt_comm_rank(c) == 0;
+    lt_status st = write_rows(c, f, "X/indptr", H5T_STD_I64LE, H5T_NATIVE_INT64, 8, m->n + 1, 0,
+                              m->row0, m->nloc + last, ip);
+    free(ip);
+    if (st == LT_OK)
+        st = write_rows(c, f, "X/indices", H5T_STD_I32LE, H5T_NATIVE_INT32, 4, nnz, 0, base, m->nnz,
+                        m->indices);
+    if (st == LT_OK)
+        st = write_rows(c, f, "X/data", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 4, nnz, 0, base, m->nnz,
+                        m->data);
+    return st;
+}
+
 static lt_status phase_parallel(lt_comm *c, hid_t f, const lt_h5ad_out *o)
 {
     int64_t row0, nloc;
@@ -111,6 +137,7 @@ static lt_status phase_parallel(lt_comm *c, hid_t f, const lt_h5ad_out *o)
     const char *groups[] = {"obs", "obsm", "var", "varm", "uns", "layers", "obsp", "varp"};
     for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) LT_CALL(make_group(c, f, groups[g]));
     LT_CALL(write_obs_index(c, f, o, row0, nloc));
+    if (o->X) LT_CALL(write_csr(c, f, o->X));
     char name[300];
     for (int a = 0; a < o->nobs; a++) {
         snprintf(name, sizeof name, "obs/%.200s", o->obs_name[a]);
@@ -306,6 +333,18 @@ static lt_status phase_root(const char *tmp, const lt_h5ad_out *o)
     herr_t e = attr_str(f, "encoding-type", "anndata") < 0 || attr_str(f, "encoding-version", "0.1.0") < 0 ? -1 : 0;
     const char *dicts[] = {"obsm", "varm", "uns", "layers", "obsp", "varp"};
     for (size_t g = 0; e >= 0 && g < sizeof dicts / sizeof dicts[0]; g++) e = encode(f, dicts[g], "dict", "0.1.0");
+    if (e >= 0 && o->X) {
+        e = encode(f, "X", "csr_matrix", "0.1.0");
+        hid_t g = e >= 0 ? H5Gopen2(f, "X", H5P_DEFAULT) : -1;
+        int64_t shape[2] = {o->n, o->d};
+        hsize_t two[1] = {2};
+        hid_t sp = H5Screate_simple(1, two, NULL);
+        hid_t a = g >= 0 ? H5Acreate2(g, "shape", H5T_STD_I64LE, sp, H5P_DEFAULT, H5P_DEFAULT) : -1;
+        if (a < 0 || H5Awrite(a, H5T_NATIVE_INT64, shape) < 0) e = -1;
+        if (a >= 0) H5Aclose(a);
+        H5Sclose(sp);
+        if (g >= 0) H5Gclose(g);
+    }
     lt_status st = e >= 0 ? write_obs_meta(f, o) : lt_error_raise(LT_ERR_IO, __FILE__, __LINE__,
                                                                    "%s: writing attributes failed", tmp);
     if (st == LT_OK) st = write_var(f, o);
