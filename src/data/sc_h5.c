@@ -18,14 +18,6 @@
 #define SC_CHUNK ((int64_t)1 << 26)
 #define LZF_FILTER 32000
 
-void lt_h5_quiet_on(lt_h5_quiet *q)
-{
-    H5Eget_auto2(H5E_DEFAULT, &q->func, &q->data);
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-}
-
-void lt_h5_quiet_off(const lt_h5_quiet *q) { H5Eset_auto2(H5E_DEFAULT, q->func, q->data); }
-
 /* Debian 12's hdf5-plugin-lzf (3.7.0-8) ships liblzf_filter.so without a
  * dependency on liblzf, so dlopen of the plugin fails on lzf_decompress.
  * Loading liblzf1's library globally first lets the plugin resolve it. The

@@ -6,15 +6,8 @@
 
 #include <hdf5.h>
 #include <stdint.h>
+#include "h5_internal.h" /* lt_h5_quiet_on/off */
 #include "latent/lt_sparse.h"
-
-/* HDF5 prints its error stack by default: library code never prints. */
-typedef struct {
-    H5E_auto2_t func;
-    void *data;
-} lt_h5_quiet;
-void lt_h5_quiet_on(lt_h5_quiet *q);
-void lt_h5_quiet_off(const lt_h5_quiet *q);
 
 /* Collective: opens path read-only through MPI-IO (create = 1: truncates and
  * creates); errors (missing file, not HDF5) agreed. */

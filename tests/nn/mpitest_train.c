@@ -431,6 +431,73 @@ START_TEST(interrupted_epoch_loss_survives_resume)
 }
 END_TEST
 
+/* A model written before the HDF5 convention (tests/fixtures/nn/ae_model_v1.h5,
+ * `latent train` at ad473ed: blobs n_samples 24, n_features 3, seed 7, minmax;
+ * layers 3,2,3, adam, 2 epochs, batch 8, seed 7) loads with its values, and
+ * saving it again keeps every value. */
+START_TEST(loads_model_saved_before_the_convention)
+{
+    lt_comm *c = lt_test_comm();
+    char fx[1024], path[512];
+    lt_ae *m = NULL, *r = NULL;
+    LT_ASSERT_OK(lt_ae_load(c, lt_test_fixture(fx, sizeof fx, "nn/ae_model_v1.h5"), &m));
+    ck_assert_int_eq(m->arch.nlayers, 3);
+    ck_assert(m->arch.widths[0] == 3 && m->arch.widths[1] == 2 && m->arch.widths[2] == 3);
+    ck_assert(m->arch.act[0] == LT_ACT_LINEAR && m->arch.act[1] == LT_ACT_SIGMOID);
+    ck_assert(m->arch.loss == LT_LOSS_MSE && m->arch.seed == 7 && m->train_seed == 7);
+    ck_assert(m->code == 1 && m->epoch == 2 && m->step == 0 && m->opt_t == 6);
+    ck_assert_int_eq(m->state_kind, LT_OPT_ADAM);
+    ck_assert_int_eq(m->hist.n, 2);
+    ck_assert(m->hist.train_loss[0] == 0.09184265608564601 && isnan(m->hist.val_loss[1]));
+    const float *k0 = m->params + m->woff[0], *b0 = m->params + m->boff[0];
+    ck_assert(k0[0] == -0.03922431915998459f && k0[5] == 0.5032426714897156f);
+    ck_assert(b0[1] == 0.005030766595155001f);
+    ck_assert(m->state[0] == -0.0005603724275715649f);
+    lt_test_path(path, sizeof path, "resaved.h5");
+    LT_ASSERT_OK(lt_ae_save(c, m, path));
+    LT_ASSERT_OK(lt_ae_load(c, path, &r));
+    ck_assert(memcmp(r->params, m->params, sizeof(float) * (size_t)m->nparams) == 0);
+    ck_assert(memcmp(r->state, m->state, sizeof(float) * 2 * (size_t)m->nparams) == 0);
+    ck_assert(memcmp(r->hist.seconds, m->hist.seconds, sizeof(double) * 2) == 0);
+    ck_assert(r->epoch == m->epoch && r->opt_t == m->opt_t && r->arch.seed == m->arch.seed);
+    lt_ae_destroy(&m);
+    lt_ae_destroy(&r);
+    if (lt_comm_rank(c) == 0) remove(path);
+}
+END_TEST
+
+/* A stack model (format 2) written before the HDF5 convention
+ * (tests/fixtures/nn/ae_stack_v2.h5, `latent train` at e838609: blobs 40 x 16,
+ * seed 5, minmax; stack = conv 2 3 same relu, pool 2 same, flatten, dense 3
+ * linear, dense 16 sigmoid, reshape 4 4 1 on 4, 4, 1; rmsprop, 2 epochs, batch
+ * 8, seed 5): the stack, the 4-D conv kernel and the skipped parameterless
+ * layers load, and a second save keeps every value. */
+START_TEST(loads_stack_model_saved_before_the_convention)
+{
+    lt_comm *c = lt_test_comm();
+    char fx[1024], path[512];
+    lt_ae *m = NULL, *r = NULL;
+    LT_ASSERT_OK(lt_ae_load(c, lt_test_fixture(fx, sizeof fx, "nn/ae_stack_v2.h5"), &m));
+    ck_assert_int_eq(m->arch.nstack, 6);
+    ck_assert(m->arch.input_shape[0] == 4 && m->arch.input_shape[1] == 4 && m->arch.input_shape[2] == 1);
+    ck_assert_int_eq(m->nparams, 111);
+    ck_assert(m->code == 4 && m->epoch == 2 && m->opt_t == 10 && m->state_kind == LT_OPT_RMSPROP);
+    const float *k0 = m->params + m->woff[0], *b3 = m->params + m->boff[3];
+    ck_assert(k0[0] == 0.11563215404748917f && k0[3] == -0.2675012946128845f);
+    ck_assert(b3[2] == -0.00587573554366827f);
+    ck_assert(m->hist.train_loss[1] == 0.11374523344267047);
+    lt_test_path(path, sizeof path, "resaved_stack.h5");
+    LT_ASSERT_OK(lt_ae_save(c, m, path));
+    LT_ASSERT_OK(lt_ae_load(c, path, &r));
+    ck_assert(r->arch.nstack == 6 && r->nparams == 111);
+    ck_assert(memcmp(r->params, m->params, sizeof(float) * (size_t)m->nparams) == 0);
+    ck_assert(memcmp(r->state, m->state, sizeof(float) * (size_t)m->nparams) == 0);
+    lt_ae_destroy(&m);
+    lt_ae_destroy(&r);
+    if (lt_comm_rank(c) == 0) remove(path);
+}
+END_TEST
+
 static Suite *make(void)
 {
     Suite *s = suite_create("nn_train");
@@ -445,6 +512,8 @@ static Suite *make(void)
     tcase_add_test(t, early_stopping_and_callback);
     tcase_add_test(t, flush_denormals_is_scoped_and_harmless);
     tcase_add_test(t, interrupted_epoch_loss_survives_resume);
+    tcase_add_test(t, loads_model_saved_before_the_convention);
+    tcase_add_test(t, loads_stack_model_saved_before_the_convention);
     suite_add_tcase(s, t);
     return s;
 }

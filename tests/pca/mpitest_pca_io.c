@@ -218,6 +218,57 @@ START_TEST(bad_model_files)
 }
 END_TEST
 
+/* The file written under the convention: format_version 2 (no `version`),
+ * variable-length UTF-8 strings. Rank 0 looks with HDF5 itself. */
+static int follows_convention(const char *path)
+{
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    int ok = f >= 0 && H5Aexists(f, "version") == 0 && H5Aexists(f, "format_version") > 0;
+    hid_t a = ok ? H5Aopen(f, "format_version", H5P_DEFAULT) : -1;
+    long long v = 0;
+    ok = ok && a >= 0 && H5Aread(a, H5T_NATIVE_LLONG, &v) >= 0 && v == 2;
+    if (a >= 0) H5Aclose(a);
+    const char *strs[2] = {"format", "method"};
+    for (int i = 0; ok && i < 2; i++) {
+        a = H5Aopen(f, strs[i], H5P_DEFAULT);
+        hid_t t = a >= 0 ? H5Aget_type(a) : -1;
+        ok = t >= 0 && H5Tis_variable_str(t) > 0 && H5Tget_cset(t) == H5T_CSET_UTF8;
+        if (t >= 0) H5Tclose(t);
+        if (a >= 0) H5Aclose(a);
+    }
+    if (f >= 0) H5Fclose(f);
+    return ok;
+}
+
+/* A model of format 1 (`version`, fixed-length strings; tests/fixtures/pca/
+ * model_v1.h5, `latent pca` at ad473ed on blobs n_samples 24, n_features 3,
+ * seed 7, minmax, 2 components) loads with the values h5py reads, and saved
+ * again it follows the convention and keeps every value. */
+START_TEST(loads_format_1_model)
+{
+    lt_comm *c = lt_test_comm();
+    char fx[1024], path[1024];
+    lt_pca *p = NULL, *q = NULL;
+    LT_ASSERT_OK(lt_pca_load(c, lt_test_fixture(fx, sizeof fx, "pca/model_v1.h5"), &p));
+    ck_assert(p->n_samples == 24 && p->n_features == 3 && p->n_components == 2);
+    ck_assert(p->total_variance == 0.3885947522233076);
+    ck_assert(p->mean[0] == 0.4129796860118707 && p->mean[2] == 0.5104128183641782);
+    ck_assert(p->components[1] == -0.7046191831729949 && p->components[5] == -0.053388273002821174);
+    ck_assert(p->explained_variance[1] == 0.06270580439655864);
+    ck_assert(p->explained_variance_ratio[0] == 0.82562457450325);
+    ck_assert(p->singular_values[0] == 2.7164623446767995);
+    lt_test_path(path, sizeof path, "resaved.h5");
+    LT_ASSERT_OK(lt_pca_save(c, p, path));
+    LT_ASSERT_ALL(lt_comm_rank(c) != 0 || follows_convention(path));
+    LT_ASSERT_OK(lt_pca_load(c, path, &q));
+    ck_assert(pf_maxdiff(p->components, q->components, 6) == 0 && pf_maxdiff(p->mean, q->mean, 3) == 0);
+    ck_assert(pf_maxdiff(p->singular_values, q->singular_values, 2) == 0);
+    ck_assert(p->total_variance == q->total_variance && q->n_samples == 24);
+    lt_pca_destroy(&p), lt_pca_destroy(&q);
+    if (lt_comm_rank(c) == 0) unlink(path);
+}
+END_TEST
+
 START_TEST(model_applied_to_wrong_width)
 {
     lt_comm *c = lt_test_comm();
@@ -249,6 +300,7 @@ static Suite *make(void)
     tcase_add_test(t, mixed_overflow_is_an_error);
     tcase_add_test(t, save_load_round_trip);
     tcase_add_test(t, bad_model_files);
+    tcase_add_test(t, loads_format_1_model);
     tcase_add_test(t, model_applied_to_wrong_width);
     suite_add_tcase(s, t);
     return s;

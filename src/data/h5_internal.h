@@ -1,0 +1,18 @@
+/* HDF5 helpers shared by the HDF5 files of src/data (not public API). */
+#ifndef LT_H5_INTERNAL_H
+#define LT_H5_INTERNAL_H
+
+#include <hdf5.h>
+
+/* HDF5 prints its error stack by default; latent's library code never prints.
+ * lt_h5_quiet_on saves the current handler and silences HDF5, lt_h5_quiet_off
+ * restores it (pairs nest). Every HDF5 call in latent runs between a pair. */
+typedef struct {
+    H5E_auto2_t func;
+    void *data;
+} lt_h5_quiet;
+
+void lt_h5_quiet_on(lt_h5_quiet *q);
+void lt_h5_quiet_off(const lt_h5_quiet *q);
+
+#endif
