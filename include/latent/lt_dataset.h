@@ -42,6 +42,16 @@ lt_status lt_dataset_check_finite(lt_comm *c, const lt_dataset *ds, const char *
  * depend on the rank count (per-row hashes keyed by global row, summed). */
 lt_status lt_dataset_checksum(lt_comm *c, const lt_dataset *ds, uint64_t *out);
 
+/* Column kernels over rows x[0 .. n) (n x d floats, row-major) in double,
+ * each column in row order (the same bits at every CPU level). Not
+ * collective. sums[j] += x[i][j]; ss[j] += (x[i][j] - mean[j])^2. */
+void lt_column_sums(const float *x, int64_t n, int64_t d, double *sums);
+void lt_column_sq_dev(const float *x, int64_t n, int64_t d, const double *mean, double *ss);
+/* Column means and centered sums of squares over all rows (mean and ss: d
+ * doubles each, overwritten): variance = ss / n (ddof 0) or / (n - 1).
+ * Collective. */
+lt_status lt_dataset_column_moments(lt_comm *c, const lt_dataset *ds, double *mean, double *ss);
+
 /* Per-column statistics in double, reduced over all rows. Collective. */
 typedef struct lt_colstats {
     int64_t n, d;

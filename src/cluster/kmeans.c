@@ -120,16 +120,7 @@ static lt_status abs_tolerance(lt_comm *c, const lt_dataset *X, double tol, doub
         free(m);
         return st;
     }
-    for (int64_t i = 0; i < X->nloc; i++)
-        for (int64_t j = 0; j < d; j++) m[j] += X->x[i * d + j];
-    st = lt_comm_sum_d(c, m, d);
-    for (int64_t j = 0; st == LT_OK && j < d; j++) m[j] /= (double)X->n;
-    for (int64_t i = 0; st == LT_OK && i < X->nloc; i++)
-        for (int64_t j = 0; j < d; j++) {
-            double t = X->x[i * d + j] - m[j];
-            m[d + j] += t * t;
-        }
-    if (st == LT_OK) st = lt_comm_sum_d(c, m + d, d);
+    st = lt_dataset_column_moments(c, X, m, m + d);
     double v = 0;
     for (int64_t j = 0; j < d; j++) v += m[d + j] / (double)X->n;
     *out = tol * v / (double)d;

@@ -214,10 +214,43 @@ void lt_colstats_destroy(lt_colstats **s)
     *s = NULL;
 }
 
-/* Per-column minimum, maximum and sum over the rows, eight columns per
- * vector operation; each column in row order, as the scalar loop (a NaN
- * never becomes the minimum or maximum, as with fmin and fmax, but makes the
- * sum NaN). */
+/* The column kernels: eight columns per vector operation, each column in
+ * row order as the scalar loop, so every CPU level gives the same bits (a
+ * NaN never becomes the minimum or maximum, as with fmin and fmax). */
+LT_CLONE_BODY void lt_column_sums_body(const float *x, int64_t n, int64_t d, double *sums)
+{
+    for (int64_t i = 0; i < n; i++) {
+        int64_t j = 0;
+        for (; j + 8 <= d; j += 8)
+            lt_v8d_store(sums + j, lt_v8d_load(sums + j) + lt_v8d_load_f(x + i * d + j));
+        for (; j < d; j++) sums[j] += x[i * d + j];
+    }
+}
+LT_CLONES(, void, lt_column_sums, (const float *x, int64_t n, int64_t d, double *sums),
+          (x, n, d, sums))
+
+LT_CLONE_BODY void lt_column_sq_dev_body(const float *x, int64_t n, int64_t d, const double *mean,
+                                      double *ss)
+{
+    for (int64_t i = 0; i < n; i++) {
+        const float *xi = x + i * d;
+        int64_t j = 0;
+        for (; j + 8 <= d; j += 8) {
+            lt_v8d e = lt_v8d_load_f(xi + j) - lt_v8d_load(mean + j);
+            lt_v8d_store(ss + j, lt_v8d_load(ss + j) + e * e);
+        }
+        for (; j < d; j++) {
+            double e = xi[j] - mean[j];
+            ss[j] += e * e;
+        }
+    }
+}
+LT_CLONES(, void, lt_column_sq_dev,
+          (const float *x, int64_t n, int64_t d, const double *mean, double *ss),
+          (x, n, d, mean, ss))
+
+/* The minimum, maximum and sum of each column in one pass (the column
+ * statistics of preprocessing need all three). */
 LT_CLONE_BODY void col_min_max_sum_body(const float *x, int64_t n, int64_t d, double *mn,
                                         double *mx, double *sum)
 {
@@ -242,26 +275,26 @@ LT_CLONES(static, void, col_min_max_sum,
           (const float *x, int64_t n, int64_t d, double *mn, double *mx, double *sum),
           (x, n, d, mn, mx, sum))
 
-/* ss[j] += (x[i][j] - mean[j])^2 over the rows, as col_min_max_sum. */
-LT_CLONE_BODY void col_sq_dev_body(const float *x, int64_t n, int64_t d, const double *mean,
-                                   double *ss)
+/* mean holds this rank's column sums; it becomes the means, ss the centered
+ * sums of squares. Two passes (the mean, then squared deviations from it)
+ * keep the variance accurate where sums of squares would cancel. */
+static lt_status moments_from_sums(lt_comm *c, const lt_dataset *ds, double *mean, double *ss)
 {
-    for (int64_t i = 0; i < n; i++) {
-        const float *xi = x + i * d;
-        int64_t j = 0;
-        for (; j + 8 <= d; j += 8) {
-            lt_v8d e = lt_v8d_load_f(xi + j) - lt_v8d_load(mean + j);
-            lt_v8d_store(ss + j, lt_v8d_load(ss + j) + e * e);
-        }
-        for (; j < d; j++) {
-            double e = xi[j] - mean[j];
-            ss[j] += e * e;
-        }
-    }
+    int64_t d = ds->d;
+    double n = ds->n > 0 ? (double)ds->n : 1.0;
+    LT_CALL(lt_comm_sum_d(c, mean, d));
+    for (int64_t j = 0; j < d; j++) mean[j] /= n;
+    memset(ss, 0, sizeof *ss * (size_t)d);
+    lt_column_sq_dev(ds->x, ds->nloc, d, mean, ss);
+    return lt_comm_sum_d(c, ss, d);
 }
-LT_CLONES(static, void, col_sq_dev,
-          (const float *x, int64_t n, int64_t d, const double *mean, double *ss),
-          (x, n, d, mean, ss))
+
+lt_status lt_dataset_column_moments(lt_comm *c, const lt_dataset *ds, double *mean, double *ss)
+{
+    memset(mean, 0, sizeof *mean * (size_t)ds->d);
+    lt_column_sums(ds->x, ds->nloc, ds->d, mean);
+    return moments_from_sums(c, ds, mean, ss);
+}
 
 lt_status lt_colstats_compute(lt_comm *c, const lt_dataset *ds, lt_colstats **out)
 {
@@ -280,12 +313,8 @@ lt_status lt_colstats_compute(lt_comm *c, const lt_dataset *ds, lt_colstats **ou
     s->max = s->min + d, s->mean = s->min + 2 * d, s->std = s->min + 3 * d;
     for (int64_t j = 0; j < d; j++) s->min[j] = INFINITY, s->max[j] = -INFINITY, s->mean[j] = 0;
     col_min_max_sum(ds->x, ds->nloc, d, s->min, s->max, s->mean);
-    /* Two passes (mean, then squared deviations) keep the variance accurate. */
     if ((st = lt_comm_min_d(c, s->min, d)) == LT_OK && (st = lt_comm_max_d(c, s->max, d)) == LT_OK)
-        st = lt_comm_sum_d(c, s->mean, d);
-    for (int64_t j = 0; j < d; j++) s->mean[j] /= ds->n > 0 ? (double)ds->n : 1.0, s->std[j] = 0;
-    col_sq_dev(ds->x, ds->nloc, d, s->mean, s->std);
-    if (st == LT_OK) st = lt_comm_sum_d(c, s->std, d);
+        st = moments_from_sums(c, ds, s->mean, s->std);
     for (int64_t j = 0; j < d; j++) s->std[j] = sqrt(s->std[j] / (ds->n > 0 ? (double)ds->n : 1.0));
     if (st != LT_OK) lt_colstats_destroy(&s);
     *out = s;

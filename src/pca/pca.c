@@ -2,7 +2,6 @@
  * bookkeeping (variances, ratios, singular values, sign convention). */
 #include "pca_impl.h"
 #include "latent/lt_name.h"
-#include "latent/lt_simd.h"
 #include "scalapack.h"
 #include "latent/lt_comm_mpi.h"
 
@@ -140,21 +139,6 @@ static lt_status check_opts(const lt_pca_opts *o, const lt_dataset *ds)
     return LT_OK;
 }
 
-/* sums[j] += x[i][j] over the rows, eight columns per vector operation;
- * each column is summed in row order, as a scalar loop would. */
-LT_CLONE_BODY void lt_pca_column_sums_body(const float *x, int64_t n, int64_t d, double *sums)
-{
-    for (int64_t i = 0; i < n; i++) {
-        int64_t j = 0;
-        for (; j + 8 <= d; j += 8)
-            lt_v8d_store(sums + j, lt_v8d_load(sums + j) + lt_v8d_load_f(x + i * d + j));
-        for (; j < d; j++) sums[j] += x[i * d + j];
-    }
-}
-LT_CLONES(, void, lt_pca_column_sums,
-          (const float *x, int64_t n, int64_t d, double *sums),
-          (x, n, d, sums))
-
 lt_status lt_pca_mean_from_sums(lt_comm *c, const lt_dataset *ds, double *sums)
 {
     LT_CALL(lt_comm_sum_d(c, sums, ds->d));
@@ -170,7 +154,7 @@ lt_status lt_pca_mean_from_sums(lt_comm *c, const lt_dataset *ds, double *sums)
 static lt_status mean_pass(lt_comm *c, const lt_dataset *ds, lt_pca *p)
 {
     lt_event_begin(lt_comm_timer(c), LT_EV_PCA_MEAN);
-    lt_pca_column_sums(ds->x, ds->nloc, ds->d, p->mean);
+    lt_column_sums(ds->x, ds->nloc, ds->d, p->mean);
     lt_status st = lt_pca_mean_from_sums(c, ds, p->mean);
     lt_event_end(lt_comm_timer(c), LT_EV_PCA_MEAN, (double)ds->nloc * ds->d);
     return st;

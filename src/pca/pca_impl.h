@@ -25,8 +25,6 @@ int64_t lt_pca_chunk_rows(const lt_pca_opts *o, int64_t d);
 void lt_pca_center_d(const lt_dataset *ds, const double *mean, int64_t i0, int64_t m,
                      double *out);
 
-/* sums[j] += column j of the n x d rows x (double, vectorised). */
-void lt_pca_column_sums(const float *x, int64_t n, int64_t d, double *sums);
 /* Collective: sums (d, this rank's column sums) becomes the column means of
  * all ranks' rows; a non-finite value anywhere is an agreed LT_ERR_DATA
  * naming its row and column. */

@@ -172,7 +172,7 @@ static lt_status gram_and_mean(lt_comm *c, gram_pass *g, const lt_dataset *ds, d
     for (int64_t b = 0; b < g->nb; b++) {
         int64_t i0 = b * g->chunk, m = ds->nloc - i0 < g->chunk ? ds->nloc - i0 : g->chunk;
         double *mb = g->bmean + b * d;
-        lt_pca_column_sums(ds->x + i0 * d, m, d, mb);
+        lt_column_sums(ds->x + i0 * d, m, d, mb);
         for (int j = 0; j < d; j++) mean[j] += mb[j], mb[j] /= (double)m;
         gram_block(g, ds, i0, m, mb, g->amx ? g->bcenter + b * d : NULL, G);
     }

@@ -199,14 +199,9 @@ done:
 
 static lt_status sum_squares(lt_comm *c, const lt_dataset *ds, const double *mean, double *ss)
 {
-    int64_t d = ds->d;
-    memset(ss, 0, sizeof(double) * (size_t)d);
-    for (int64_t i = 0; i < ds->nloc; i++)
-        for (int64_t j = 0; j < d; j++) {
-            double v = ds->x[i * d + j] - mean[j];
-            ss[j] += v * v;
-        }
-    return lt_comm_sum_d(c, ss, d);
+    memset(ss, 0, sizeof(double) * (size_t)ds->d);
+    lt_column_sq_dev(ds->x, ds->nloc, ds->d, mean, ss);
+    return lt_comm_sum_d(c, ss, ds->d);
 }
 
 /* Centered X^T in the shard layout, moved to square blocks on the 2-D grid

@@ -2,6 +2,7 @@
 #include "latent/lt_dataset.h"
 #include "latent/lt_rng.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -112,6 +113,39 @@ START_TEST(fetch_rows_gathers_any_rows_everywhere)
 }
 END_TEST
 
+/* Column means and centered sums of squares over every rank's rows, equal
+ * to the two-pass double loop over all rows (10 columns: a vector of 8 and
+ * a tail), and the same numbers lt_colstats_compute reports. */
+static float moment_value(int64_t g, int64_t j) { return (float)((g * 7 + j * 3) % 11) * 0.5f + (float)j; }
+
+START_TEST(column_moments_match_a_two_pass_loop)
+{
+    lt_comm *c = lt_test_comm();
+    lt_dataset *a = NULL;
+    int64_t n = 13, d = 10;
+    LT_ASSERT_OK(lt_dataset_create(c, n, d, 0, &a));
+    for (int64_t i = 0; i < a->nloc; i++)
+        for (int64_t j = 0; j < d; j++) a->x[i * d + j] = moment_value(a->row0 + i, j);
+    double mean[10], ss[10];
+    LT_ASSERT_OK(lt_dataset_column_moments(c, a, mean, ss));
+    lt_colstats *cs = NULL;
+    LT_ASSERT_OK(lt_colstats_compute(c, a, &cs));
+    for (int64_t j = 0; j < d; j++) {
+        double m = 0, q = 0;
+        for (int64_t g = 0; g < n; g++) m += moment_value(g, j);
+        m /= (double)n;
+        for (int64_t g = 0; g < n; g++) q += (moment_value(g, j) - m) * (moment_value(g, j) - m);
+        ck_assert_double_eq_tol(mean[j], m, 1e-12);
+        ck_assert_double_eq_tol(ss[j], q, 1e-9);
+        ck_assert_double_eq(cs->mean[j], mean[j]);
+        ck_assert_double_eq(cs->std[j], sqrt(ss[j] / (double)n));
+    }
+    ck_assert_double_gt(ss[3], 1.0); /* not vacuous */
+    lt_colstats_destroy(&cs);
+    lt_dataset_destroy(&a);
+}
+END_TEST
+
 START_TEST(nonfinite_is_reported_with_row)
 {
     lt_comm *c = lt_test_comm();
@@ -134,6 +168,7 @@ static Suite *make(void)
     tcase_add_test(t, philox_known_answer);
     tcase_add_test(t, redistribute_reverses_rows);
     tcase_add_test(t, fetch_rows_gathers_any_rows_everywhere);
+    tcase_add_test(t, column_moments_match_a_two_pass_loop);
     tcase_add_test(t, nonfinite_is_reported_with_row);
     suite_add_tcase(s, t);
     return s;
