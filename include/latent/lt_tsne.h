@@ -63,6 +63,39 @@ lt_status lt_tsne_symmetrize(lt_comm *c, const lt_tsne_knn *nn, const double *co
                              lt_tsne_p **out);
 void lt_tsne_p_destroy(lt_tsne_p **p);
 
+/* ---- gradient ------------------------------------------------------------ */
+
+typedef enum { LT_TSNE_FFT = 0, LT_TSNE_EXACT } lt_tsne_method;
+
+/* FFT-accelerated interpolation (FIt-SNE's parameters): boxes of about
+ * box_width embedding units, at least min_boxes per dimension, `nodes`
+ * equispaced interpolation nodes per box and dimension. */
+typedef struct lt_tsne_fft_opts {
+    int nodes;          /* 3 */
+    int64_t min_boxes;  /* 50 */
+    double box_width;   /* 1.0 */
+} lt_tsne_fft_opts;
+
+/* Attraction planned for P's sparsity; repulsion exact or FFT. */
+typedef struct lt_tsne_grad lt_tsne_grad;
+
+typedef struct lt_tsne_grad_info {
+    int want_kl;        /* in: also compute KL (costs a log per P entry) */
+    double kl;          /* KL(ex P || Q) as scikit-learn reports it, NaN if not asked */
+    double Z;           /* sum_{i != j} w_ij */
+    int64_t grid_side;  /* FFT side of the last evaluation (0: exact) */
+} lt_tsne_grad_info;
+
+/* Collective. P must outlive the workspace. fo is read for LT_TSNE_FFT. */
+lt_status lt_tsne_grad_create(lt_comm *c, const lt_tsne_p *P, lt_tsne_method method,
+                              const lt_tsne_fft_opts *fo, lt_tsne_grad **out);
+/* Collective. y and grad: nloc x 2 (this rank's rows of P). The gradient of
+ * KL(ex P || Q), times 4 as in scikit-learn; the same bits for a row on any
+ * rank count. info may be NULL. */
+lt_status lt_tsne_grad_eval(lt_comm *c, lt_tsne_grad *g, const double *y, double exaggeration,
+                            double *grad, lt_tsne_grad_info *info);
+void lt_tsne_grad_destroy(lt_tsne_grad **g);
+
 /* ---- exact order-independent sums -------------------------------------- */
 
 /* A double accumulated exactly in 32-bit limbs held in int64 (a fixed-point
