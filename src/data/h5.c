@@ -3,30 +3,11 @@
  * set. Every rank selects its row block as a hyperslab (or nothing, when it
  * holds no rows) and all transfers are collective. HDF5's own error printing
  * is switched off while latent calls it: library code never prints. */
+#include "h5_internal.h"
 #include "io_internal.h"
 
-#include <hdf5.h>
 #include <stdlib.h>
 #include <string.h>
-
-typedef struct {
-    H5E_auto2_t func;
-    void *data;
-} h5_quiet;
-
-static void quiet_on(h5_quiet *q)
-{
-    H5Eget_auto2(H5E_DEFAULT, &q->func, &q->data);
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-}
-
-static void quiet_off(const h5_quiet *q) { H5Eset_auto2(H5E_DEFAULT, q->func, q->data); }
-
-static void close_id(hid_t *id, herr_t (*fn)(hid_t))
-{
-    if (*id >= 0) fn(*id);
-    *id = -1;
-}
 
 /* Collective transfer of this rank's rows [row0, row0 + nloc) (x d for 2-D). */
 static lt_status h5_rows(hid_t dset, hid_t memtype, int ndim, int64_t row0, int64_t nloc,
@@ -41,9 +22,9 @@ static lt_status h5_rows(hid_t dset, hid_t memtype, int ndim, int64_t row0, int6
     if (e >= 0 && nloc > 0) e = H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
     if (e >= 0) e = write ? H5Dwrite(dset, memtype, ms, fs, xf, buf)
                           : H5Dread(dset, memtype, ms, fs, xf, buf);
-    close_id(&fs, H5Sclose);
-    close_id(&ms, H5Sclose);
-    close_id(&xf, H5Pclose);
+    lt_h5_close_id(&fs, H5Sclose);
+    lt_h5_close_id(&ms, H5Sclose);
+    lt_h5_close_id(&xf, H5Pclose);
     LT_CHECK(e >= 0, LT_ERR_LIB, "%s: HDF5 %s of rows %lld..%lld failed", path,
              write ? "write" : "read", (long long)row0, (long long)(row0 + nloc));
     return LT_OK;
@@ -148,8 +129,8 @@ lt_status lt_h5_read(lt_comm *c, const char *path, const lt_read_opts *o, lt_dat
     *out = NULL;
     int64_t size = 0;
     LT_CALL(lt_comm_agree(c, lt_comm_rank(c) == 0 ? lt_io_file_size(path, &size) : LT_OK));
-    h5_quiet q;
-    quiet_on(&q);
+    lt_h5_quiet q;
+    lt_h5_quiet_on(&q);
     hid_t f = open_file(c, path, 0);
     lt_status st = f >= 0 ? LT_OK
                           : lt_error_raise(LT_ERR_FORMAT, __FILE__, __LINE__,
@@ -157,7 +138,7 @@ lt_status lt_h5_read(lt_comm *c, const char *path, const lt_read_opts *o, lt_dat
     st = lt_comm_agree(c, st);
     if (st == LT_OK) st = read_file(c, f, path, o, out);
     if (f >= 0) H5Fclose(f);
-    quiet_off(&q);
+    lt_h5_quiet_off(&q);
     if (st == LT_OK && !o->allow_nonfinite) st = lt_dataset_check_finite(c, *out, path);
     if (st != LT_OK) lt_dataset_destroy(out);
     return st;
@@ -172,8 +153,8 @@ static lt_status write_dset(lt_comm *c, hid_t f, const char *path, const char *n
     hid_t sp = H5Screate_simple(ndim, dims, NULL), lcpl = H5Pcreate(H5P_LINK_CREATE), ds = -1;
     if (sp >= 0 && lcpl >= 0 && H5Pset_create_intermediate_group(lcpl, 1) >= 0)
         ds = H5Dcreate2(f, name, ftype, sp, lcpl, H5P_DEFAULT, H5P_DEFAULT);
-    close_id(&sp, H5Sclose);
-    close_id(&lcpl, H5Pclose);
+    lt_h5_close_id(&sp, H5Sclose);
+    lt_h5_close_id(&lcpl, H5Pclose);
     lt_status st = ds >= 0 ? LT_OK
                            : lt_error_raise(LT_ERR_LIB, __FILE__, __LINE__,
                                             "%s: cannot create data set '%s'", path, name);
@@ -184,7 +165,7 @@ static lt_status write_dset(lt_comm *c, hid_t f, const char *path, const char *n
         st = lt_comm_agree(c, h5_rows(ds, mtype, ndim, row0, nloc, d, (void *)buf, 1, path));
     lt_event_end(lt_comm_timer(c), LT_EV_IO_WRITE, 0);
     lt_comm_charge(c, lt_wtime() - t0, 4 * nloc * d);
-    close_id(&ds, H5Dclose);
+    lt_h5_close_id(&ds, H5Dclose);
     return st;
 }
 
@@ -210,8 +191,8 @@ lt_status lt_h5_write(lt_comm *c, const char *path, const char *dataset, const c
     if (!*lname || !(ok && any)) lname = NULL;
     char tmp[4096];
     LT_CALL(lt_io_tmpname(c, path, tmp, sizeof tmp));
-    h5_quiet q;
-    quiet_on(&q);
+    lt_h5_quiet q;
+    lt_h5_quiet_on(&q);
     hid_t f = open_file(c, tmp, 1);
     lt_status st = f >= 0 ? LT_OK
                           : lt_error_raise(LT_ERR_IO, __FILE__, __LINE__,
@@ -220,6 +201,6 @@ lt_status lt_h5_write(lt_comm *c, const char *path, const char *dataset, const c
     if (st == LT_OK) st = write_file(c, f, tmp, dname, lname, ds);
     if (f >= 0 && H5Fclose(f) < 0 && st == LT_OK)
         st = lt_error_raise(LT_ERR_IO, __FILE__, __LINE__, "%s: closing the HDF5 file failed", tmp);
-    quiet_off(&q);
+    lt_h5_quiet_off(&q);
     return lt_io_commit(c, st, tmp, path);
 }

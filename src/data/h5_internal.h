@@ -15,4 +15,11 @@ typedef struct {
 void lt_h5_quiet_on(lt_h5_quiet *q);
 void lt_h5_quiet_off(const lt_h5_quiet *q);
 
+/* Closes *id with fn (H5Dclose, H5Sclose, ...) when it is open; *id = -1. */
+static inline void lt_h5_close_id(hid_t *id, herr_t (*fn)(hid_t))
+{
+    if (*id >= 0) fn(*id);
+    *id = -1;
+}
+
 #endif

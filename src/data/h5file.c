@@ -22,12 +22,6 @@ void lt_h5_quiet_on(lt_h5_quiet *q)
 
 void lt_h5_quiet_off(const lt_h5_quiet *q) { H5Eset_auto2(H5E_DEFAULT, q->func, q->data); }
 
-static void close_id(hid_t *id, herr_t (*fn)(hid_t))
-{
-    if (*id >= 0) fn(*id);
-    *id = -1;
-}
-
 static lt_status wrap(hid_t id, const char *path, lt_h5 **out)
 {
     lt_h5 *f = lt_calloc(1, sizeof *f);
@@ -102,7 +96,7 @@ static hid_t str_type(void)
 {
     hid_t t = H5Tcopy(H5T_C_S1);
     if (t >= 0 && (H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0))
-        close_id(&t, H5Tclose);
+        lt_h5_close_id(&t, H5Tclose);
     return t;
 }
 
@@ -114,9 +108,9 @@ static lt_status write_attr(lt_h5 *f, const char *obj, const char *name, hid_t f
     hid_t loc = open_obj(f, obj), sp = H5Screate(H5S_SCALAR), a = -1;
     if (loc >= 0 && sp >= 0) a = H5Acreate2(loc, name, ftype, sp, H5P_DEFAULT, H5P_DEFAULT);
     herr_t rc = a >= 0 ? H5Awrite(a, mtype, v) : -1;
-    close_id(&a, H5Aclose);
-    close_id(&sp, H5Sclose);
-    close_id(&loc, H5Oclose);
+    lt_h5_close_id(&a, H5Aclose);
+    lt_h5_close_id(&sp, H5Sclose);
+    lt_h5_close_id(&loc, H5Oclose);
     lt_h5_quiet_off(&q);
     char d[256];
     LT_CHECK(rc >= 0, LT_ERR_IO, "%s: cannot write %s", f->path, attr_desc(d, sizeof d, obj, name));
@@ -129,7 +123,7 @@ lt_status lt_h5_write_attr_str(lt_h5 *f, const char *obj, const char *name, cons
     lt_status st = t >= 0 ? write_attr(f, obj, name, t, t, &v)
                           : lt_error_raise(LT_ERR_LIB, __FILE__, __LINE__,
                                            "%s: no HDF5 string type for '%s'", f->path, name);
-    close_id(&t, H5Tclose);
+    lt_h5_close_id(&t, H5Tclose);
     return st;
 }
 
@@ -161,8 +155,8 @@ static lt_status open_attr(lt_h5 *f, const char *obj, const char *name, hid_t *l
     hid_t sp = *a >= 0 ? H5Aget_space(*a) : -1, t = *a >= 0 ? H5Aget_type(*a) : -1;
     hssize_t n = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
     *cls = t >= 0 ? H5Tget_class(t) : H5T_NO_CLASS;
-    close_id(&sp, H5Sclose);
-    close_id(&t, H5Tclose);
+    lt_h5_close_id(&sp, H5Sclose);
+    lt_h5_close_id(&t, H5Tclose);
     lt_status st = LT_OK;
     if (*a < 0)
         st = lt_error_raise(LT_ERR_FORMAT, __FILE__, __LINE__, "%s: %s missing", f->path,
@@ -172,8 +166,8 @@ static lt_status open_attr(lt_h5 *f, const char *obj, const char *name, hid_t *l
                             "%s: %s holds %lld values, expected one", f->path,
                             attr_desc(d, sizeof d, obj, name), (long long)n);
     if (st != LT_OK) {
-        close_id(a, H5Aclose);
-        close_id(loc, H5Oclose);
+        lt_h5_close_id(a, H5Aclose);
+        lt_h5_close_id(loc, H5Oclose);
     }
     return st;
 }
@@ -194,8 +188,8 @@ static lt_status read_attr(lt_h5 *f, const char *obj, const char *name, hid_t mt
     if (st == LT_OK && H5Aread(a, mtype, v) < 0)
         st = lt_error_raise(LT_ERR_FORMAT, __FILE__, __LINE__, "%s: cannot read %s", f->path,
                             attr_desc(d, sizeof d, obj, name));
-    close_id(&a, H5Aclose);
-    close_id(&loc, H5Oclose);
+    lt_h5_close_id(&a, H5Aclose);
+    lt_h5_close_id(&loc, H5Oclose);
     lt_h5_quiet_off(&q);
     return st;
 }
@@ -235,7 +229,7 @@ static char *attr_string(hid_t a)
         if (s && H5Tget_strpad(t) == H5T_STR_SPACEPAD) /* Fortran style */
             for (size_t i = strlen(s); i > 0 && s[i - 1] == ' '; i--) s[i - 1] = '\0';
     }
-    close_id(&t, H5Tclose);
+    lt_h5_close_id(&t, H5Tclose);
     return s;
 }
 
@@ -259,8 +253,8 @@ lt_status lt_h5_read_attr_str(lt_h5 *f, const char *obj, const char *name, char 
                             attr_desc(d, sizeof d, obj, name), cap - 1);
     if (st == LT_OK) strcpy(buf, s);
     free(s);
-    close_id(&a, H5Aclose);
-    close_id(&loc, H5Oclose);
+    lt_h5_close_id(&a, H5Aclose);
+    lt_h5_close_id(&loc, H5Oclose);
     lt_h5_quiet_off(&q);
     return st;
 }
@@ -271,7 +265,7 @@ int lt_h5_has_attr(lt_h5 *f, const char *obj, const char *name)
     lt_h5_quiet_on(&q);
     hid_t loc = open_obj(f, obj);
     int yes = loc >= 0 && H5Aexists(loc, name) > 0;
-    close_id(&loc, H5Oclose);
+    lt_h5_close_id(&loc, H5Oclose);
     lt_h5_quiet_off(&q);
     return yes;
 }
@@ -285,8 +279,8 @@ lt_status lt_h5_write_format(lt_h5 *f, const char *format, int version)
 lt_status lt_h5_check_format(lt_h5 *f, const char *format, int max_version, int *version)
 {
     char s[256];
-    LT_CHECK(lt_h5_has_attr(f, NULL, "format"), LT_ERR_FORMAT, "%s: not a %s file (no 'format' attribute)",
-             f->path, format);
+    LT_CHECK(lt_h5_has_attr(f, NULL, "format"), LT_ERR_FORMAT,
+             "%s: not a %s file (no 'format' attribute)", f->path, format);
     LT_CALL(lt_h5_read_attr_str(f, NULL, "format", s, sizeof s));
     LT_CHECK(strcmp(s, format) == 0, LT_ERR_FORMAT, "%s: not a %s file (format '%s')", f->path,
              format, s);
@@ -343,9 +337,9 @@ static lt_status write_data(lt_h5 *f, const char *name, hid_t ftype, hid_t mtype
     herr_t rc = d < 0 ? -1 : 0;
     if (rc >= 0 && count_of(ndim, dims) > 0) /* nothing to transfer into an empty dataset */
         rc = H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, v);
-    close_id(&d, H5Dclose);
-    close_id(&lcpl, H5Pclose);
-    close_id(&sp, H5Sclose);
+    lt_h5_close_id(&d, H5Dclose);
+    lt_h5_close_id(&lcpl, H5Pclose);
+    lt_h5_close_id(&sp, H5Sclose);
     lt_h5_quiet_off(&q);
     LT_CHECK(rc >= 0, LT_ERR_IO, "%s: cannot write dataset '%s'", f->path, name);
     return LT_OK;
@@ -403,15 +397,15 @@ static lt_status open_data(lt_h5 *f, const char *name, hid_t *d, int *ndim, int6
     hsize_t hd[LT_H5_MAX_DIMS];
     if (nd >= 0 && nd <= LT_H5_MAX_DIMS) H5Sget_simple_extent_dims(sp, hd, NULL);
     *cls = t >= 0 ? H5Tget_class(t) : H5T_NO_CLASS;
-    close_id(&sp, H5Sclose);
-    close_id(&t, H5Tclose);
+    lt_h5_close_id(&sp, H5Sclose);
+    lt_h5_close_id(&t, H5Tclose);
     lt_status st = LT_OK;
     if (nd < 0 || nd > LT_H5_MAX_DIMS)
         st = lt_error_raise(LT_ERR_FORMAT, __FILE__, __LINE__,
                             "%s: dataset '%s' has %d dimensions (at most %d are read)", f->path,
                             name, nd, LT_H5_MAX_DIMS);
     if (st != LT_OK) {
-        close_id(d, H5Dclose);
+        lt_h5_close_id(d, H5Dclose);
         return st;
     }
     *ndim = nd;
@@ -426,7 +420,7 @@ lt_status lt_h5_shape(lt_h5 *f, const char *name, int *ndim, int64_t *dims)
     hid_t d;
     H5T_class_t cls = H5T_NO_CLASS;
     lt_status st = open_data(f, name, &d, ndim, dims, &cls);
-    close_id(&d, H5Dclose);
+    lt_h5_close_id(&d, H5Dclose);
     lt_h5_quiet_off(&q);
     return st;
 }
@@ -459,7 +453,7 @@ static lt_status read_data(lt_h5 *f, const char *name, hid_t mtype, int ndim, co
     H5T_class_t cls = H5T_NO_CLASS;
     lt_status st = open_data(f, name, &d, &nd, got, &cls);
     if (st == LT_OK) st = read_open(f, d, name, mtype, ndim, dims, v, nd, got, cls);
-    close_id(&d, H5Dclose);
+    lt_h5_close_id(&d, H5Dclose);
     lt_h5_quiet_off(&q);
     return st;
 }
