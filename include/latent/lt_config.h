@@ -35,6 +35,7 @@ typedef struct {
     char layer[256];          /* h5ad matrix: X, layers/NAME (or NAME), raw/X */
     char genome[128];         /* 10x v2 genome group ("" = the only one) */
     char gene_names[8];       /* symbols ids */
+    double density, dispersion; /* counts generator */
     /* issue 16: a separate test file (same format and options) */
     char test_path[LT_PATH_MAX];
     char test_labels_path[LT_PATH_MAX];

@@ -59,6 +59,11 @@ typedef struct lt_sc_state lt_sc_state;
 int lt_source_is_sc(const char *source);
 lt_status lt_stage_load_sc(lt_comm *c, const lt_config *cfg, lt_dataset **out, lt_sc_state **keep);
 void lt_sc_state_destroy(lt_sc_state **s);
+/* The synthetic counts of [data] source = counts. Collective. */
+struct lt_scdata;
+lt_status lt_stage_generate_counts(lt_comm *c, const lt_cfg_data *d, struct lt_scdata **out);
+/* `latent generate` for source = counts: the raw counts as PATH (.h5ad). */
+lt_status lt_stage_write_counts(lt_comm *c, const lt_config *cfg, const char *path);
 /* What the recipe kept (NULL for other sources). */
 struct lt_scdata *lt_sc_state_data(lt_sc_state *s);
 struct lt_scprep_info *lt_sc_state_info(lt_sc_state *s);

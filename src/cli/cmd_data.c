@@ -34,6 +34,12 @@ lt_status lt_cmd_generate(lt_cli *cli)
     lt_config cfg;
     lt_comm *c = cli->comm;
     LT_CALL(lt_cli_setup(cli, &cfg));
+    if (!strcmp(cfg.data.source, "counts")) { /* sparse counts: written as users have them */
+        char path[LT_PATH_MAX + 32];
+        snprintf(path, sizeof path, "%s/counts.h5ad", cfg.output.dir);
+        LT_CALL(lt_cli_mkdirs(c, cfg.output.dir));
+        return lt_stage_write_counts(c, &cfg, path);
+    }
     lt_dataset *all = NULL, *train = NULL, *test = NULL;
     lt_timer_start(&cli->timer, LT_STAGE_DATA);
     LT_CALL(lt_stage_load(c, &cfg, &all));

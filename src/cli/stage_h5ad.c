@@ -211,7 +211,7 @@ static lt_status build(lt_run *r, const row_ids *ids, out_parts *p)
         LT_CALL(add_genes(r, p, sd, in));
         if (sd->labels) {
             int a = p->o.nobs++;
-            p->o.obs_name[a] = r->cfg.data.obs_key;
+            p->o.obs_name[a] = r->cfg.data.obs_key[0] ? r->cfg.data.obs_key : "cell_type";
             p->o.obs_codes[a] = sd->labels;
             p->o.obs_cats[a] = sd->categories;
         }

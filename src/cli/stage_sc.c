@@ -29,7 +29,8 @@ lt_scprep_info *lt_sc_state_info(lt_sc_state *s) { return s ? s->info : NULL; }
 
 int lt_source_is_sc(const char *source)
 {
-    return !strcmp(source, "h5ad") || !strcmp(source, "10x") || !strcmp(source, "mtx");
+    return !strcmp(source, "h5ad") || !strcmp(source, "10x") || !strcmp(source, "mtx") ||
+           !strcmp(source, "counts");
 }
 
 /* "NAME" means layers/NAME; X and raw/X and explicit paths stay. */
@@ -39,8 +40,28 @@ static void layer_path(const char *layer, char *buf, size_t cap)
     else snprintf(buf, cap, "layers/%s", layer);
 }
 
+/* [data] source = counts: n_samples cells, n_features genes, centers types. */
+lt_status lt_stage_generate_counts(lt_comm *c, const lt_cfg_data *d, lt_scdata **out)
+{
+    lt_counts_opts o;
+    lt_counts_opts_default(&o);
+    char *end = NULL;
+    long k = strtol(d->centers, &end, 10);
+    LT_CHECK(end && !*end && k >= 1 && k <= 1000, LT_ERR_CONFIG,
+             "[data] centers = '%s': the counts generator needs a number of cell types (1..1000)",
+             d->centers);
+    o.n_cells = d->n_samples;
+    o.n_genes = d->n_features;
+    o.n_types = (int)k;
+    o.density = d->density;
+    o.dispersion = d->dispersion;
+    o.seed = d->seed;
+    return lt_generate_counts(c, &o, out);
+}
+
 static lt_status read_counts(lt_comm *c, const lt_cfg_data *d, lt_scdata **out)
 {
+    if (!strcmp(d->source, "counts")) return lt_stage_generate_counts(c, d, out);
     char layer[300];
     layer_path(d->layer, layer, sizeof layer);
     lt_sc_read_opts o;
@@ -91,8 +112,10 @@ static void report(lt_comm *c, const lt_cfg_data *d, int64_t nnz, const lt_scpre
            "%lld\n",
            (long long)s->x->n, (long long)in->d, in->target_sum,
            in->hvg ? "highly variable " : "", (long long)in->k, (long long)ds->n, (long long)ds->d);
-    if (s->categories)
+    if (s->categories && d->obs_key[0])
         printf("  labels: obs '%s', %lld categories\n", d->obs_key, (long long)s->categories->n);
+    else if (s->categories)
+        printf("  labels: %lld cell types\n", (long long)s->categories->n);
     fflush(stdout);
 }
 
@@ -125,5 +148,28 @@ lt_status lt_stage_load_sc(lt_comm *c, const lt_config *cfg, lt_dataset **out, l
     lt_scdata_destroy(&s);
     lt_scprep_info_destroy(&in);
     if (st != LT_OK) lt_dataset_destroy(out);
+    return st;
+}
+
+lt_status lt_stage_write_counts(lt_comm *c, const lt_config *cfg, const char *path)
+{
+    lt_scdata *s = NULL;
+    double t0 = lt_wtime();
+    LT_CALL(lt_stage_generate_counts(c, &cfg->data, &s));
+    double t1 = lt_wtime();
+    lt_h5ad_out o = {.n = s->x->n, .d = s->x->d, .X = s->x, .nobs = 1, .obs_name = {"cell_type"},
+                     .obs_codes = {s->labels}, .obs_cats = {s->categories}};
+    int64_t nnz = 0;
+    lt_status st = lt_csr_nnz_global(c, s->x, &nnz);
+    if (st == LT_OK) st = lt_h5ad_write(c, path, &o);
+    if (st == LT_OK && lt_comm_rank(c) == 0) {
+        printf("wrote %s: %lld cells x %lld genes, %lld non-zeros (%.2f%%), %lld cell types "
+               "(draw %.2f s, write %.2f s)\n",
+               path, (long long)o.n, (long long)o.d, (long long)nnz,
+               100.0 * (double)nnz / ((double)o.n * (double)o.d), (long long)s->categories->n,
+               t1 - t0, lt_wtime() - t1);
+        fflush(stdout);
+    }
+    lt_scdata_destroy(&s);
     return st;
 }

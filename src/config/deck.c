@@ -26,7 +26,7 @@ typedef struct {
 #define BIG 9.2e18
 /* clang-format off */
 static const lt_key keys[] = {
- {"data","source",K_ENUM,F(data,source),"blobs",0,0,"blobs|uniform|npy|csv|idx|hdf5|h5ad|10x|mtx","where rows come from: a generator or a file format (h5ad, 10x and mtx: single-cell counts, see [singlecell])"},
+ {"data","source",K_ENUM,F(data,source),"blobs",0,0,"blobs|uniform|npy|csv|idx|hdf5|h5ad|10x|mtx|counts","where rows come from: a generator or a file format (h5ad, 10x, mtx and the counts generator: single-cell counts, see [singlecell])"},
  {"data","path",K_STR,F(data,path),"",0,0,NULL,"data file (npy, csv, idx images, hdf5, h5ad, 10x .h5) or Matrix Market directory (mtx); relative to the working directory"},
  {"data","labels_path",K_STR,F(data,labels_path),"",0,0,NULL,"labels file where labels live in their own file (npy int, idx labels)"},
  {"data","dataset",K_STR,F(data,dataset),"X",0,0,NULL,"HDF5: name of the 2-D data set"},
@@ -50,6 +50,8 @@ static const lt_key keys[] = {
  {"data","layer",K_STR,F(data,layer),"X",0,0,NULL,"h5ad: the count matrix: X, layers/NAME (or NAME) or raw/X"},
  {"data","genome",K_STR,F(data,genome),"",0,0,NULL,"10x Cell Ranger 1-2 .h5: genome group (empty: the file's only one)"},
  {"data","gene_names",K_ENUM,F(data,gene_names),"symbols",0,0,"symbols|ids","10x and mtx: gene names from the symbols or the ids column"},
+ {"data","density",K_REAL,F(data,density),"0.05",1e-6,0.95,NULL,"counts generator: expected share of non-zero counts (n_samples cells, n_features genes, centers cell types)"},
+ {"data","dispersion",K_REAL,F(data,dispersion),"4",1e-3,1e6,NULL,"counts generator: negative-binomial r (variance mu + mu^2/r)"},
  {"preprocess","scaler",K_ENUM,F(preprocess,scaler),"minmax",0,0,"none|minmax|standard","feature scaling fitted on the training rows"},
  {"preprocess","feature_min",K_REAL,F(preprocess,feature_min),"0",-1e30,1e30,NULL,"MinMax: lower end of feature_range"},
  {"preprocess","feature_max",K_REAL,F(preprocess,feature_max),"1",-1e30,1e30,NULL,"MinMax: upper end of feature_range"},

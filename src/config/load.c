@@ -93,7 +93,7 @@ static lt_status validate_spaces(const lt_config *cfg)
 static lt_status validate(lt_config *cfg)
 {
     const lt_cfg_data *d = &cfg->data;
-    int is_file = strcmp(d->source, "blobs") && strcmp(d->source, "uniform");
+    int is_file = strcmp(d->source, "blobs") && strcmp(d->source, "uniform") && strcmp(d->source, "counts");
     LT_CHECK(!is_file || d->path[0], LT_ERR_CONFIG,
              "[data] source = %s needs [data] path (the file to read)", d->source);
     LT_CHECK(d->center_box_lo < d->center_box_hi, LT_ERR_CONFIG,

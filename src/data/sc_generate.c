@@ -70,10 +70,11 @@ static double poisson_draw(lt_rng *g, double lam)
 /* P(count > 0) of NB(mu, r). */
 static double nonzero_prob(double mu, double r) { return -expm1(-r * log1p(mu / r)); }
 
-static float truncated_nb(lt_rng *g, double mu, double r)
+/* A count >= 1 of NB(mu, r); q = nonzero_prob(mu, r), already known. */
+static float truncated_nb(lt_rng *g, double mu, double r, double q)
 {
     if (mu < 20) {
-        double q = nonzero_prob(mu, r), x = mu / (r + mu);
+        double x = mu / (r + mu);
         double pk = (1 - q) * r * x, u = lt_rng_uniform(g) * q, cum = pk;
         int k = 1;
         while (u > cum && k < 100000) {
@@ -170,17 +171,32 @@ static double expected_density(const lt_counts_opts *o, const type_table *tt, do
     return acc / (8.0 * o->n_types * (double)o->n_genes);
 }
 
+/* The total T whose expected density is o->density: regula falsi (Illinois)
+ * on log T, bracketed, since each evaluation costs types x 8 x genes. */
 static lt_status calibrate(const lt_counts_opts *o, const type_table *tt, double *T)
 {
     double lo = log(1e-6), hi = log(1e12);
-    LT_CHECK(expected_density(o, tt, exp(hi)) > o->density, LT_ERR_ARG,
-             "synthetic counts: density %g is not reachable", o->density);
-    for (int it = 0; it < 44; it++) { /* 41 / 2^44: T to 1e-12 relative */
-        double mid = 0.5 * (lo + hi);
-        if (expected_density(o, tt, exp(mid)) < o->density) lo = mid;
-        else hi = mid;
+    double flo = expected_density(o, tt, exp(lo)) - o->density;
+    double fhi = expected_density(o, tt, exp(hi)) - o->density;
+    LT_CHECK(fhi > 0 && flo < 0, LT_ERR_ARG, "synthetic counts: density %g is not reachable",
+             o->density);
+    double x = lo;
+    int side = 0;
+    for (int it = 0; it < 100 && hi - lo > 1e-12; it++) {
+        x = (lo * fhi - hi * flo) / (fhi - flo);
+        double fx = expected_density(o, tt, exp(x)) - o->density;
+        if (fabs(fx) < 1e-12 * o->density) break;
+        if (fx < 0) {
+            lo = x, flo = fx;
+            if (side == -1) fhi /= 2;
+            side = -1;
+        } else {
+            hi = x, fhi = fx;
+            if (side == 1) flo /= 2;
+            side = 1;
+        }
     }
-    *T = exp(0.5 * (lo + hi));
+    *T = exp(x);
     return LT_OK;
 }
 
@@ -251,8 +267,9 @@ static int draw_cell(const lt_counts_opts *o, const type_table *tt, double T, in
             pos += (int64_t)skip + 1;
             int32_t j = x->genes[a0 + pos];
             double mu = L * T * x->p[j];
-            if (lt_rng_uniform(&g) * qmax >= nonzero_prob(mu, r)) continue;
-            if (!row_push(b, j, truncated_nb(&g, mu, r))) return 0;
+            double q = nonzero_prob(mu, r);
+            if (lt_rng_uniform(&g) * qmax >= q) continue;
+            if (!row_push(b, j, truncated_nb(&g, mu, r, q))) return 0;
         }
     }
     radix_row(b->idx, b->val, b->n, b->ti, b->tv, passes);

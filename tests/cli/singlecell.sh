@@ -63,6 +63,23 @@ run 1 run "$deck" --data.source=10x --data.path="$fx/tenx_v3.h5" --data.obs_key=
   --singlecell.min_cells=3 --singlecell.n_top_genes=50 --output.format=h5ad --output.dir="$WORK/tenx_h5ad"
 expect_rc 0 "10x to h5ad"
 /usr/bin/python3 "$check" "$WORK/tenx_h5ad" 1107 $(grep -o "kept 1107 cells x [0-9]*" "$WORK/out" | awk '{print $5}') 50 - 0 >"$WORK/py" 2>&1 || { cat "$WORK/py"; fail "results.h5ad from 10x"; }
+# The counts generator: `generate` writes the same counts.h5ad matrix on 1
+# and 2 ranks (python3-anndata compares), and `run` takes it directly.
+gen="[data]\nsource = counts\nn_samples = 3001\nn_features = 700\ncenters = 4\ndensity = 0.06\nseed = 5\n"
+printf "$gen" >"$WORK/gen.ini"
+for np in 1 2; do
+  run $np generate "$WORK/gen.ini" --output.dir="$WORK/gen$np"
+  expect_rc 0 "generate counts np=$np"; expect_out "3001 cells x 700 genes" "generate counts"
+done
+/usr/bin/python3 -W ignore -c "
+import anndata as ad, numpy as np, sys
+a, b = (ad.read_h5ad(sys.argv[k] + '/counts.h5ad') for k in (1, 2))
+assert a.shape == (3001, 700) and (a.X != b.X).nnz == 0 and abs(a.X.nnz / 3001 / 700 - 0.06) < 0.006
+assert list(a.obs['cell_type']) == list(b.obs['cell_type'])
+" "$WORK/gen1" "$WORK/gen2" >"$WORK/py" 2>&1 || { cat "$WORK/py"; fail "generated counts differ or are wrong"; }
+run 2 run "$WORK/gen.ini" --singlecell.n_top_genes=100 --pca.n_components=5 --autoencoder.enabled=false \
+  --kmeans.spaces=pca --kmeans.n_clusters=4 --preprocess.scaler=none --output.figures=false --output.dir="$WORK/genrun"
+expect_rc 0 "run on generated counts"; expect_out "labels: 4 cell types" "generated labels"
 # Bad input.
 run 2 run "$deck" --data.obs_key=celltype --output.dir="$WORK/bad1"
 expect_rc 3 "missing obs column"; expect_out "obs has no column 'celltype' (columns: _index, cell_type)" "missing obs column"
