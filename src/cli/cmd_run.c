@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cli/run.h"
+#include "run.h"
 
 static lt_status stage_data(lt_run *r)
 {
