@@ -2,6 +2,7 @@
  * effective-configuration printout and docs/deck-reference.md all read it. */
 #include "latent/lt_config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <ini.h>
 #include <math.h>
@@ -164,6 +165,21 @@ static int parse_bool(const char *v, int *out)
     return 0;
 }
 
+/* 1 if "key = v" reads back as v: inih strips spaces around a value and
+ * takes ';' after a space (or at the value's start, after "= ") as a
+ * comment, and a line ends at a newline. The effective configuration is
+ * written as a deck (checkpoints resume from it), so text it cannot hold is
+ * refused where it enters (found by tests/fuzz/fuzz_deck.c). */
+static int deck_safe(const char *v)
+{
+    if (*v == ';' || isspace((unsigned char)*v)) return 0;
+    for (const char *p = v; *p; p++) {
+        if (iscntrl((unsigned char)*p) && *p != '\t') return 0;
+        if (*p == ';' && isspace((unsigned char)p[-1])) return 0;
+    }
+    return !*v || !isspace((unsigned char)v[strlen(v) - 1]);
+}
+
 /* Stores text v into the field of k; on failure writes the reason into why. */
 static int store(lt_config *cfg, const lt_key *k, const char *v, char *why, size_t cap)
 {
@@ -200,6 +216,9 @@ static int store(lt_config *cfg, const lt_key *k, const char *v, char *why, size
         /* fall through */
     case K_STR:
         if (strlen(v) >= k->size) return snprintf(why, cap, "longer than %zu characters", k->size - 1), 0;
+        if (!deck_safe(v))
+            return snprintf(why, cap, "a deck cannot hold it (a space at either end, a control "
+                                      "character, or ';' first or after a space)"), 0;
         snprintf(field, k->size, "%s", v);
         return 1;
     }

@@ -3,6 +3,7 @@
 #include "latent/lt_simd.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,7 +12,7 @@ lt_status lt_dataset_create(lt_comm *c, int64_t n, int64_t d, int with_labels, l
     lt_status st = LT_OK;
     lt_dataset *ds = NULL;
     *out = NULL;
-    if (n < 0 || d < 1)
+    if (n < 0 || d < 1 || (n > 0 && d > INT64_MAX / n))
         st = lt_error_raise(LT_ERR_DATA, __FILE__, __LINE__, "invalid dataset shape %lld x %lld",
                             (long long)n, (long long)d);
     if (st == LT_OK && !(ds = lt_calloc(1, sizeof *ds))) st = LT_ERR_MEM;

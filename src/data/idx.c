@@ -64,6 +64,13 @@ static lt_status parse_header(idx_src *s, uint32_t magic)
     LT_CHECK(in->gz || in->fsize >= need, LT_ERR_FORMAT,
              "%s: truncated: header declares %lld %s needing %lld bytes, file has %lld", path,
              (long long)in->n, what, (long long)need, (long long)in->fsize);
+    /* deflate expands at most 1032:1: a gzip file cannot hold more, and a
+     * header claiming more would make every rank allocate its share of it
+     * (13 GB for a 50-byte file; found by tests/fuzz/fuzz_idx.c) */
+    LT_CHECK(!in->gz || need <= 1032 * in->fsize + 64, LT_ERR_FORMAT,
+             "%s: truncated: header declares %lld %s needing %lld bytes, more than a %lld-byte "
+             "gzip file can hold",
+             path, (long long)in->n, what, (long long)need, (long long)in->fsize);
     LT_CHECK(in->gz || in->fsize == need, LT_ERR_FORMAT,
              "%s: header (%lld %s) disagrees with the file size (%lld bytes, expected %lld)", path,
              (long long)in->n, what, (long long)in->fsize, (long long)need);

@@ -41,6 +41,16 @@ tail -n +4 "$LT_SOURCE_DIR/docs/deck-reference.md" | diff -q - "$WORK/out" >/dev
 printf '[data]\nsource = blobs\nn_samples = 50\nn_features = 3\n[autoencoder]\nlayers = 3, 2, 3\nactivations = relu, softmax\n[output]\ndir = %s/o2\n' "$WORK" >"$deck"
 run 2 train "$deck"; expect_rc 2 "unknown activation"
 expect_out "\[autoencoder\] activations: unknown activation 'softmax' (expected linear, sigmoid, relu or tanh)" "unknown activation message"
+# Text values a deck cannot hold are refused (the effective configuration is
+# written as a deck and a checkpoint resumes from it; tests/fuzz/fuzz_deck.c
+# found values that changed on the way back).
+printf '[data]\nsource = blobs\nn_samples = 100\n' >"$deck"
+run 1 info "$deck" "--data.path=a ;b"; expect_rc 2 "value with ' ;'"
+expect_out "a deck cannot hold it" "value with ' ;' message"
+run 1 info "$deck" "--data.labels_path=;x"; expect_rc 2 "value starting with ';'"
+printf '[data]\nsource = blobs\nn_samples = 100\ncenters =;3\n' >"$WORK/semi.ini"
+run 1 info "$WORK/semi.ini"; expect_rc 2 "deck value starting with ';'"
+
 # LATENT_ISA (include/latent/lt_cpu.h): a level is shown and honoured, a
 # name that is not a level is a configuration error on every command.
 printf '[data]\nsource = blobs\nn_samples = 100\n' >"$deck"

@@ -23,6 +23,12 @@ t0=$SECONDS
 slurm_up "$SDIR" || { echo "FAIL: SLURM did not come up"; for f in "$SDIR"/*.log "$SDIR"/*.out; do echo "--- $f"; tail -20 "$f"; done; exit 1; }
 echo "SLURM up in $((SECONDS - t0)) s: $(sinfo -h -N -o '%N %c CPUs %t')"
 export LATENT_ROOT=$src LATENT
+# The two ranks of a job share the 2 vCPUs with whatever else runs (other
+# tests, builds): busy-polling ranks then wait on each other for whole time
+# slices (epochs of 0.1 s instead of 1 ms; a resume ran past its 120 s). Open
+# MPI yields when idle if it knows it is oversubscribed; under srun it does
+# not, so say so (sbatch passes the environment on).
+export OMPI_MCA_mpi_yield_when_idle=1
 deck=$src/inputs/seed000.ini
 small=(--data.n_samples=3000 --train.epochs=3)
 jobs=$src/jobs/slurm
