@@ -3,7 +3,7 @@
  * and event (see lt_timer.h) and a failing MPI call becomes an lt_status.
  * The communicator is opaque and this header does not include <mpi.h>: code
  * that needs MPI itself (program entry, MPI-IO in src/data/io.c, parallel
- * HDF5 in src/data/h5.c, BLACS in src/pca) includes lt_comm_mpi.h, the one
+ * HDF5 in src/data/h5.c and sc_h5.c, BLACS in src/pca) includes lt_comm_mpi.h, the one
  * documented way to the raw handle.
  * All functions are collective over the communicator unless noted. */
 #ifndef LT_COMM_H
@@ -32,7 +32,9 @@ void lt_comm_set_timer(lt_comm *c, lt_timer *t);
 
 /* Collective error agreement: every rank passes its local status; all ranks
  * return the same status (the first failing rank's), and every rank's error
- * record holds that rank's message, prefixed with "rank R: " when P > 1.
+ * record holds that rank's message, prefixed with "rank R: " when P > 1,
+ * R is not 0 and not every rank failed (rank 0 does the file and report work,
+ * so its messages stand alone).
  * Call it before acting on any result that could have failed on one rank. */
 lt_status lt_comm_agree(lt_comm *c, lt_status local);
 

@@ -8,7 +8,7 @@
  *   svd         pdgesvd of the centered matrix (ScaLAPACK); never forms d x d,
  *               the method for d > n.
  *   replicated  local Gram blocks allreduced into a d x d matrix on every rank,
- *               solved by LAPACK dsyevd: fastest for small d, O(d^2) per rank.
+ *               solved by LAPACK dsyevr: fastest for small d, O(d^2) per rank.
  *   auto        svd when d > n, replicated when d <= opts.replicated_max_d,
  *               else covariance.
  *

@@ -1,6 +1,6 @@
 /* Counter-based random numbers (Philox4x32-10, Salmon et al. 2011).
  * A draw is a pure function of (seed, stream, global row, draw index), so
- * data, splits, shuffles and initialisations are identical for any rank
+ * data, splits, initialisations and samples are identical for any rank
  * count: a rank positions a generator at the rows it owns. Not collective. */
 #ifndef LT_RNG_H
 #define LT_RNG_H
@@ -14,8 +14,9 @@ enum {
     LT_STREAM_LABELS,       /* make_blobs label of each row */
     LT_STREAM_NOISE_COLS,   /* extra uniform noise columns */
     LT_STREAM_SPLIT,        /* train/test split keys */
-    LT_STREAM_SHUFFLE,      /* minibatch order (stream + epoch) */
-    LT_STREAM_INIT,         /* network weights */
+    /* 6 is free: training's epoch order is a keyed permutation (lt_hash.h),
+     * not Philox. The values below stay fixed so that results do not change. */
+    LT_STREAM_INIT = 7,     /* network weights */
     LT_STREAM_DENOISE,      /* denoising input noise */
     LT_STREAM_KMEANS,       /* k-means initialisation */
     LT_STREAM_SAMPLE,       /* silhouette / figure subsamples */

@@ -1,8 +1,9 @@
 /* Checkpoints of autoencoder training, for preemption and time limits.
  * They live in "<[output] dir>.checkpoint/": config.ini (the effective deck),
- * ae.h5 (model, optimizer state, position in the batch sequence, history) and
- * ae.h5.sum (FNV-1a of the file's bytes). The previous pair is kept as
- * ae.prev.h5 until the new one is complete. */
+ * ae.h5 (model, optimizer state, position in the batch sequence, history),
+ * ae.h5.sum (FNV-1a of the file's bytes) and, once training has finished,
+ * ae.h5.trained. The previous set is kept as ae.prev.h5* until the new one is
+ * complete. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -34,8 +35,8 @@ static int file_sum(const char *path, unsigned long long *out)
 
 /* Rank 0: keep the current checkpoint as the previous one, write config.ini. */
 static lt_status rotate(const lt_config *cfg, const char *dir)
-/* (buffers sized for any dir the caller can build) */
 {
+    /* sized for any dir the caller can build */
     char a[2 * LT_PATH_MAX + 64], b[2 * LT_PATH_MAX + 64];
     LT_CHECK(mkdir(dir, 0755) == 0 || errno == EEXIST, LT_ERR_IO, "cannot create checkpoint folder %s: %s",
              dir, strerror(errno));

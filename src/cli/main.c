@@ -94,7 +94,8 @@ static lt_status check_flags(const lt_cli *cli)
     return LT_OK;
 }
 
-/* The only global of the program: a signal handler can touch nothing else. */
+/* The program's one global (the error record of core/error.c is the library's):
+ * a signal handler can touch nothing else. */
 static volatile sig_atomic_t stop_requested;
 static void on_stop_signal(int sig)
 {

@@ -1,4 +1,6 @@
-/* Private to src/cluster: sequential kernels (no MPI) and shared helpers. */
+/* Private to src/cluster: sequential kernels (no MPI), and the collective
+ * steps built on them (label counts, cluster means, Lloyd, initialisation),
+ * each marked "Collective". */
 #ifndef LT_CLUSTER_INTERNAL_H
 #define LT_CLUSTER_INTERNAL_H
 

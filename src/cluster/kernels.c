@@ -2,7 +2,8 @@
  * plain loops over contiguous arrays so that GCC vectorises them, and cloned
  * for AVX-512 / AVX2 machines (picked at load time), because the project
  * builds for the baseline x86-64 ISA. What GCC cannot vectorise portably
- * (sqrtf under math-errno, the k <= 8 argmin) is in kernels_x86.c. */
+ * (sqrtf under math-errno; the lane-wise argmin for k <= LT_KM_MAXK_LANES = 256
+ * centers, d <= 64) is in kernels_x86.c. */
 #include "cluster_internal.h"
 #include "latent/lt_simd.h"
 

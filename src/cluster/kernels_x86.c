@@ -1,7 +1,8 @@
 /* Hand-vectorised x86 kernels, chosen at run time: the project builds for
  * baseline x86-64, and GCC does not vectorise these two from plain C (sqrtf
- * keeps its errno branch; the argmin over 8 centers needs a transpose to be
- * done lane-wise). Elsewhere the portable loops are used. */
+ * keeps its errno branch; the argmin over up to LT_KM_MAXK_LANES = 256 centers,
+ * taken in groups of 8 lanes, needs a transpose to be done lane-wise).
+ * Elsewhere the portable loops are used. */
 #include "cluster_internal.h"
 
 #include <float.h>

@@ -166,7 +166,7 @@ static lt_status ring(lt_comm *c, silws *w)
     return lt_comm_agree(c, bad);
 }
 
-/* s(i) from the per-cluster sums; totals per compact cluster into part[k], all into part[k]. */
+/* s(i) from the per-cluster sums; totals per compact cluster into part[own], all into part[k]. */
 static void score_rows(const silws *w, const lt_labinfo *li, double *part)
 {
     int64_t k = w->k;

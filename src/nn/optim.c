@@ -60,8 +60,6 @@ LT_CLONES_AVX2(static, void, sgd,
                (const lt_train_opts *o, float *w, const float *g, float *v, int64_t n),
                (o, w, g, v, n))
 
-/* Keras' Adam: the bias corrections fold into the step size, and epsilon is
- * added to sqrt(v) uncorrected ("epsilon hat" of Kingma & Ba). */
 /* sqrtf may set errno, which keeps loops calling it from vectorising; the
  * SSE instruction is the same correctly rounded square root. */
 static void sqrt_into(float *out, const float *in, int64_t n)
@@ -75,6 +73,8 @@ static void sqrt_into(float *out, const float *in, int64_t n)
 
 #define NN_OCHUNK 256
 
+/* Keras' Adam: the bias corrections fold into the step size, and epsilon is
+ * added to sqrt(v) uncorrected ("epsilon hat" of Kingma & Ba). */
 LT_CLONE_BODY void adam_body(const lt_train_opts *o, float *w, const float *g, float *m, float *v,
                              int64_t n, int64_t t)
 {

@@ -154,8 +154,8 @@ lt_status lt_pca_solve_covariance(lt_comm *c, const lt_pca_opts *o, const lt_pca
     double t1 = lt_wtime();
     lt_event_begin(lt_comm_timer(c), LT_EV_PCA_EIGEN);
     info->seconds_gram = t1 - t0;
-    /* Sized on the largest local block (process 0's), as PDORMTR checks it. */
     LT_CALL_GOTO(st, diagonal(c, g, G, dG[8], d, nb, ss), done);
+    /* Sized on the largest local block (process 0's), as PDORMTR checks it. */
     int extra = nb * nb + 2 * nb * (nroc(d, nb, 0, g->nprow) + nroc(d, nb, 0, g->npcol));
     LT_CALL_GOTO(st, syevd(c, d, G, dG, w, Z, dG, extra), done);
     /* Measured: with a grid column that owns no block of G (d <= nb), W on
