@@ -19,6 +19,13 @@ typedef struct lt_dataset {
 /* Allocates the local block (zeroed). Collective: allocation failure is agreed. */
 lt_status lt_dataset_create(lt_comm *c, int64_t n, int64_t d, int with_labels, lt_dataset **out);
 void lt_dataset_destroy(lt_dataset **ds);
+/* A zeroed dataset with the rows of src (the same n and shard on every
+ * rank) and d columns, for results computed row by row. Labels: none, or a
+ * copy of src's where any rank has them (agreed, so that every rank has
+ * labels or none does; a rank without them gets zeros). Collective. */
+typedef enum { LT_LIKE_NO_LABELS = 0, LT_LIKE_COPY_LABELS } lt_like_labels;
+lt_status lt_dataset_create_like(lt_comm *c, const lt_dataset *src, int64_t d,
+                                 lt_like_labels labels, lt_dataset **out);
 /* Local deep copy of the shard (not collective). */
 lt_status lt_dataset_copy(const lt_dataset *src, lt_dataset **out);
 /* Rows ids[0..m) (global indices < ds->n) copied into rows (m x d) on every

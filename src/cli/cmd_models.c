@@ -148,12 +148,7 @@ lt_status lt_cmd_write_labels(lt_cmd *x, const char *rel, const lt_dataset *ds, 
 
 lt_status lt_cmd_column(lt_comm *c, const lt_dataset *ref, const double *v, lt_dataset **out)
 {
-    LT_CALL(lt_dataset_create(c, ref->n, 1, 0, out));
-    /* Same n, same block layout: the shards line up with ref's. */
-    lt_status st = (*out)->nloc == ref->nloc ? LT_OK
-                 : lt_error_raise(LT_ERR_INTERNAL, __FILE__, __LINE__, "row layout mismatch");
-    for (int64_t i = 0; st == LT_OK && i < ref->nloc; i++) (*out)->x[i] = (float)v[i];
-    st = lt_comm_agree(c, st);
-    if (st != LT_OK) lt_dataset_destroy(out);
-    return st;
+    LT_CALL(lt_dataset_create_like(c, ref, 1, LT_LIKE_NO_LABELS, out));
+    for (int64_t i = 0; i < ref->nloc; i++) (*out)->x[i] = (float)v[i];
+    return LT_OK;
 }

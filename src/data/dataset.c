@@ -7,7 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-lt_status lt_dataset_create(lt_comm *c, int64_t n, int64_t d, int with_labels, lt_dataset **out)
+/* A zeroed shard of rows [row0, row0 + nloc) of n x d (labels zeroed too
+ * if asked), allocation agreed. Collective. */
+static lt_status create_shard(lt_comm *c, int64_t n, int64_t d, int64_t row0, int64_t nloc,
+                              int with_labels, lt_dataset **out)
 {
     lt_status st = LT_OK;
     lt_dataset *ds = NULL;
@@ -19,7 +22,8 @@ lt_status lt_dataset_create(lt_comm *c, int64_t n, int64_t d, int with_labels, l
     if (st == LT_OK) {
         ds->n = n;
         ds->d = d;
-        lt_shard_range(n, lt_comm_size(c), lt_comm_rank(c), &ds->row0, &ds->nloc);
+        ds->row0 = row0;
+        ds->nloc = nloc;
         ds->x = lt_calloc((size_t)(ds->nloc * d), sizeof(float));
         if (!ds->x) st = LT_ERR_MEM;
         if (st == LT_OK && with_labels && !(ds->y = lt_calloc((size_t)ds->nloc, sizeof(int32_t))))
@@ -31,6 +35,24 @@ lt_status lt_dataset_create(lt_comm *c, int64_t n, int64_t d, int with_labels, l
         return st;
     }
     *out = ds;
+    return LT_OK;
+}
+
+lt_status lt_dataset_create(lt_comm *c, int64_t n, int64_t d, int with_labels, lt_dataset **out)
+{
+    int64_t row0 = 0, nloc = 0;
+    lt_shard_range(n > 0 ? n : 0, lt_comm_size(c), lt_comm_rank(c), &row0, &nloc);
+    return create_shard(c, n, d, row0, nloc, with_labels, out);
+}
+
+lt_status lt_dataset_create_like(lt_comm *c, const lt_dataset *src, int64_t d,
+                                 lt_like_labels labels, lt_dataset **out)
+{
+    int64_t has = labels == LT_LIKE_COPY_LABELS && src->y != NULL;
+    *out = NULL;
+    LT_CALL(lt_comm_max_i64(c, &has, 1));
+    LT_CALL(create_shard(c, src->n, d, src->row0, src->nloc, (int)has, out));
+    if (has && src->y) memcpy((*out)->y, src->y, sizeof(int32_t) * (size_t)src->nloc);
     return LT_OK;
 }
 

@@ -344,34 +344,6 @@ lt_status nn_hist_push(lt_train_history *h, double train, double val, double sec
     return LT_OK;
 }
 
-lt_status nn_dataset_like(lt_comm *c, const lt_dataset *src, int64_t d, lt_dataset **out)
-{
-    lt_status st = LT_OK;
-    lt_dataset *ds = lt_calloc(1, sizeof *ds);
-    if (ds) {
-        ds->n = src->n;
-        ds->d = d;
-        ds->row0 = src->row0;
-        ds->nloc = src->nloc;
-        ds->x = lt_calloc((size_t)(src->nloc * d) + 1, sizeof(float));
-        if (!ds->x) st = LT_ERR_MEM;
-        if (st == LT_OK && src->y) {
-            ds->y = lt_malloc(sizeof(int32_t) * (size_t)src->nloc + 1);
-            if (!ds->y) st = LT_ERR_MEM;
-            else memcpy(ds->y, src->y, sizeof(int32_t) * (size_t)src->nloc);
-        }
-    } else {
-        st = LT_ERR_MEM;
-    }
-    st = lt_comm_agree(c, st);
-    if (st != LT_OK) {
-        lt_dataset_destroy(&ds);
-        return st;
-    }
-    *out = ds;
-    return LT_OK;
-}
-
 lt_status lt_ae_check_width(const lt_ae *ae, const lt_dataset *ds, int expected, const char *what)
 {
     const lt_shape in = ae->layers[0].in;
@@ -404,7 +376,7 @@ static lt_status run_layers(lt_comm *c, lt_ae *ae, const lt_dataset *x, int l0, 
     const int64_t chunk = infer_rows(ae);
     LT_CALL(lt_comm_agree(c, nn_workspace(ae, chunk)));
     int64_t dout = ae->arch.widths[l1];
-    LT_CALL(nn_dataset_like(c, x, dout, out));
+    LT_CALL(lt_dataset_create_like(c, x, dout, LT_LIKE_COPY_LABELS, out));
     for (int64_t i = 0; i < x->nloc; i += chunk) {
         int64_t m = x->nloc - i < chunk ? x->nloc - i : chunk;
         const float *y = nn_forward(ae, x->x + i * x->d, m, l0, l1);
@@ -436,7 +408,7 @@ lt_status lt_ae_row_errors(lt_comm *c, lt_ae *ae, const lt_dataset *x, lt_datase
 {
     lt_dataset *r = NULL;
     LT_CALL(lt_ae_reconstruct(c, ae, x, &r));
-    lt_status st = nn_dataset_like(c, x, 2, out);
+    lt_status st = lt_dataset_create_like(c, x, 2, LT_LIKE_COPY_LABELS, out);
     double sq = 0.0;
     for (int64_t i = 0; st == LT_OK && i < x->nloc; i++) {
         double a = 0.0, s = 0.0;

@@ -78,7 +78,4 @@ lt_status nn_hist_push(lt_train_history *h, double train, double val, double sec
                        double comm);
 void nn_hist_free(lt_train_history *h);
 
-/* A dataset with the same rows and labels as src and d columns. Collective. */
-lt_status nn_dataset_like(lt_comm *c, const lt_dataset *src, int64_t d, lt_dataset **out);
-
 #endif

@@ -35,15 +35,6 @@ static void residual_d(const lt_pca *p, const double *S, int m, double *B)
     if (m > 0) dgemm_("N", "N", &d, &m, &k, &mone, p->components, &d, S, &k, &one, B, &d);
 }
 
-static lt_status new_like(lt_comm *c, const lt_dataset *ds, int64_t d, lt_dataset **out)
-{
-    int64_t lab = ds->y != NULL;
-    LT_CALL(lt_comm_max_i64(c, &lab, 1));
-    LT_CALL(lt_dataset_create(c, ds->n, d, (int)lab, out));
-    if (ds->y) memcpy((*out)->y, ds->y, sizeof(int32_t) * (size_t)ds->nloc);
-    return LT_OK;
-}
-
 static lt_status buffers(lt_comm *c, const lt_pca *p, double **B, double **S)
 {
     *B = lt_malloc(sizeof(double) * LT_PCA_APPLY_ROWS * (size_t)p->n_features);
@@ -63,7 +54,7 @@ lt_status lt_pca_transform(lt_comm *c, const lt_pca *p, const lt_dataset *ds, lt
     LT_CALL(check_input(c, p, ds, p ? p->n_features : 0, "transform"));
     double *B, *S;
     LT_CALL(buffers(c, p, &B, &S));
-    lt_status st = new_like(c, ds, p->n_components, out);
+    lt_status st = lt_dataset_create_like(c, ds, p->n_components, LT_LIKE_COPY_LABELS, out);
     int64_t k = p->n_components;
     lt_event_begin(lt_comm_timer(c), LT_EV_PCA_TRANSFORM);
     for (int64_t i0 = 0; st == LT_OK && i0 < ds->nloc; i0 += LT_PCA_APPLY_ROWS) {
@@ -85,7 +76,7 @@ lt_status lt_pca_inverse_transform(lt_comm *c, const lt_pca *p, const lt_dataset
     LT_CALL(check_input(c, p, scores, p ? p->n_components : 0, "inverse_transform"));
     double *B, *S;
     LT_CALL(buffers(c, p, &B, &S));
-    lt_status st = new_like(c, scores, p->n_features, out);
+    lt_status st = lt_dataset_create_like(c, scores, p->n_features, LT_LIKE_COPY_LABELS, out);
     int d = (int)p->n_features, k = (int)p->n_components;
     const double one = 1.0, zero = 0.0;
     for (int64_t i0 = 0; st == LT_OK && i0 < scores->nloc; i0 += LT_PCA_APPLY_ROWS) {

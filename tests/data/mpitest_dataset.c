@@ -146,6 +146,36 @@ START_TEST(column_moments_match_a_two_pass_loop)
 }
 END_TEST
 
+/* The same shard as src, zeroed, d columns; labels none or copied, and
+ * agreed: a rank without labels (here the last) gets zeros when any has. */
+START_TEST(create_like_keeps_rows_and_chooses_labels)
+{
+    lt_comm *c = lt_test_comm();
+    lt_dataset *a = NULL, *b = NULL, *e = NULL;
+    LT_ASSERT_OK(lt_dataset_create(c, 23, 3, 1, &a));
+    for (int64_t i = 0; i < a->nloc; i++) a->y[i] = (int32_t)(a->row0 + i) % 5 + 1;
+    int last = lt_comm_rank(c) == lt_comm_size(c) - 1 && lt_comm_size(c) > 1;
+    if (last) free(a->y), a->y = NULL;
+    LT_ASSERT_OK(lt_dataset_create_like(c, a, 4, LT_LIKE_COPY_LABELS, &b));
+    LT_ASSERT_OK(lt_dataset_create_like(c, a, 1, LT_LIKE_NO_LABELS, &e));
+    int ok = b->n == 23 && b->d == 4 && b->row0 == a->row0 && b->nloc == a->nloc && b->y;
+    ok &= e->n == 23 && e->d == 1 && e->nloc == a->nloc && !e->y;
+    for (int64_t i = 0; ok && i < b->nloc; i++) {
+        ok &= b->y[i] == (last ? 0 : (int32_t)(a->row0 + i) % 5 + 1);
+        for (int j = 0; j < 4; j++) ok &= b->x[i * 4 + j] == 0.0f;
+    }
+    LT_ASSERT_ALL(ok);
+    lt_dataset_destroy(&b);
+    lt_dataset_destroy(&e);
+    /* No rank has labels: none are made. */
+    if (a->y) free(a->y), a->y = NULL;
+    LT_ASSERT_OK(lt_dataset_create_like(c, a, 2, LT_LIKE_COPY_LABELS, &b));
+    LT_ASSERT_ALL(b->y == NULL);
+    lt_dataset_destroy(&b);
+    lt_dataset_destroy(&a);
+}
+END_TEST
+
 START_TEST(nonfinite_is_reported_with_row)
 {
     lt_comm *c = lt_test_comm();
@@ -169,6 +199,7 @@ static Suite *make(void)
     tcase_add_test(t, redistribute_reverses_rows);
     tcase_add_test(t, fetch_rows_gathers_any_rows_everywhere);
     tcase_add_test(t, column_moments_match_a_two_pass_loop);
+    tcase_add_test(t, create_like_keeps_rows_and_chooses_labels);
     tcase_add_test(t, nonfinite_is_reported_with_row);
     suite_add_tcase(s, t);
     return s;
