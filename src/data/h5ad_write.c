@@ -104,8 +104,9 @@ static lt_status write_obs_index(lt_comm *c, hid_t f, const lt_h5ad_out *o, int6
     return st;
 }
 
-/* X as csr_matrix: indptr (int64, global offsets), indices, data, each rank
- * its slice. */
+/* X as csr_matrix: indptr (global offsets), indices, data, each rank its
+ * slice. indptr and indices share one type, int32 below 2^31 entries and
+ * int64 from there (scipy refuses mixed index types when slicing). */
 static lt_status write_csr(lt_comm *c, hid_t f, const lt_csr *m)
 {
     int64_t base = 0, nnz = m->nnz;
@@ -118,11 +119,12 @@ static lt_status write_csr(lt_comm *c, hid_t f, const lt_csr *m)
     LT_CALL(lt_comm_agree(c, ip ? LT_OK : LT_ERR_MEM));
     for (int64_t i = 0; i <= m->nloc; i++) ip[i] = m->indptr[i] + base;
     if (m->n == 0) ip[0] = 0, last = lt_comm_rank(c) == 0;
-    lt_status st = write_rows(c, f, "X/indptr", H5T_STD_I64LE, H5T_NATIVE_INT64, 8, m->n + 1, 0,
-                              m->row0, m->nloc + last, ip);
+    hid_t it = nnz < INT32_MAX ? H5T_STD_I32LE : H5T_STD_I64LE;
+    lt_status st = write_rows(c, f, "X/indptr", it, H5T_NATIVE_INT64, 8, m->n + 1, 0, m->row0,
+                              m->nloc + last, ip);
     free(ip);
     if (st == LT_OK)
-        st = write_rows(c, f, "X/indices", H5T_STD_I32LE, H5T_NATIVE_INT32, 4, nnz, 0, base, m->nnz,
+        st = write_rows(c, f, "X/indices", it, H5T_NATIVE_INT32, 4, nnz, 0, base, m->nnz,
                         m->indices);
     if (st == LT_OK)
         st = write_rows(c, f, "X/data", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 4, nnz, 0, base, m->nnz,
