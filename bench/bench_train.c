@@ -1,12 +1,14 @@
 /* Training throughput of the autoencoder (not a test).
  *
- *   mpirun -n 2 bench_train [--epochs-scale F] [--only 000|002|003]
+ *   mpirun -n 2 bench_train [--epochs-scale F] [--only 000|002|003|conv|conv 1|conv 2]
  *
  * Measures, in one run: this machine's SGEMM rate for one process alone and
  * for all ranks at once (the machine ceiling for P ranks), then for each
  * network samples/s and time per epoch on 1 rank (rank 0 alone, the others
  * sleeping) and on all ranks, the share of time in the gradient allreduce,
- * and for the MNIST network GFLOP/s (6 flops per weight per sample). Each
+ * and for the MNIST network GFLOP/s (6 flops per weight per sample), for the
+ * two convolutional autoencoders of seed notebook 003 GFLOP/s from their
+ * convolutions (flops_per_sample). Each
  * figure is the best of ROUNDS alternating measurements (the VM's speed
  * drifts with its neighbours' load). Data is generated in memory. Rank 0
  * prints. */
@@ -61,7 +63,17 @@ typedef struct {
     lt_optimizer opt;
     int64_t n, batch;
     int epochs;
+    const char *stack; /* a layer stack on 28 x 28 x 1 instead of the widths */
 } net;
+
+/* The two convolutional autoencoders of seed notebook 003. */
+#define CONV1                                                                                    \
+    "conv 8 3 same relu, pool 2 same, conv 4 3 same relu, pool 2 same, conv 4 3 same relu, "     \
+    "pool 2 same, conv 4 3 same relu, up 2, conv 4 3 same relu, up 2, conv 8 3 valid relu, "     \
+    "up 2, conv 1 3 same relu"
+#define CONV2                                                                                    \
+    "conv 32 3 same relu, pool 2 same, conv 32 3 same relu, pool 2 same, conv 32 3 same relu, "  \
+    "up 2, conv 32 3 same relu, up 2, conv 1 3 same relu"
 
 /* Inputs in [0, 1]: noisy cluster centres, a function of the global row. */
 static lt_dataset *make_data(lt_comm *c, int64_t n, int64_t d)
@@ -85,8 +97,27 @@ static lt_dataset *make_data(lt_comm *c, int64_t n, int64_t d)
 }
 
 typedef struct {
-    double sps, secs, comm, loss;
+    double sps, secs, comm, loss, flops;
 } result;
+
+/* Flops of one training sample: forward 2 k k cin cout per output pixel of
+ * a convolution (2 in out for a dense layer), the kernel gradient as much,
+ * the input gradient as much except for the first layer (not computed).
+ * Pooling, upsampling and element-wise work are not counted. */
+static double flops_per_sample(const lt_ae *ae)
+{
+    double f = 0, first = -1;
+    for (int l = 0; l < ae->nw; l++) {
+        const lt_layer *L = &ae->layers[l];
+        double fl = 0;
+        if (L->spec.kind == LT_LAYER_DENSE) fl = 2.0 * L->in.c * L->out.c;
+        if (L->spec.kind == LT_LAYER_CONV2D)
+            fl = 2.0 * L->spec.size * L->spec.size * L->in.c * L->out.c * L->out.h * L->out.w;
+        if (first < 0 && fl > 0) first = fl;
+        f += fl;
+    }
+    return 3 * f - (first > 0 ? first : 0);
+}
 
 enum { ROUNDS = 3 };
 
@@ -94,8 +125,13 @@ static int train(lt_comm *c, const net *nt, result *res)
 {
     lt_ae_opts ao;
     lt_ae_opts_default(&ao);
-    lt_ae_opts_set_widths(&ao, nt->widths, nt->nl);
-    for (int l = 0; l < nt->nl - 1; l++) ao.act[l] = nt->act[l];
+    if (nt->stack) {
+        lt_stack_parse(nt->stack, ao.stack, LT_AE_MAX_LAYERS - 1, &ao.nstack);
+        ao.input_shape[0] = ao.input_shape[1] = 28, ao.input_shape[2] = 1;
+    } else {
+        lt_ae_opts_set_widths(&ao, nt->widths, nt->nl);
+        for (int l = 0; l < nt->nl - 1; l++) ao.act[l] = nt->act[l];
+    }
     ao.loss = nt->loss;
     lt_train_opts to;
     lt_train_opts_default(&to);
@@ -103,7 +139,7 @@ static int train(lt_comm *c, const net *nt, result *res)
     to.batch_size = nt->batch;
     to.epochs = nt->epochs;
     to.seed = 1;
-    lt_dataset *x = make_data(c, nt->n, nt->widths[0]);
+    lt_dataset *x = make_data(c, nt->n, nt->stack ? 784 : nt->widths[0]);
     lt_ae *ae = NULL;
     if (!x || lt_ae_create(c, &ao, &ae) != LT_OK || lt_ae_fit(c, ae, &to, x, NULL, NULL, NULL) != LT_OK) {
         fprintf(stderr, "rank %d: %s\n", lt_comm_rank(c), lt_error_message());
@@ -120,6 +156,7 @@ static int train(lt_comm *c, const net *nt, result *res)
     res->comm = comm / secs;
     res->sps = (double)nt->n / res->secs;
     res->loss = ae->hist.train_loss[ae->hist.n - 1];
+    res->flops = flops_per_sample(ae);
     lt_ae_destroy(&ae);
     lt_dataset_destroy(&x);
     return 0;
@@ -147,13 +184,17 @@ int main(int argc, char **argv)
         MPI_Abort(MPI_COMM_WORLD, 1);
     int P = lt_comm_size(world), rank = lt_comm_rank(world);
     const lt_activation R = LT_ACT_RELU, L = LT_ACT_LINEAR, S = LT_ACT_SIGMOID;
-    net nets[3] = {
+    net nets[5] = {
         {"seed-000 10-8-6-2-6-8-10 sgd b64", {10, 8, 6, 2, 6, 8, 10}, 7, {R, R, L, R, R, S},
-         LT_LOSS_MSE, LT_OPT_SGD, 30000, 64, 10},
+         LT_LOSS_MSE, LT_OPT_SGD, 30000, 64, 10, NULL},
         {"seed-002 32-2-32 bce adam b100", {32, 2, 32}, 3, {R, S}, LT_LOSS_BCE, LT_OPT_ADAM, 900000,
-         100, 3},
+         100, 3, NULL},
         {"seed-003 784-100-20-100-784 rmsprop b128", {784, 100, 20, 100, 784}, 5, {R, R, R, S},
-         LT_LOSS_BCE, LT_OPT_RMSPROP, 60000, 128, 3},
+         LT_LOSS_BCE, LT_OPT_RMSPROP, 60000, 128, 3, NULL},
+        {"seed-003 conv 1 (1,185 params) mse rmsprop b128", {0}, 0, {0}, LT_LOSS_MSE,
+         LT_OPT_RMSPROP, 25600, 128, 3, CONV1},
+        {"seed-003 conv 2 (28,353 params) mse rmsprop b128", {0}, 0, {0}, LT_LOSS_MSE,
+         LT_OPT_RMSPROP, 6400, 128, 3, CONV2},
     };
     /* SGEMM: one process alone, then all ranks together; the best of
      * ROUNDS alternations of each, so that a burst of load from other VMs
@@ -171,7 +212,7 @@ int main(int argc, char **argv)
     if (rank == 0)
         printf("sgemm 1024: %.1f GFLOP/s alone, %.1f GFLOP/s on %d ranks together (ceiling %.2fx)\n",
                g1, gall, P, ceiling);
-    for (int k = 0; k < 3; k++) {
+    for (int k = 0; k < 5; k++) {
         net nt = nets[k];
         if (only && !strstr(nt.name, only)) continue;
         nt.epochs = (int)ceil(nt.epochs * scale);
@@ -193,6 +234,9 @@ int main(int argc, char **argv)
         if (k == 2)
             printf("  %.1f GFLOP/s (%.0f%% of sgemm)", r1.sps * 6 * weights(&nt) / 1e9,
                    100 * r1.sps * 6 * weights(&nt) / 1e9 / g1);
+        if (nt.stack)
+            printf("  %.2f MFLOP/sample, %.1f GFLOP/s (%.0f%% of sgemm)", r1.flops / 1e6,
+                   r1.sps * r1.flops / 1e9, 100 * r1.sps * r1.flops / 1e9 / g1);
         printf("\n");
         if (P > 1)
             printf("  %d ranks: %9.0f samples/s  %.3f s/epoch  loss %.5f  allreduce %.1f%%  "

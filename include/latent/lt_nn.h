@@ -193,9 +193,14 @@ typedef struct lt_ae {
     int64_t ws_rows;
     float *acts[LT_AE_MAX_LAYERS];      /* acts[i]: ws_rows x widths[i]; acts[0] unused */
     float *delta[2];
-    float *col;                         /* col_floats: im2col blocks of conv2d layers */
+    /* Stacks with image layers run in groups of 16 rows (src/nn/conv.c):
+     * acts and delta then hold one group, plus these. */
+    int grouped;                        /* the stack has conv2d, maxpool2d or upsample2d */
+    float *pad;                         /* a zero-padded conv2d input or output gradient */
     float *wflip;                       /* the largest conv2d kernel, flipped for backward */
-    int64_t col_floats;
+    float *gin;                         /* the input of a pass in group layout */
+    float *trows;                       /* the output and its gradient as rows, for the loss */
+    float *yrows;                       /* ws_rows outputs of nn_forward as rows */
 } lt_ae;
 
 /* Validates the options (layer list, activations, bottleneck, l2) and builds

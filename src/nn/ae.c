@@ -223,6 +223,10 @@ static lt_status ae_alloc(const lt_ae_opts *o, lt_ae **out)
         off += lt_layer_nbias(&ae->layers[l]);
     }
     ae->nparams = off;
+    for (int l = 0; l < ae->nw; l++) {
+        lt_layer_kind k = ae->layers[l].spec.kind;
+        ae->grouped |= k == LT_LAYER_CONV2D || k == LT_LAYER_MAXPOOL2D || k == LT_LAYER_UPSAMPLE2D;
+    }
     ae->params = lt_calloc((size_t)off + 1, sizeof(float));
     /* Two extra slots ride along in the gradient allreduce: the batch loss and
      * the stop request (see lt_train_opts.stop_request). */
@@ -266,10 +270,13 @@ static void free_workspace(lt_ae *ae)
     }
     free(ae->delta[0]);
     free(ae->delta[1]);
-    free(ae->col);
+    free(ae->pad);
     free(ae->wflip);
-    ae->delta[0] = ae->delta[1] = ae->col = ae->wflip = NULL;
-    ae->ws_rows = ae->col_floats = 0;
+    free(ae->gin);
+    free(ae->trows);
+    free(ae->yrows);
+    ae->delta[0] = ae->delta[1] = ae->pad = ae->wflip = ae->gin = ae->trows = ae->yrows = NULL;
+    ae->ws_rows = 0;
 }
 
 void lt_ae_destroy(lt_ae **ae)
@@ -285,39 +292,42 @@ void lt_ae_destroy(lt_ae **ae)
     *ae = NULL;
 }
 
-/* im2col blocks of about this many floats stay in L2 with their output. */
-#define NN_COL_FLOATS (1 << 17)
-
+/* Flat stacks keep rows x width activations per layer; stacks with image
+ * layers one group of NN_V rows per layer, padding and kernel scratch,
+ * and rows x (output or code width) for inference results. */
 lt_status nn_workspace(lt_ae *ae, int64_t rows)
 {
     if (rows <= ae->ws_rows) return LT_OK;
     free_workspace(ae);
-    int64_t maxw = 1, colf = 0, wmax = 0;
+    int64_t maxw = 1, padf = 1, wmax = 1;
     for (int i = 0; i < ae->arch.nlayers; i++)
         if (ae->arch.widths[i] > maxw) maxw = ae->arch.widths[i];
     for (int l = 0; l < ae->nw; l++) {
         const lt_layer *L = &ae->layers[l];
         if (L->spec.kind != LT_LAYER_CONV2D) continue;
-        int64_t need = nn_conv_col_min(L);
-        colf = need > colf ? need : colf;
-        wmax = lt_layer_nweights(L) > wmax ? lt_layer_nweights(L) : wmax;
+        if (nn_conv_pad_floats(L) > padf) padf = nn_conv_pad_floats(L);
+        if (lt_layer_nweights(L) > wmax) wmax = lt_layer_nweights(L);
     }
-    if (colf > 0 && colf < NN_COL_FLOATS) colf = NN_COL_FLOATS;
+    const int64_t r = ae->grouped ? NN_V : rows;
     int ok = 1;
     for (int i = 1; i < ae->arch.nlayers; i++)
-        ok &= (ae->acts[i] = lt_malloc(sizeof(float) * (size_t)(rows * ae->arch.widths[i]))) != NULL;
+        ok &= (ae->acts[i] = lt_malloc(sizeof(float) * (size_t)(r * ae->arch.widths[i]))) != NULL;
     for (int i = 0; i < 2; i++)
-        ok &= (ae->delta[i] = lt_malloc(sizeof(float) * (size_t)(rows * maxw))) != NULL;
-    if (colf > 0) {
-        ok &= (ae->col = lt_malloc(sizeof(float) * (size_t)colf)) != NULL;
+        ok &= (ae->delta[i] = lt_malloc(sizeof(float) * (size_t)(r * maxw))) != NULL;
+    if (ae->grouped) {
+        int64_t out = ae->arch.widths[0] > ae->arch.widths[ae->code] ? ae->arch.widths[0]
+                                                                      : ae->arch.widths[ae->code];
+        ok &= (ae->pad = lt_malloc(sizeof(float) * (size_t)padf)) != NULL;
         ok &= (ae->wflip = lt_malloc(sizeof(float) * (size_t)wmax)) != NULL;
+        ok &= (ae->gin = lt_malloc(sizeof(float) * (size_t)(NN_V * maxw))) != NULL;
+        ok &= (ae->trows = lt_malloc(sizeof(float) * (size_t)(2 * NN_V * maxw))) != NULL;
+        ok &= (ae->yrows = lt_malloc(sizeof(float) * (size_t)(rows * out))) != NULL;
     }
     if (!ok) {
         free_workspace(ae);
         return LT_ERR_MEM;
     }
     ae->ws_rows = rows;
-    ae->col_floats = colf;
     return LT_OK;
 }
 
@@ -363,7 +373,7 @@ static int64_t infer_rows(const lt_ae *ae)
 {
     int64_t sum = 1;
     for (int i = 1; i < ae->arch.nlayers; i++) sum += ae->arch.widths[i];
-    int64_t r = ((int64_t)1 << 23) / sum;
+    int64_t r = ae->grouped ? 512 : ((int64_t)1 << 23) / sum; /* groups keep one group's activations */
     if (r > 512) r = 512;
     if (r < ae->ws_rows) r = ae->ws_rows < 512 ? ae->ws_rows : 512;
     return r < 1 ? 1 : r;

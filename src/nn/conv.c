@@ -1,123 +1,302 @@
-/* Image layers over flat NHWC arrays: 2-D convolution (im2col blocks, one
- * sgemm each), max pooling and nearest-neighbour upsampling, forward and
- * backward. Keras semantics (see docs/autoencoder.md). */
+/* Image layers on groups of NN_V images (Keras semantics, docs/autoencoder.md).
+ *
+ * Layout. A data row is one NHWC image; the image layers work on a group
+ * of NN_V = 16 images at once, stored image-minor: value (y, x, c) of image
+ * v at ((y * w + x) * c_count + c) * NN_V + v. Every operation is then the
+ * same operation on all 16 lanes of one vector (one image per lane),
+ * whatever the image size or channel count: no im2col, no lane wasted on
+ * a channel count of 1, 4 or 8, and a group's activations stay in cache
+ * while it goes through the whole stack.
+ *
+ * Convolution is a direct correlation over a zero-padded copy of the input:
+ * for each kernel row dy, the taps (dx, ci) of an output pixel are
+ * contiguous in the padded image and in the kernel (Keras' (kh, kw, cin,
+ * cout) order), so a register tile of NP output pixels x NC output
+ * channels accumulates NP * NC vector FMAs per tap from NP vector loads and
+ * NC weights. The input gradient is the same correlation of the padded
+ * output gradient with the kernel flipped in both directions and
+ * transposed in its channels; the kernel gradient is a tile of NT taps x NC
+ * output channels summed over the pixels, then over the lanes.
+ *
+ * The kernels are compiled for AVX-512, AVX2 and the baseline (LT_CLONES)
+ * with a*b+c contracted to FMA where the ISA has it: results differ in the
+ * last bits between the baseline level and the others (as OpenBLAS's
+ * kernels do), never between ranks, which run the same level. */
 #include "nn_internal.h"
 
-#include <cblas.h>
 #include <float.h>
 #include <string.h>
 
-/* Geometry of one correlation: input hi x wi x ci, output ho x wo, square
- * kernel k with pt / pl zero rows / columns before the input. The forward
- * pass and the input gradient are both such correlations. */
-typedef struct {
-    int hi, wi, ci, ho, wo, k, pt, pl;
-} corr;
+/* Everything below is compiled with FMA contraction; it must not call
+ * always_inline functions defined above this line (another option set). */
+#pragma GCC optimize("fp-contract=fast")
 
-static int64_t corr_K(const corr *g) { return (int64_t)g->k * g->k * g->ci; }
+#define V NN_V
+typedef float vf __attribute__((vector_size(V * sizeof(float))));
+typedef int vi __attribute__((vector_size(V * sizeof(int))));
 
-/* col (np x K): row p holds the k x k x ci input patch of output pixel
- * p0 + p (pixels numbered over all m samples), zeros outside the input. */
-static void im2col(const corr *g, const float *in, int64_t p0, int64_t np, float *col)
+static inline __attribute__((always_inline)) vf ld(const float *p)
 {
-    const int64_t K = corr_K(g), hw = (int64_t)g->ho * g->wo, img = (int64_t)g->hi * g->wi * g->ci;
-    const size_t rowb = sizeof(float) * (size_t)g->ci;
-    for (int64_t p = 0; p < np; p++) {
-        int64_t q = p0 + p, b = q / hw, r = q - b * hw;
-        int y = (int)(r / g->wo), x = (int)(r - (int64_t)y * g->wo);
-        const float *src = in + b * img;
-        float *dst = col + p * K;
-        for (int dy = 0; dy < g->k; dy++) {
-            int iy = y + dy - g->pt;
-            if (iy < 0 || iy >= g->hi) {
-                memset(dst, 0, rowb * (size_t)g->k);
-                dst += (int64_t)g->k * g->ci;
-                continue;
+    vf v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline __attribute__((always_inline)) void stv(float *p, vf v) { memcpy(p, &v, sizeof v); }
+
+static inline __attribute__((always_inline)) vf relu(vf a)
+{
+    vf z = {0};
+    return (vf)((vi)a & (a > z));
+}
+
+/* mask ? a : b, lane by lane (mask all ones or zero) */
+static inline __attribute__((always_inline)) vf sel(vi mask, vf a, vf b)
+{
+    return (vf)(((vi)a & mask) | ((vi)b & ~mask));
+}
+
+/* ---- layout conversions ---- */
+
+void nn_rows_to_group(float *g, const float *rows, int64_t m, int64_t n)
+{
+    for (int64_t j = 0; j < n; j++) {
+        float *d = g + j * V;
+        int64_t v = 0;
+        for (; v < m; v++) d[v] = rows[v * n + j];
+        for (; v < V; v++) d[v] = 0.0f;
+    }
+}
+
+void nn_group_to_rows(float *rows, const float *g, int64_t m, int64_t n)
+{
+    for (int64_t j = 0; j < n; j++)
+        for (int64_t v = 0; v < m; v++) rows[v * n + j] = g[j * V + v];
+}
+
+/* ---- padding ---- */
+
+/* dst (h + pt + pb) x (w + pl + pr) x c x V: src in the middle, zeros
+ * around it. */
+static void pad_group(float *dst, const float *src, int h, int w, int c, int pt, int pb, int pl,
+                      int pr)
+{
+    const int wp = w + pl + pr;
+    const size_t px = sizeof(float) * (size_t)c * V;
+    memset(dst, 0, px * (size_t)wp * (size_t)pt);
+    for (int y = 0; y < h; y++) {
+        float *row = dst + ((int64_t)(y + pt) * wp) * c * V;
+        memset(row, 0, px * (size_t)pl);
+        memcpy(row + (int64_t)pl * c * V, src + (int64_t)y * w * c * V, px * (size_t)w);
+        memset(row + (int64_t)(pl + w) * c * V, 0, px * (size_t)pr);
+    }
+    memset(dst + ((int64_t)(h + pt) * wp) * c * V, 0, px * (size_t)wp * (size_t)pb);
+}
+
+int64_t nn_conv_pad_floats(const lt_layer *L)
+{
+    int k = L->spec.size, c = L->in.c > L->out.c ? L->in.c : L->out.c;
+    int h = (L->in.h > L->out.h ? L->in.h : L->out.h) + k - 1;
+    int w = (L->in.w > L->out.w ? L->in.w : L->out.w) + k - 1;
+    return (int64_t)h * w * c * V;
+}
+
+/* ---- correlation tiles ----
+ * p: padded input at output pixel (oy, ox), row stride prow floats; ci
+ * input channels; w: kernel at (0, 0, 0, co0) with co output channels per
+ * tap row; kci = k * ci taps per kernel row; out at (oy, ox, co0). */
+#define CORR_TILE(NP, NC)                                                                       \
+    static inline __attribute__((always_inline)) void corr_##NP##_##NC(                         \
+        const float *p, int64_t prow, int ci, const float *w, int co, int k, int kci,           \
+        const float *bias, float *out, int act_relu)                                            \
+    {                                                                                           \
+        vf acc[NP][NC];                                                                         \
+        for (int j = 0; j < NC; j++) {                                                          \
+            vf b0 = {0};                                                                        \
+            b0 += bias ? bias[j] : 0.0f;                                                        \
+            for (int q = 0; q < NP; q++) acc[q][j] = b0;                                        \
+        }                                                                                       \
+        for (int dy = 0; dy < k; dy++) {                                                        \
+            const float *pp = p + dy * prow, *ww = w + (int64_t)dy * kci * co;                  \
+            for (int t = 0; t < kci; t++) {                                                     \
+                vf x[NP];                                                                       \
+                for (int q = 0; q < NP; q++) x[q] = ld(pp + ((int64_t)q * ci + t) * V);          \
+                for (int j = 0; j < NC; j++) {                                                  \
+                    const float wj = ww[(int64_t)t * co + j];                                   \
+                    for (int q = 0; q < NP; q++) acc[q][j] += wj * x[q];                        \
+                }                                                                               \
+            }                                                                                   \
+        }                                                                                       \
+        for (int q = 0; q < NP; q++)                                                            \
+            for (int j = 0; j < NC; j++)                                                        \
+                stv(out + ((int64_t)q * co + j) * V, act_relu ? relu(acc[q][j]) : acc[q][j]);    \
+    }
+CORR_TILE(12, 1)
+CORR_TILE(4, 1)
+CORR_TILE(1, 1)
+CORR_TILE(12, 2)
+CORR_TILE(4, 2)
+CORR_TILE(1, 2)
+CORR_TILE(6, 4)
+CORR_TILE(2, 4)
+CORR_TILE(1, 4)
+CORR_TILE(3, 8)
+CORR_TILE(1, 8)
+
+/* A row of output pixels [0, wo) for output channels [co0, co0 + nc). */
+#define CORR_ROW(BIG, MID, NC)                                                                  \
+    for (; ox + BIG <= wo; ox += BIG)                                                            \
+        corr_##BIG##_##NC(p + (int64_t)ox * ci * V, prow, ci, w, co, k, kci, bias, o + (int64_t)ox * co * V, act_relu); \
+    for (; ox + MID <= wo; ox += MID)                                                            \
+        corr_##MID##_##NC(p + (int64_t)ox * ci * V, prow, ci, w, co, k, kci, bias, o + (int64_t)ox * co * V, act_relu); \
+    for (; ox < wo; ox++)                                                                        \
+        corr_1_##NC(p + (int64_t)ox * ci * V, prow, ci, w, co, k, kci, bias, o + (int64_t)ox * co * V, act_relu);
+
+/* out (ho x wo x co x V) = bias + correlation of the padded input pin
+ * (hp x wp x ci x V) with kernel W (k x k x ci x co); relu applied if asked. */
+LT_CLONE_BODY void corr_group_body(const float *pin, int wp, int ci, const float *W, int k, int co,
+                                   const float *b, int ho, int wo, float *out, int act_relu)
+{
+    const int64_t prow = (int64_t)wp * ci * V;
+    const int kci = k * ci;
+    for (int oy = 0; oy < ho; oy++) {
+        for (int co0 = 0; co0 < co;) {
+            int left = co - co0, nc = left >= 8 ? 8 : left >= 4 ? 4 : left >= 2 ? 2 : 1;
+            const float *p = pin + oy * prow, *w = W + co0, *bias = b ? b + co0 : NULL;
+            float *o = out + ((int64_t)oy * wo * co + co0) * V;
+            int ox = 0;
+            switch (nc) {
+            case 8: CORR_ROW(3, 1, 8) break;
+            case 4: CORR_ROW(6, 2, 4) break;
+            case 2: CORR_ROW(12, 4, 2) break;
+            default: CORR_ROW(12, 4, 1) break;
             }
-            for (int dx = 0; dx < g->k; dx++, dst += g->ci) {
-                int ix = x + dx - g->pl;
-                if (ix < 0 || ix >= g->wi) memset(dst, 0, rowb);
-                else if (g->ci == 1) dst[0] = src[(int64_t)iy * g->wi + ix];
-                else memcpy(dst, src + ((int64_t)iy * g->wi + ix) * g->ci, rowb);
-            }
+            co0 += nc;
         }
     }
 }
+LT_CLONES(static, void, corr_group,
+          (const float *pin, int wp, int ci, const float *W, int k, int co, const float *b, int ho,
+           int wo, float *out, int act_relu),
+          (pin, wp, ci, W, k, co, b, ho, wo, out, act_relu))
 
-static corr forward_corr(const lt_layer *L)
+/* ---- kernel gradient tiles ----
+ * dW[(dy, t0 + i), co0 + j] += sum over output pixels and lanes of
+ * p[(oy + dy, ox) tap t0 + i] * dz[(oy, ox), co0 + j]. */
+#define DW_TILE(NT, NC)                                                                         \
+    static inline __attribute__((always_inline)) void dw_##NT##_##NC(                           \
+        const float *p, int64_t prow, int ci, const float *dz, int co, int ho, int wo,          \
+        float *dw)                                                                              \
+    {                                                                                           \
+        vf acc[NT][NC];                                                                         \
+        for (int i = 0; i < NT; i++)                                                            \
+            for (int j = 0; j < NC; j++) acc[i][j] = (vf){0};                                   \
+        for (int oy = 0; oy < ho; oy++) {                                                       \
+            const float *pr = p + oy * prow, *dr = dz + (int64_t)oy * wo * co * V;              \
+            for (int ox = 0; ox < wo; ox++) {                                                   \
+                vf x[NT], g[NC];                                                                \
+                for (int i = 0; i < NT; i++) x[i] = ld(pr + ((int64_t)ox * ci + i) * V);         \
+                for (int j = 0; j < NC; j++) g[j] = ld(dr + ((int64_t)ox * co + j) * V);         \
+                for (int i = 0; i < NT; i++)                                                    \
+                    for (int j = 0; j < NC; j++) acc[i][j] += x[i] * g[j];                      \
+            }                                                                                   \
+        }                                                                                       \
+        for (int i = 0; i < NT; i++)                                                            \
+            for (int j = 0; j < NC; j++) {                                                      \
+                float s = 0.0f;                                                                 \
+                for (int v = 0; v < V; v++) s += acc[i][j][v];                                  \
+                dw[(int64_t)i * co + j] += s;                                                   \
+            }                                                                                   \
+    }
+DW_TILE(12, 1)
+DW_TILE(1, 1)
+DW_TILE(8, 2)
+DW_TILE(1, 2)
+DW_TILE(6, 4)
+DW_TILE(1, 4)
+DW_TILE(3, 8)
+DW_TILE(1, 8)
+
+#define DW_ROW(BIG, NC)                                                                         \
+    for (; t + BIG <= kci; t += BIG)                                                             \
+        dw_##BIG##_##NC(pin + (int64_t)dy * prow + (int64_t)t * V, prow, ci, dz + (int64_t)co0 * V, co, ho, wo, dW + ((int64_t)dy * kci + t) * co + co0); \
+    for (; t < kci; t++)                                                                         \
+        dw_1_##NC(pin + (int64_t)dy * prow + (int64_t)t * V, prow, ci, dz + (int64_t)co0 * V, co, ho, wo, dW + ((int64_t)dy * kci + t) * co + co0);
+
+LT_CLONE_BODY void dw_group_body(const float *pin, int wp, int ci, const float *dz, int k, int co,
+                                 int ho, int wo, float *dW)
 {
-    corr g = {L->in.h, L->in.w, L->in.c, L->out.h, L->out.w, L->spec.size, L->pad_top, L->pad_left};
-    return g;
+    const int64_t prow = (int64_t)wp * ci * V;
+    const int kci = k * ci;
+    for (int dy = 0; dy < k; dy++)
+        for (int co0 = 0; co0 < co;) {
+            int left = co - co0, nc = left >= 8 ? 8 : left >= 4 ? 4 : left >= 2 ? 2 : 1, t = 0;
+            switch (nc) {
+            case 8: DW_ROW(3, 8) break;
+            case 4: DW_ROW(6, 4) break;
+            case 2: DW_ROW(8, 2) break;
+            default: DW_ROW(12, 1) break;
+            }
+            co0 += nc;
+        }
 }
+LT_CLONES(static, void, dw_group,
+          (const float *pin, int wp, int ci, const float *dz, int k, int co, int ho, int wo,
+           float *dW),
+          (pin, wp, ci, dz, k, co, ho, wo, dW))
 
-/* dinp[iy] = sum_dy dz[iy - dy + pt] W[dy]: a correlation of dz with the
- * kernel flipped in both directions, padded by k - 1 - pt. */
-static corr backward_corr(const lt_layer *L)
+/* db[c] += sum over pixels and lanes of dz */
+LT_CLONE_BODY void db_group_body(const float *dz, int64_t npix, int co, float *db)
 {
-    int k = L->spec.size;
-    corr g = {L->out.h, L->out.w, L->out.c, L->in.h, L->in.w, k, k - 1 - L->pad_top,
-              k - 1 - L->pad_left};
-    return g;
-}
-
-int64_t nn_conv_col_min(const lt_layer *L)
-{
-    int64_t k2 = (int64_t)L->spec.size * L->spec.size;
-    return k2 * (L->in.c > L->out.c ? L->in.c : L->out.c);
-}
-
-/* Output pixels per im2col block. */
-static int64_t block_rows(int64_t K, int64_t col_floats) { return col_floats / K; }
-
-void nn_conv_forward(const lt_layer *L, float *out, const float *inp, const float *W,
-                     const float *b, int64_t m, float *col, int64_t col_floats)
-{
-    corr g = forward_corr(L);
-    const int64_t K = corr_K(&g), co = L->out.c, npix = m * g.ho * g.wo;
-    const int64_t rows = block_rows(K, col_floats);
-    for (int64_t p0 = 0; p0 < npix; p0 += rows) {
-        int64_t np = npix - p0 < rows ? npix - p0 : rows;
-        im2col(&g, inp, p0, np, col);
-        nn_dense_forward(out + p0 * co, col, W, b, np, K, co, L->spec.act);
+    for (int j = 0; j < co; j++) {
+        vf a = {0};
+        for (int64_t p = 0; p < npix; p++) a += ld(dz + (p * co + j) * V);
+        float s = 0.0f;
+        for (int v = 0; v < V; v++) s += a[v];
+        db[j] += s;
     }
 }
+LT_CLONES(static, void, db_group, (const float *dz, int64_t npix, int co, float *db), (dz, npix, co, db))
 
-void nn_conv_backward(const lt_layer *L, float *dinp, float *dW, float *db, const float *dz,
-                      const float *inp, const float *W, int64_t m, float *col, int64_t col_floats,
-                      float *wflip)
+/* ---- conv2d ---- */
+
+void nn_conv_forward(const lt_layer *L, float *out, const float *in, const float *W, const float *b,
+                     float *pad)
 {
-    corr g = forward_corr(L);
-    const int64_t K = corr_K(&g), co = L->out.c, npix = m * g.ho * g.wo;
-    memset(db, 0, sizeof(float) * (size_t)co);
-    if (npix == 0) memset(dW, 0, sizeof(float) * (size_t)(K * co));
-    for (int64_t i = 0; i < npix; i++)
-        for (int64_t j = 0; j < co; j++) db[j] += dz[i * co + j];
-    int64_t rows = block_rows(K, col_floats);
-    for (int64_t p0 = 0; p0 < npix; p0 += rows) {
-        int64_t np = npix - p0 < rows ? npix - p0 : rows;
-        im2col(&g, inp, p0, np, col);
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)K, (int)co, (int)np, 1.0f, col,
-                    (int)K, dz + p0 * co, (int)co, p0 ? 1.0f : 0.0f, dW, (int)co);
-    }
-    if (!dinp) return;
-    /* wflip[(dy, dx, co), ci] = W[(k-1-dy, k-1-dx, ci), co] */
-    const int k = g.k, ci = g.ci;
+    const int k = L->spec.size;
+    const int pt = L->pad_top, pl = L->pad_left;
+    const int pb = L->out.h + k - 1 - L->in.h - pt, pr = L->out.w + k - 1 - L->in.w - pl;
+    pad_group(pad, in, L->in.h, L->in.w, L->in.c, pt, pb, pl, pr);
+    const int relu_fused = L->spec.act == LT_ACT_RELU;
+    corr_group(pad, L->in.w + pl + pr, L->in.c, W, k, L->out.c, b, L->out.h, L->out.w, out,
+               relu_fused);
+    if (!relu_fused) nn_act_forward(out, nn_shape_size(L->out) * V, L->spec.act);
+}
+
+void nn_conv_backward(const lt_layer *L, float *din, float *dW, float *db, const float *dz,
+                      const float *in, const float *W, float *pad, float *wflip)
+{
+    const int k = L->spec.size, ci = L->in.c, co = L->out.c;
+    const int pt = L->pad_top, pl = L->pad_left;
+    const int pb = L->out.h + k - 1 - L->in.h - pt, pr = L->out.w + k - 1 - L->in.w - pl;
+    db_group(dz, (int64_t)L->out.h * L->out.w, co, db);
+    pad_group(pad, in, L->in.h, L->in.w, ci, pt, pb, pl, pr);
+    dw_group(pad, L->in.w + pl + pr, ci, dz, k, co, L->out.h, L->out.w, dW);
+    if (!din) return;
+    /* wflip[(dy, dx, co), ci] = W[(k-1-dy, k-1-dx, ci), co]; dz padded by k - 1 - pad */
     for (int dy = 0; dy < k; dy++)
         for (int dx = 0; dx < k; dx++)
-            for (int64_t o = 0; o < co; o++)
+            for (int o = 0; o < co; o++)
                 for (int i = 0; i < ci; i++)
                     wflip[(((int64_t)dy * k + dx) * co + o) * ci + i] =
                         W[(((int64_t)(k - 1 - dy) * k + (k - 1 - dx)) * ci + i) * co + o];
-    corr t = backward_corr(L);
-    const int64_t Kt = corr_K(&t), nin = m * t.ho * t.wo;
-    rows = block_rows(Kt, col_floats);
-    for (int64_t p0 = 0; p0 < nin; p0 += rows) {
-        int64_t np = nin - p0 < rows ? nin - p0 : rows;
-        im2col(&t, dz, p0, np, col);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)np, ci, (int)Kt, 1.0f, col,
-                    (int)Kt, wflip, ci, 0.0f, dinp + p0 * ci, ci);
-    }
+    const int tt = k - 1 - pt, tl = k - 1 - pl;
+    const int tb = L->in.h + k - 1 - L->out.h - tt, tr = L->in.w + k - 1 - L->out.w - tl;
+    pad_group(pad, dz, L->out.h, L->out.w, co, tt, tb, tl, tr);
+    corr_group(pad, L->out.w + tl + tr, co, wflip, k, ci, NULL, L->in.h, L->in.w, din, 0);
 }
+
+/* ---- maxpool2d ---- */
 
 /* The input rows [*lo, *hi) of window position o (the padding removed). */
 static void window(int o, int stride, int size, int pad, int n, int *lo, int *hi)
@@ -127,99 +306,92 @@ static void window(int o, int stride, int size, int pad, int n, int *lo, int *hi
     *hi = b > n ? n : b;
 }
 
-void nn_pool_forward(const lt_layer *L, float *out, const float *inp, int64_t m)
+LT_CLONE_BODY void nn_pool_forward_body(const lt_layer *L, float *out, const float *in)
 {
     const int s = L->spec.size, st = L->spec.stride ? L->spec.stride : s, c = L->in.c;
-    const int64_t in_img = nn_shape_size(L->in), out_img = nn_shape_size(L->out);
-    for (int64_t b = 0; b < m; b++) {
-        const float *src = inp + b * in_img;
-        float *dst = out + b * out_img;
-        for (int oy = 0; oy < L->out.h; oy++) {
-            int y0, y1;
-            window(oy, st, s, L->pad_top, L->in.h, &y0, &y1);
-            for (int ox = 0; ox < L->out.w; ox++, dst += c) {
-                int x0, x1;
-                window(ox, st, s, L->pad_left, L->in.w, &x0, &x1);
-                for (int ch = 0; ch < c; ch++) dst[ch] = -FLT_MAX;
+    for (int oy = 0; oy < L->out.h; oy++) {
+        int y0, y1;
+        window(oy, st, s, L->pad_top, L->in.h, &y0, &y1);
+        for (int ox = 0; ox < L->out.w; ox++) {
+            int x0, x1;
+            window(ox, st, s, L->pad_left, L->in.w, &x0, &x1);
+            float *o = out + ((int64_t)oy * L->out.w + ox) * c * V;
+            for (int ch = 0; ch < c; ch++) {
+                vf m = ld(in + (((int64_t)y0 * L->in.w + x0) * c + ch) * V);
                 for (int iy = y0; iy < y1; iy++)
                     for (int ix = x0; ix < x1; ix++) {
-                        const float *v = src + ((int64_t)iy * L->in.w + ix) * c;
-                        for (int ch = 0; ch < c; ch++) dst[ch] = v[ch] > dst[ch] ? v[ch] : dst[ch];
+                        vf v = ld(in + (((int64_t)iy * L->in.w + ix) * c + ch) * V);
+                        m = sel(v > m, v, m);
                     }
+                stv(o + (int64_t)ch * V, m);
             }
         }
     }
 }
+LT_CLONES(, void, nn_pool_forward, (const lt_layer *L, float *out, const float *in), (L, out, in))
 
-#define NN_POOL_CH 256 /* channels per pass of the backward scan */
-
-void nn_pool_backward(const lt_layer *L, float *dinp, const float *dz, const float *inp,
-                      const float *out, int64_t m)
+/* The gradient of each window goes to its first maximum (row-major), lane by
+ * lane; overlapping windows add. */
+LT_CLONE_BODY void nn_pool_backward_body(const lt_layer *L, float *din, const float *dz, const float *in,
+                                 const float *out)
 {
     const int s = L->spec.size, st = L->spec.stride ? L->spec.stride : s, c = L->in.c;
-    const int64_t in_img = nn_shape_size(L->in), out_img = nn_shape_size(L->out);
-    memset(dinp, 0, sizeof(float) * (size_t)(m * in_img));
-    unsigned char done[NN_POOL_CH];
-    for (int64_t b = 0; b < m; b++) {
-        const float *src = inp + b * in_img;
-        float *dsrc = dinp + b * in_img;
-        for (int oy = 0; oy < L->out.h; oy++) {
-            int y0, y1;
-            window(oy, st, s, L->pad_top, L->in.h, &y0, &y1);
-            for (int ox = 0; ox < L->out.w; ox++) {
-                int x0, x1;
-                window(ox, st, s, L->pad_left, L->in.w, &x0, &x1);
-                int64_t o = b * out_img + ((int64_t)oy * L->out.w + ox) * c;
-                for (int c0 = 0; c0 < c; c0 += NN_POOL_CH) {
-                    int nc = c - c0 < NN_POOL_CH ? c - c0 : NN_POOL_CH;
-                    memset(done, 0, (size_t)nc);
-                    for (int iy = y0; iy < y1; iy++)
-                        for (int ix = x0; ix < x1; ix++) {
-                            int64_t at = ((int64_t)iy * L->in.w + ix) * c + c0;
-                            for (int ch = 0; ch < nc; ch++)
-                                if (!done[ch] && src[at + ch] == out[o + c0 + ch]) {
-                                    dsrc[at + ch] += dz[o + c0 + ch];
-                                    done[ch] = 1;
-                                }
-                        }
-                }
+    memset(din, 0, sizeof(float) * (size_t)nn_shape_size(L->in) * V);
+    for (int oy = 0; oy < L->out.h; oy++) {
+        int y0, y1;
+        window(oy, st, s, L->pad_top, L->in.h, &y0, &y1);
+        for (int ox = 0; ox < L->out.w; ox++) {
+            int x0, x1;
+            window(ox, st, s, L->pad_left, L->in.w, &x0, &x1);
+            int64_t o = ((int64_t)oy * L->out.w + ox) * c * V;
+            for (int ch = 0; ch < c; ch++) {
+                vf m = ld(out + o + (int64_t)ch * V), g = ld(dz + o + (int64_t)ch * V), z = {0};
+                vi done = {0};
+                for (int iy = y0; iy < y1; iy++)
+                    for (int ix = x0; ix < x1; ix++) {
+                        int64_t at = (((int64_t)iy * L->in.w + ix) * c + ch) * V;
+                        vi hit = (ld(in + at) == m) & ~done;
+                        stv(din + at, ld(din + at) + sel(hit, g, z));
+                        done |= hit;
+                    }
             }
         }
     }
 }
+LT_CLONES(, void, nn_pool_backward,
+          (const lt_layer *L, float *din, const float *dz, const float *in, const float *out),
+          (L, din, dz, in, out))
 
-void nn_upsample_forward(const lt_layer *L, float *out, const float *inp, int64_t m)
+/* ---- upsample2d ---- */
+
+void nn_upsample_forward(const lt_layer *L, float *out, const float *in)
 {
     const int f = L->spec.size, c = L->in.c;
-    const int64_t orow = (int64_t)L->out.w * c;
-    for (int64_t b = 0; b < m; b++)
-        for (int iy = 0; iy < L->in.h; iy++) {
-            const float *src = inp + (b * L->in.h + iy) * (int64_t)L->in.w * c;
-            float *dst = out + (b * L->out.h + (int64_t)iy * f) * orow;
-            for (int ix = 0; ix < L->in.w; ix++)
-                for (int r = 0; r < f; r++)
-                    memcpy(dst + ((int64_t)ix * f + r) * c, src + (int64_t)ix * c,
-                           sizeof(float) * (size_t)c);
-            for (int r = 1; r < f; r++) memcpy(dst + r * orow, dst, sizeof(float) * (size_t)orow);
-        }
+    const int64_t px = (int64_t)c * V, orow = (int64_t)L->out.w * px;
+    for (int iy = 0; iy < L->in.h; iy++) {
+        const float *src = in + (int64_t)iy * L->in.w * px;
+        float *dst = out + (int64_t)iy * f * orow;
+        for (int ix = 0; ix < L->in.w; ix++)
+            for (int r = 0; r < f; r++)
+                memcpy(dst + ((int64_t)ix * f + r) * px, src + ix * px, sizeof(float) * (size_t)px);
+        for (int r = 1; r < f; r++) memcpy(dst + r * orow, dst, sizeof(float) * (size_t)orow);
+    }
 }
 
-void nn_upsample_backward(const lt_layer *L, float *dinp, const float *dz, int64_t m)
+LT_CLONE_BODY void nn_upsample_backward_body(const lt_layer *L, float *din, const float *dz)
 {
     const int f = L->spec.size, c = L->in.c;
-    const int64_t orow = (int64_t)L->out.w * c;
-    for (int64_t b = 0; b < m; b++)
-        for (int iy = 0; iy < L->in.h; iy++) {
-            float *dst = dinp + (b * L->in.h + iy) * (int64_t)L->in.w * c;
-            const float *src = dz + (b * L->out.h + (int64_t)iy * f) * orow;
-            for (int ix = 0; ix < L->in.w; ix++) {
-                float *d = dst + (int64_t)ix * c;
-                for (int ch = 0; ch < c; ch++) d[ch] = 0.0f;
+    const int64_t px = (int64_t)c * V, orow = (int64_t)L->out.w * px;
+    for (int iy = 0; iy < L->in.h; iy++)
+        for (int ix = 0; ix < L->in.w; ix++) {
+            const float *src = dz + (int64_t)iy * f * orow + (int64_t)ix * f * px;
+            float *d = din + ((int64_t)iy * L->in.w + ix) * px;
+            for (int64_t e = 0; e < px; e += V) {
+                vf a = {0};
                 for (int r = 0; r < f; r++)
-                    for (int q = 0; q < f; q++) {
-                        const float *v = src + r * orow + ((int64_t)ix * f + q) * c;
-                        for (int ch = 0; ch < c; ch++) d[ch] += v[ch];
-                    }
+                    for (int q = 0; q < f; q++) a += ld(src + r * orow + q * px + e);
+                stv(d + e, a);
             }
         }
 }
+LT_CLONES(, void, nn_upsample_backward, (const lt_layer *L, float *din, const float *dz), (L, din, dz))

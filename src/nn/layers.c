@@ -26,7 +26,7 @@ static inline float nn_expf(float x)
     return p * scale;
 }
 
-LT_CLONE_BODY void act_forward_body(float *y, int64_t len, lt_activation act)
+LT_CLONE_BODY void nn_act_forward_body(float *y, int64_t len, lt_activation act)
 {
     switch (act) {
     case LT_ACT_SIGMOID:
@@ -48,7 +48,7 @@ LT_CLONE_BODY void act_forward_body(float *y, int64_t len, lt_activation act)
         break;
     }
 }
-LT_CLONES_AVX2(static, void, act_forward, (float *y, int64_t len, lt_activation act), (y, len, act))
+LT_CLONES_AVX2(, void, nn_act_forward, (float *y, int64_t len, lt_activation act), (y, len, act))
 
 void nn_dense_forward(float *out, const float *inp, const float *W, const float *b, int64_t m,
                       int64_t k, int64_t n, lt_activation act)
@@ -59,26 +59,35 @@ void nn_dense_forward(float *out, const float *inp, const float *W, const float 
         for (int64_t j = 0; j < n; j++) out[i * n + j] = b[j];
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)n, (int)k, 1.0f, inp,
                 (int)k, W, (int)n, 1.0f, out, (int)n);
-    act_forward(out, m * n, act);
+    nn_act_forward(out, m * n, act);
+}
+
+/* beta 0: dW and db overwritten; 1: added to. */
+static void dense_backward(float *dinp, float *dW, float *db, const float *dz, const float *inp,
+                           const float *W, int64_t m, int64_t k, int64_t n, float beta)
+{
+    if (m == 0) {
+        /* BLAS need not write C when the inner dimension is 0. */
+        if (beta == 0.0f) {
+            memset(dW, 0, sizeof(float) * (size_t)(k * n));
+            memset(db, 0, sizeof(float) * (size_t)n);
+        }
+        return;
+    }
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)k, (int)n, (int)m, 1.0f, inp, (int)k,
+                dz, (int)n, beta, dW, (int)n);
+    if (beta == 0.0f) memcpy(db, dz, sizeof(float) * (size_t)n);
+    for (int64_t i = beta == 0.0f; i < m; i++)
+        for (int64_t j = 0; j < n; j++) db[j] += dz[i * n + j];
+    if (dinp)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)k, (int)n, 1.0f, dz,
+                    (int)n, W, (int)n, 0.0f, dinp, (int)k);
 }
 
 void nn_dense_backward(float *dinp, float *dW, float *db, const float *dz, const float *inp,
                        const float *W, int64_t m, int64_t k, int64_t n)
 {
-    if (m == 0) {
-        /* BLAS need not write C when the inner dimension is 0. */
-        memset(dW, 0, sizeof(float) * (size_t)(k * n));
-        memset(db, 0, sizeof(float) * (size_t)n);
-        return;
-    }
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)k, (int)n, (int)m, 1.0f, inp, (int)k,
-                dz, (int)n, 0.0f, dW, (int)n);
-    memcpy(db, dz, sizeof(float) * (size_t)n);
-    for (int64_t i = 1; i < m; i++)
-        for (int64_t j = 0; j < n; j++) db[j] += dz[i * n + j];
-    if (dinp)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)k, (int)n, 1.0f, dz,
-                    (int)n, W, (int)n, 0.0f, dinp, (int)k);
+    dense_backward(dinp, dW, db, dz, inp, W, m, k, n, 0.0f);
 }
 
 LT_CLONE_BODY void nn_act_backward_body(float *dz, const float *y, int64_t len, lt_activation act)
@@ -214,21 +223,19 @@ double nn_loss(float *dz, const float *y, const float *t, int64_t m, int64_t n, 
     return mse_loss(dz, y, t, m * n, last, scale);
 }
 
-const float *nn_forward(lt_ae *ae, const float *inp, int64_t m, int l0, int l1)
+/* ---- the stack: whole-batch passes for dense stacks (flat) ---- */
+
+static const float *flat_forward(lt_ae *ae, const float *inp, int64_t m, int l0, int l1)
 {
     const float *x = inp;
     for (int l = l0; l < l1; l++) {
         const lt_layer *L = &ae->layers[l];
         const float *W = ae->params + ae->woff[l], *b = ae->params + ae->boff[l];
         float *y = ae->acts[l + 1];
-        switch (L->spec.kind) {
-        case LT_LAYER_DENSE: nn_dense_forward(y, x, W, b, m, L->in.c, L->out.c, L->spec.act); break;
-        case LT_LAYER_CONV2D: nn_conv_forward(L, y, x, W, b, m, ae->col, ae->col_floats); break;
-        case LT_LAYER_MAXPOOL2D: nn_pool_forward(L, y, x, m); break;
-        case LT_LAYER_UPSAMPLE2D: nn_upsample_forward(L, y, x, m); break;
-        case LT_LAYER_FLATTEN:
-        case LT_LAYER_RESHAPE: memcpy(y, x, sizeof(float) * (size_t)(m * nn_shape_size(L->in))); break;
-        }
+        if (L->spec.kind == LT_LAYER_DENSE)
+            nn_dense_forward(y, x, W, b, m, L->in.c, L->out.c, L->spec.act);
+        else /* flatten, reshape: the same values */
+            memcpy(y, x, sizeof(float) * (size_t)(m * nn_shape_size(L->in)));
         x = y;
     }
     return x;
@@ -246,26 +253,160 @@ double nn_backward(lt_ae *ae, const float *inp, const float *target, int64_t m, 
         const float *x = l ? ae->acts[l] : inp, *W = ae->params + ae->woff[l];
         float *dW = ae->grads + ae->woff[l], *db = ae->grads + ae->boff[l];
         float *dx = l ? dprev : NULL;
-        switch (L->spec.kind) {
-        case LT_LAYER_DENSE: nn_dense_backward(dx, dW, db, dz, x, W, m, L->in.c, L->out.c); break;
-        case LT_LAYER_CONV2D:
-            nn_conv_backward(L, dx, dW, db, dz, x, W, m, ae->col, ae->col_floats, ae->wflip);
-            break;
-        case LT_LAYER_MAXPOOL2D:
-            if (dx) nn_pool_backward(L, dx, dz, x, ae->acts[l + 1], m);
-            break;
-        case LT_LAYER_UPSAMPLE2D:
-            if (dx) nn_upsample_backward(L, dx, dz, m);
-            break;
-        case LT_LAYER_FLATTEN:
-        case LT_LAYER_RESHAPE: dx = dz; break; /* the same values, another shape */
-        }
+        if (L->spec.kind == LT_LAYER_DENSE) nn_dense_backward(dx, dW, db, dz, x, W, m, L->in.c, L->out.c);
+        else dx = dz; /* flatten, reshape */
         if (l == 0) break;
         nn_act_backward(dx, ae->acts[l], m * w[l], ae->arch.act[l - 1]);
         if (dx == dprev) {
             dprev = dz;
             dz = dx;
         }
+    }
+    return loss;
+}
+
+/* ---- stacks with image layers: one group of NN_V rows at a time ----
+ * Image layers (and reshape) keep their outputs in the group layout of
+ * src/nn/conv.c, dense layers and flatten in rows; flatten and reshape
+ * convert. ae->acts[l + 1] holds layer l's output for one group. */
+
+static int out_is_group(lt_layer_kind k)
+{
+    return k == LT_LAYER_CONV2D || k == LT_LAYER_MAXPOOL2D || k == LT_LAYER_UPSAMPLE2D ||
+           k == LT_LAYER_RESHAPE;
+}
+
+static int wants_group(lt_layer_kind k)
+{
+    return k == LT_LAYER_CONV2D || k == LT_LAYER_MAXPOOL2D || k == LT_LAYER_UPSAMPLE2D;
+}
+
+/* Layout of the input of layer l when a pass starts at l0. */
+static int in_is_group(const lt_ae *ae, int l, int l0)
+{
+    return l > l0 ? out_is_group(ae->layers[l - 1].spec.kind) : wants_group(ae->layers[l].spec.kind);
+}
+
+/* Layers [l0, l1) on mg <= NN_V rows; returns the output (of layout
+ * *grp) and sets *x0 to the input of layer l0 as the layers saw it. */
+static const float *group_forward(lt_ae *ae, const float *rows, int64_t mg, int l0, int l1,
+                                  int *grp, const float **x0)
+{
+    const float *x = rows;
+    int xg = 0;
+    if (l0 < l1 && in_is_group(ae, l0, l0)) {
+        nn_rows_to_group(ae->gin, rows, mg, ae->arch.widths[l0]);
+        x = ae->gin;
+        xg = 1;
+    }
+    *x0 = x;
+    for (int l = l0; l < l1; l++) {
+        const lt_layer *L = &ae->layers[l];
+        const float *W = ae->params + ae->woff[l], *b = ae->params + ae->boff[l];
+        float *y = ae->acts[l + 1];
+        const int64_t n = nn_shape_size(L->in);
+        switch (L->spec.kind) {
+        case LT_LAYER_DENSE: nn_dense_forward(y, x, W, b, mg, L->in.c, L->out.c, L->spec.act); break;
+        case LT_LAYER_CONV2D: nn_conv_forward(L, y, x, W, b, ae->pad); break;
+        case LT_LAYER_MAXPOOL2D: nn_pool_forward(L, y, x); break;
+        case LT_LAYER_UPSAMPLE2D: nn_upsample_forward(L, y, x); break;
+        case LT_LAYER_FLATTEN:
+            if (xg) nn_group_to_rows(y, x, mg, n);
+            else memcpy(y, x, sizeof(float) * (size_t)(mg * n));
+            break;
+        case LT_LAYER_RESHAPE:
+            if (xg) memcpy(y, x, sizeof(float) * (size_t)(NN_V * n));
+            else nn_rows_to_group(y, x, mg, n);
+            break;
+        }
+        x = y;
+        xg = out_is_group(L->spec.kind);
+    }
+    *grp = xg;
+    return x;
+}
+
+/* Backward of the whole stack for one group after group_forward(0, nw);
+ * adds to ae->grads and returns the group's loss sum. */
+static double group_backward(lt_ae *ae, const float *x0, const float *target, int64_t mg,
+                             double scale, int og)
+{
+    const int *w = ae->arch.widths;
+    const int nw = ae->nw;
+    float *dz = ae->delta[0], *dprev = ae->delta[1];
+    const float *y = ae->acts[nw];
+    if (og) {
+        nn_group_to_rows(ae->trows, y, mg, w[nw]);
+        y = ae->trows;
+    }
+    float *dzr = og ? ae->trows + NN_V * (int64_t)w[nw] : dz;
+    double loss = nn_loss(dzr, y, target, mg, w[nw], ae->arch.loss, ae->arch.act[nw - 1], scale);
+    if (og) nn_rows_to_group(dz, dzr, mg, w[nw]);
+    for (int l = nw - 1; l >= 0; l--) {
+        const lt_layer *L = &ae->layers[l];
+        const float *x = l ? ae->acts[l] : x0, *W = ae->params + ae->woff[l];
+        float *dW = ae->grads + ae->woff[l], *db = ae->grads + ae->boff[l];
+        float *dx = l ? dprev : NULL;
+        const int64_t n = nn_shape_size(L->in);
+        const int xg = in_is_group(ae, l, 0);
+        switch (L->spec.kind) {
+        case LT_LAYER_DENSE: dense_backward(dx, dW, db, dz, x, W, mg, L->in.c, L->out.c, 1.0f); break;
+        case LT_LAYER_CONV2D: nn_conv_backward(L, dx, dW, db, dz, x, W, ae->pad, ae->wflip); break;
+        case LT_LAYER_MAXPOOL2D:
+            if (dx) nn_pool_backward(L, dx, dz, x, ae->acts[l + 1]);
+            break;
+        case LT_LAYER_UPSAMPLE2D:
+            if (dx) nn_upsample_backward(L, dx, dz);
+            break;
+        case LT_LAYER_FLATTEN:
+            if (dx && xg) nn_rows_to_group(dx, dz, mg, n);
+            else dx = dz;
+            break;
+        case LT_LAYER_RESHAPE:
+            if (dx && !xg) nn_group_to_rows(dx, dz, mg, n);
+            else dx = dz;
+            break;
+        }
+        if (l == 0) break;
+        nn_act_backward(dx, ae->acts[l], (xg ? NN_V : mg) * (int64_t)w[l], ae->arch.act[l - 1]);
+        if (dx == dprev) {
+            dprev = dz;
+            dz = dx;
+        }
+    }
+    return loss;
+}
+
+const float *nn_forward(lt_ae *ae, const float *inp, int64_t m, int l0, int l1)
+{
+    if (!ae->grouped) return flat_forward(ae, inp, m, l0, l1);
+    const int64_t din = ae->arch.widths[l0], dout = ae->arch.widths[l1];
+    for (int64_t r = 0; r < m; r += NN_V) {
+        int64_t mg = m - r < NN_V ? m - r : NN_V;
+        int og;
+        const float *x0;
+        const float *y = group_forward(ae, inp + r * din, mg, l0, l1, &og, &x0);
+        if (og) nn_group_to_rows(ae->yrows + r * dout, y, mg, dout);
+        else memcpy(ae->yrows + r * dout, y, sizeof(float) * (size_t)(mg * dout));
+    }
+    return ae->yrows;
+}
+
+double nn_forward_backward(lt_ae *ae, const float *inp, const float *target, int64_t m, double scale)
+{
+    if (!ae->grouped) {
+        flat_forward(ae, inp, m, 0, ae->nw);
+        return nn_backward(ae, inp, target, m, scale);
+    }
+    const int64_t d = ae->arch.widths[0];
+    memset(ae->grads, 0, sizeof(float) * (size_t)ae->nparams);
+    double loss = 0.0;
+    for (int64_t r = 0; r < m; r += NN_V) {
+        int64_t mg = m - r < NN_V ? m - r : NN_V;
+        int og;
+        const float *x0;
+        group_forward(ae, inp + r * d, mg, 0, ae->nw, &og, &x0);
+        loss += group_backward(ae, x0, target + r * d, mg, scale, og);
     }
     return loss;
 }

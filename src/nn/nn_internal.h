@@ -25,36 +25,43 @@ double nn_loss(float *dz, const float *y, const float *t, int64_t m, int64_t n, 
                lt_activation last, double scale);
 #define NN_BCE_EPS 1e-7 /* Keras' backend epsilon, the clip of predictions */
 
-/* Image layers (src/nn/conv.c) over m samples of flat NHWC arrays, shapes
- * from the resolved layer L. */
-/* conv2d: out (m x out) = act(conv(inp) + b), W in Keras' (kh, kw, cin, cout)
- * order. col is a workspace of col_floats >= nn_conv_col_min(L) floats:
- * im2col blocks of as many output pixels as fit, each one sgemm. */
-int64_t nn_conv_col_min(const lt_layer *L);
-void nn_conv_forward(const lt_layer *L, float *out, const float *inp, const float *W,
-                     const float *b, int64_t m, float *col, int64_t col_floats);
-/* dz (m x out) = dL/dz. Writes dW, db and, when dinp != NULL, dinp (m x in);
- * wflip holds lt_layer_nweights(L) floats (the kernel turned for the input
- * gradient, itself a correlation of dz). */
-void nn_conv_backward(const lt_layer *L, float *dinp, float *dW, float *db, const float *dz,
-                      const float *inp, const float *W, int64_t m, float *col, int64_t col_floats,
-                      float *wflip);
+/* Image layers (src/nn/conv.c) on one group of NN_V images in the group
+ * layout: value (y, x, c) of image v at ((y * w + x) * c + c) * NN_V + v.
+ * Shapes come from the resolved layer L. */
+#define NN_V 16
+/* rows (m <= NN_V rows of n values) <-> group (n x NN_V, lanes >= m zero) */
+void nn_rows_to_group(float *g, const float *rows, int64_t m, int64_t n);
+void nn_group_to_rows(float *rows, const float *g, int64_t m, int64_t n);
+/* conv2d: out = act(correlation(in) + b), W in Keras' (kh, kw, cin, cout)
+ * order; pad holds nn_conv_pad_floats(L) floats. */
+int64_t nn_conv_pad_floats(const lt_layer *L);
+void nn_conv_forward(const lt_layer *L, float *out, const float *in, const float *W, const float *b,
+                     float *pad);
+/* dz = dL/dz of the group. Adds to dW and db; writes din when not NULL;
+ * wflip holds lt_layer_nweights(L) floats. */
+void nn_conv_backward(const lt_layer *L, float *din, float *dW, float *db, const float *dz,
+                      const float *in, const float *W, float *pad, float *wflip);
 /* maxpool2d: padded cells are ignored (as if -inf); the gradient of a
- * window goes to its first maximum in row-major order; dinp is overwritten. */
-void nn_pool_forward(const lt_layer *L, float *out, const float *inp, int64_t m);
-void nn_pool_backward(const lt_layer *L, float *dinp, const float *dz, const float *inp,
-                      const float *out, int64_t m);
+ * window goes to its first maximum in row-major order; din overwritten. */
+void nn_pool_forward(const lt_layer *L, float *out, const float *in);
+void nn_pool_backward(const lt_layer *L, float *din, const float *dz, const float *in,
+                      const float *out);
 /* upsample2d nearest: out[y][x] = in[y / f][x / f]; backward sums blocks. */
-void nn_upsample_forward(const lt_layer *L, float *out, const float *inp, int64_t m);
-void nn_upsample_backward(const lt_layer *L, float *dinp, const float *dz, int64_t m);
+void nn_upsample_forward(const lt_layer *L, float *out, const float *in);
+void nn_upsample_backward(const lt_layer *L, float *din, const float *dz);
+/* y (len) = act(y) in place. */
+void nn_act_forward(float *y, int64_t len, lt_activation act);
 /* Flat size of a shape. */
 static inline int64_t nn_shape_size(lt_shape s) { return (int64_t)s.h * s.w * s.c; }
 
-/* Runs weight layers [l0, l1) on m rows of inp, through ae->acts; returns
- * the output buffer (ae->acts[l1]). m <= ae->ws_rows. */
+/* Runs layers [l0, l1) on m rows of inp; returns the m output rows
+ * (widths[l1] each; ae->acts[l1] or ae->yrows). m <= ae->ws_rows. */
 const float *nn_forward(lt_ae *ae, const float *inp, int64_t m, int l0, int l1);
-/* Backward of the whole network after nn_forward(ae, inp, m, 0, nw): fills
- * ae->grads (overwritten) and returns the loss summed over the m rows. */
+/* Forward and backward of the whole network on m rows against target:
+ * fills ae->grads (overwritten) and returns the loss summed over the rows. */
+double nn_forward_backward(lt_ae *ae, const float *inp, const float *target, int64_t m, double scale);
+/* Backward of a stack without image layers after nn_forward(ae, inp, m, 0,
+ * nw) (what nn_forward_backward does for it). */
 double nn_backward(lt_ae *ae, const float *inp, const float *target, int64_t m, double scale);
 /* Makes sure the workspace holds `rows` rows. Not collective. */
 lt_status nn_workspace(lt_ae *ae, int64_t rows);

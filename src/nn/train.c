@@ -255,8 +255,7 @@ static lt_status step_body(lt_comm *c, lt_ae *ae, const lt_train_opts *o, plan *
         lt_ae_noisy_input(o, p->n, p->d, epoch, clean, p->gid + s * p->sB, m, p->noisy);
         in = p->noisy;
     }
-    nn_forward(ae, in, m, 0, ae->nw);
-    double loss = nn_backward(ae, in, clean, m, 1.0 / ((double)bb * (double)p->d));
+    double loss = nn_forward_backward(ae, in, clean, m, 1.0 / ((double)bb * (double)p->d));
     ae->grads[np] = (float)loss;
     ae->grads[np + 1] = o->stop_request && *o->stop_request ? 1.0f : 0.0f;
     if (p->P > 1) {

@@ -1,7 +1,8 @@
 /* Image layer kernels on one rank: forward values and gradients (weights,
  * bias, input) against an independent double-precision implementation of
  * Keras' semantics, with central finite differences; odd sizes, valid and
- * same convolution, several im2col block sizes, odd pooling, ties. Also the
+ * same convolution, every register tile, several groups of images, odd
+ * pooling, ties. Also the
  * stack text form and shape resolution, including its errors. */
 #include "lt_test.h"
 #include "latent/lt_nn.h"
@@ -49,6 +50,57 @@ static void fill(float *v, int64_t n, lt_rng *r, double lo, double hi)
     for (int64_t i = 0; i < n; i++) v[i] = (float)(lo + (hi - lo) * lt_rng_uniform(r));
 }
 
+/* NHWC-row wrappers of the group kernels: m images (any m, several
+ * groups), converted to and from the group layout. */
+static void k_forward(const lt_layer *L, float *y, const float *x, const float *W, const float *b,
+                      int64_t m)
+{
+    const int64_t ni = nn_shape_size(L->in), no = nn_shape_size(L->out);
+    float *gx = malloc(sizeof(float) * (size_t)(NN_V * ni)), *gy = malloc(sizeof(float) * (size_t)(NN_V * no));
+    float *pad = L->spec.kind == LT_LAYER_CONV2D ? malloc(sizeof(float) * (size_t)nn_conv_pad_floats(L)) : NULL;
+    for (int64_t r = 0; r < m; r += NN_V) {
+        int64_t mg = m - r < NN_V ? m - r : NN_V;
+        nn_rows_to_group(gx, x + r * ni, mg, ni);
+        switch (L->spec.kind) {
+        case LT_LAYER_CONV2D: nn_conv_forward(L, gy, gx, W, b, pad); break;
+        case LT_LAYER_MAXPOOL2D: nn_pool_forward(L, gy, gx); break;
+        default: nn_upsample_forward(L, gy, gx); break;
+        }
+        nn_group_to_rows(y + r * no, gy, mg, no);
+    }
+    free(gx), free(gy), free(pad);
+}
+
+static void k_backward(const lt_layer *L, float *dx, float *dW, float *db, const float *dz,
+                       const float *x, const float *W, int64_t m)
+{
+    const int64_t ni = nn_shape_size(L->in), no = nn_shape_size(L->out);
+    float *gx = malloc(sizeof(float) * (size_t)(NN_V * ni)), *gy = malloc(sizeof(float) * (size_t)(NN_V * no));
+    float *gdz = malloc(sizeof(float) * (size_t)(NN_V * no)), *gdx = malloc(sizeof(float) * (size_t)(NN_V * ni));
+    float *pad = NULL, *wflip = NULL;
+    if (L->spec.kind == LT_LAYER_CONV2D) {
+        pad = malloc(sizeof(float) * (size_t)nn_conv_pad_floats(L));
+        wflip = malloc(sizeof(float) * (size_t)lt_layer_nweights(L));
+        if (dW) memset(dW, 0, sizeof(float) * (size_t)lt_layer_nweights(L));
+        if (db) memset(db, 0, sizeof(float) * (size_t)lt_layer_nbias(L));
+    }
+    for (int64_t r = 0; r < m; r += NN_V) {
+        int64_t mg = m - r < NN_V ? m - r : NN_V;
+        nn_rows_to_group(gx, x + r * ni, mg, ni);
+        nn_rows_to_group(gdz, dz + r * no, mg, no);
+        switch (L->spec.kind) {
+        case LT_LAYER_CONV2D: nn_conv_backward(L, dx ? gdx : NULL, dW, db, gdz, gx, W, pad, wflip); break;
+        case LT_LAYER_MAXPOOL2D:
+            nn_pool_forward(L, gy, gx);
+            nn_pool_backward(L, gdx, gdz, gx, gy);
+            break;
+        default: nn_upsample_backward(L, gdx, gdz); break;
+        }
+        if (dx) nn_group_to_rows(dx + r * ni, gdx, mg, ni);
+    }
+    free(gx), free(gy), free(gdz), free(gdx), free(pad), free(wflip);
+}
+
 /* Relative worst error of analytic against central differences over the
  * entries of p (n of them), the loss a function of p through ref_loss. */
 static double fd_error(const lt_layer *L, double *W, double *b, double *x, int64_t m,
@@ -71,9 +123,8 @@ static double fd_error(const lt_layer *L, double *W, double *b, double *x, int64
 }
 
 /* One layer: forward against the reference, then dW, db, dinp against
- * finite differences. col_scale > 0 sizes the im2col workspace to that
- * many minimal blocks (several sgemm blocks, a ragged last one). */
-static void check_layer(lt_layer L, int64_t m, int col_scale, uint64_t seed)
+ * finite differences, for m images. */
+static void check_layer(lt_layer L, int64_t m, uint64_t seed)
 {
     lt_rng r;
     lt_rng_init(&r, seed, LT_STREAM_USER, 0);
@@ -88,13 +139,7 @@ static void check_layer(lt_layer L, int64_t m, int col_scale, uint64_t seed)
     fill(W, nw, &r, -0.5, 0.5);
     fill(b, nb, &r, -0.2, 0.2);
     fill(dz, nout, &r, -1, 1);
-    int64_t colf = L.spec.kind == LT_LAYER_CONV2D ? nn_conv_col_min(&L) * (col_scale > 0 ? col_scale : 100000) : 0;
-    float *col = malloc(sizeof(float) * (size_t)(colf + 1));
-    switch (L.spec.kind) {
-    case LT_LAYER_CONV2D: nn_conv_forward(&L, y, x, W, b, m, col, colf); break;
-    case LT_LAYER_MAXPOOL2D: nn_pool_forward(&L, y, x, m); break;
-    default: nn_upsample_forward(&L, y, x, m); break;
-    }
+    k_forward(&L, y, x, W, b, m);
     double *xd = to_d(x, nin), *Wd = to_d(W, nw), *bd = to_d(b, nb), *R = to_d(dz, nout);
     double *yd = malloc(sizeof(double) * (size_t)nout);
     ref_forward(&L, Wd, bd, xd, m, yd);
@@ -103,11 +148,7 @@ static void check_layer(lt_layer L, int64_t m, int col_scale, uint64_t seed)
     ck_assert_msg(fe < 1e-5, "%s forward differs from the reference by %.3g",
                   lt_layer_kind_name(L.spec.kind), fe);
     memset(dx, 0x7f, sizeof(float) * (size_t)nin); /* must be overwritten */
-    switch (L.spec.kind) {
-    case LT_LAYER_CONV2D: nn_conv_backward(&L, dx, dW, db, dz, x, W, m, col, colf, wflip); break;
-    case LT_LAYER_MAXPOOL2D: nn_pool_backward(&L, dx, dz, x, y, m); break;
-    default: nn_upsample_backward(&L, dx, dz, m); break;
-    }
+    k_backward(&L, dx, dW, db, dz, x, W, m);
     double e = fd_error(&L, Wd, bd, xd, m, R, yd, xd, nin, dx);
     ck_assert_msg(e < 1e-6, "%s input gradient error %.3g", lt_layer_kind_name(L.spec.kind), e);
     if (nw) {
@@ -117,32 +158,38 @@ static void check_layer(lt_layer L, int64_t m, int col_scale, uint64_t seed)
         ck_assert_msg(e < 1e-6, "conv bias gradient error %.3g", e);
         /* Without the input gradient (a first layer), the same dW. */
         float *dW2 = malloc(sizeof(float) * (size_t)nw);
-        nn_conv_backward(&L, NULL, dW2, db, dz, x, W, m, col, colf, wflip);
+        k_backward(&L, NULL, dW2, db, dz, x, W, m);
         ck_assert(memcmp(dW, dW2, sizeof(float) * (size_t)nw) == 0);
         free(dW2);
     }
     free(x), free(y), free(W), free(b), free(dz), free(dx), free(dW), free(db), free(wflip);
-    free(col), free(xd), free(Wd), free(bd), free(R), free(yd);
+    free(xd), free(Wd), free(bd), free(R), free(yd);
 }
 
 static lt_shape img(int h, int w, int c) { return (lt_shape){3, h, w, c}; }
 
 START_TEST(conv_same_and_valid_match_reference)
 {
-    /* same 3x3, odd sizes, several channels, blocks of 1, 7 and all pixels */
-    for (int cs = 1; cs <= 7; cs += 6) check_layer(make_layer(LT_LAYER_CONV2D, 4, 3, 0, LT_PAD_SAME, img(5, 7, 3)), 3, cs, 1);
-    check_layer(make_layer(LT_LAYER_CONV2D, 4, 3, 0, LT_PAD_SAME, img(5, 7, 3)), 3, 0, 2);
+    /* same 3x3, odd sizes, several channels; 3 images, then 17 (two groups, one lane used in the
+     * second) and 16 (exactly one) */
+    check_layer(make_layer(LT_LAYER_CONV2D, 4, 3, 0, LT_PAD_SAME, img(5, 7, 3)), 3, 1);
+    check_layer(make_layer(LT_LAYER_CONV2D, 4, 3, 0, LT_PAD_SAME, img(5, 7, 3)), 17, 2);
+    check_layer(make_layer(LT_LAYER_CONV2D, 3, 3, 0, LT_PAD_SAME, img(3, 4, 2)), 16, 8);
     /* valid 3x3 (Keras' default): 6x5 -> 4x3 */
     lt_layer v = make_layer(LT_LAYER_CONV2D, 2, 3, 0, LT_PAD_VALID, img(6, 5, 2));
     ck_assert_int_eq(v.out.h, 4);
     ck_assert_int_eq(v.out.w, 3);
-    check_layer(v, 2, 5, 3);
+    check_layer(v, 2, 3);
     /* 5x5 same on a 4x3 input (padding larger than half the input), 1x1, one channel in/out */
-    check_layer(make_layer(LT_LAYER_CONV2D, 3, 5, 0, LT_PAD_SAME, img(4, 3, 2)), 2, 3, 4);
-    check_layer(make_layer(LT_LAYER_CONV2D, 5, 1, 0, LT_PAD_VALID, img(3, 3, 4)), 2, 2, 5);
-    check_layer(make_layer(LT_LAYER_CONV2D, 1, 3, 0, LT_PAD_SAME, img(6, 6, 1)), 2, 4, 6);
+    check_layer(make_layer(LT_LAYER_CONV2D, 3, 5, 0, LT_PAD_SAME, img(4, 3, 2)), 2, 4);
+    check_layer(make_layer(LT_LAYER_CONV2D, 5, 1, 0, LT_PAD_VALID, img(3, 3, 4)), 2, 5);
+    check_layer(make_layer(LT_LAYER_CONV2D, 1, 3, 0, LT_PAD_SAME, img(6, 6, 1)), 2, 6);
     /* valid 5x5 on exactly 5x5: one output pixel */
-    check_layer(make_layer(LT_LAYER_CONV2D, 2, 5, 0, LT_PAD_VALID, img(5, 5, 2)), 2, 1, 7);
+    check_layer(make_layer(LT_LAYER_CONV2D, 2, 5, 0, LT_PAD_VALID, img(5, 5, 2)), 2, 7);
+    /* every register tile: output channels 8 + 4 + 2 + 1 = 15 on rows of 14 pixels (tiles of
+     * 12, 6, 4, 3, 2 and 1 pixels), 13 taps per kernel row (kernel-gradient tails) */
+    check_layer(make_layer(LT_LAYER_CONV2D, 15, 3, 0, LT_PAD_SAME, img(3, 14, 4)), 2, 9);
+    check_layer(make_layer(LT_LAYER_CONV2D, 7, 1, 0, LT_PAD_VALID, img(2, 14, 13)), 2, 10);
 }
 END_TEST
 
@@ -153,23 +200,23 @@ START_TEST(pool_matches_reference_odd_sizes)
     ck_assert_int_eq(p.out.h, 4);
     ck_assert_int_eq(p.out.w, 4);
     ck_assert_int_eq(p.pad_top, 0);
-    check_layer(p, 2, 0, 11);
-    check_layer(make_layer(LT_LAYER_MAXPOOL2D, 0, 2, 0, LT_PAD_SAME, img(6, 5, 2)), 2, 0, 12);
+    check_layer(p, 2, 11);
+    check_layer(make_layer(LT_LAYER_MAXPOOL2D, 0, 2, 0, LT_PAD_SAME, img(6, 5, 2)), 18, 12);
     /* 3x3 stride 2 same on 7x6: out 4x3, pad total 2 on rows (1 before), 1 on columns (0 before) */
     p = make_layer(LT_LAYER_MAXPOOL2D, 0, 3, 2, LT_PAD_SAME, img(7, 6, 2));
     ck_assert_int_eq(p.out.h, 4);
     ck_assert_int_eq(p.out.w, 3);
     ck_assert_int_eq(p.pad_top, 1);
     ck_assert_int_eq(p.pad_left, 0);
-    check_layer(p, 2, 0, 13);
+    check_layer(p, 2, 13);
     /* valid: 2x2 on 5x5 -> 2x2 (the last row and column dropped); 3x3 stride 1 (overlapping) */
     p = make_layer(LT_LAYER_MAXPOOL2D, 0, 2, 0, LT_PAD_VALID, img(5, 5, 2));
     ck_assert_int_eq(p.out.h, 2);
-    check_layer(p, 2, 0, 14);
+    check_layer(p, 2, 14);
     p = make_layer(LT_LAYER_MAXPOOL2D, 0, 3, 1, LT_PAD_VALID, img(5, 4, 3));
     ck_assert_int_eq(p.out.h, 3);
     ck_assert_int_eq(p.out.w, 2);
-    check_layer(p, 2, 0, 15);
+    check_layer(p, 2, 15);
 }
 END_TEST
 
@@ -179,15 +226,14 @@ START_TEST(pool_ignores_padding_and_breaks_ties_first)
     lt_layer p = make_layer(LT_LAYER_MAXPOOL2D, 0, 2, 0, LT_PAD_SAME, img(7, 7, 1));
     float x[49], y[16], dz[16], dx[49];
     for (int i = 0; i < 49; i++) x[i] = -1.0f - (float)i;
-    nn_pool_forward(&p, y, x, 1);
+    k_forward(&p, y, x, NULL, NULL, 1);
     ck_assert_float_eq(y[3], -7.0f);  /* row 0, column 6 only */
     ck_assert_float_eq(y[15], -49.0f); /* row 6, column 6 only */
     ck_assert_float_eq(y[12], -43.0f); /* row 6, columns 0-1 */
     /* Ties: a constant window sends its gradient to its first cell. */
     for (int i = 0; i < 49; i++) x[i] = 0.0f;
     for (int i = 0; i < 16; i++) dz[i] = 1.0f + (float)i;
-    nn_pool_forward(&p, y, x, 1);
-    nn_pool_backward(&p, dx, dz, x, y, 1);
+    k_backward(&p, dx, NULL, NULL, dz, x, NULL, 1);
     ck_assert_float_eq(dx[0], 1.0f);
     ck_assert_float_eq(dx[1], 0.0f);
     ck_assert_float_eq(dx[7], 0.0f);
@@ -204,12 +250,12 @@ START_TEST(upsample_matches_reference)
     lt_layer u = make_layer(LT_LAYER_UPSAMPLE2D, 0, 2, 0, LT_PAD_VALID, img(3, 2, 3));
     ck_assert_int_eq(u.out.h, 6);
     ck_assert_int_eq(u.out.w, 4);
-    check_layer(u, 2, 0, 21);
-    check_layer(make_layer(LT_LAYER_UPSAMPLE2D, 0, 3, 0, LT_PAD_VALID, img(2, 3, 1)), 3, 0, 22);
+    check_layer(u, 17, 21);
+    check_layer(make_layer(LT_LAYER_UPSAMPLE2D, 0, 3, 0, LT_PAD_VALID, img(2, 3, 1)), 3, 22);
     /* rows then columns: out[y][x] = in[y/2][x/2] */
     float x[4] = {1, 2, 3, 4}, y[16];
     lt_layer v = make_layer(LT_LAYER_UPSAMPLE2D, 0, 2, 0, LT_PAD_VALID, img(2, 2, 1));
-    nn_upsample_forward(&v, y, x, 1);
+    k_forward(&v, y, x, NULL, NULL, 1);
     float want[16] = {1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4};
     ck_assert(memcmp(y, want, sizeof y) == 0);
 }
@@ -221,9 +267,9 @@ START_TEST(conv_relu_forward)
     L.spec.act = LT_ACT_RELU;
     lt_rng r;
     lt_rng_init(&r, 9, LT_STREAM_USER, 0);
-    float x[64], W[54], b[3], y[96], col[4096];
+    float x[64], W[54], b[3], y[96];
     fill(x, 64, &r, -1, 1), fill(W, 54, &r, -1, 1), fill(b, 3, &r, -0.5, 0.5);
-    nn_conv_forward(&L, y, x, W, b, 2, col, 4096);
+    k_forward(&L, y, x, W, b, 2);
     double *xd = to_d(x, 64), *Wd = to_d(W, 54), *bd = to_d(b, 3), yd[96];
     ref_forward(&L, Wd, bd, xd, 2, yd);
     int zeros = 0;

@@ -107,8 +107,7 @@ static void stack_gradcheck(const char *stack, int h, int w, int c, int m)
     float *x = malloc(sizeof(float) * (size_t)(m * d));
     for (int64_t i = 0; i < m * d; i++) x[i] = (float)(0.05 + 0.9 * lt_rng_uniform(&r));
     for (int64_t i = 0; i < ae->nparams; i++) ae->params[i] += (float)(0.2 * (lt_rng_uniform(&r) - 0.5));
-    nn_forward(ae, x, m, 0, ae->nw);
-    double lsum = nn_backward(ae, x, x, m, 1.0 / ((double)m * d));
+    double lsum = nn_forward_backward(ae, x, x, m, 1.0 / ((double)m * d));
     double *p = malloc(sizeof(double) * (size_t)ae->nparams), worst = 0, gmax = 0;
     for (int64_t i = 0; i < ae->nparams; i++) p[i] = ae->params[i];
     double lref = stack_loss(ae, p, x, m);
