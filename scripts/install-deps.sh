@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(gcc make cmake pkg-config
           libopenmpi-dev openmpi-bin libscalapack-openmpi-dev libopenblas-dev
           libhdf5-openmpi-dev check libsubunit-dev libinih-dev libcjson-dev
-          libplplot-dev plplot-driver-cairo zlib1g-dev "$@")
+          libplplot-dev plplot-driver-cairo zlib1g-dev libfftw3-dev "$@")
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
