@@ -67,13 +67,18 @@ void lt_tsne_p_destroy(lt_tsne_p **p);
 
 typedef enum { LT_TSNE_FFT = 0, LT_TSNE_EXACT } lt_tsne_method;
 
-/* FFT-accelerated interpolation (FIt-SNE's parameters): boxes of about
- * box_width embedding units, at least min_boxes per dimension, `nodes`
- * equispaced interpolation nodes per box and dimension. */
+/* FFT-accelerated interpolation with an exact near field (src/tsne/fft.c):
+ * `nodes` equispaced Lagrange nodes per box and dimension, node spacing
+ * `spacing` embedding units (finer while the embedding spans fewer than
+ * min_nodes nodes), pairs closer than near_radius (embedding units, at most
+ * an eighth of the extent) summed exactly.
+ * near_radius = 0 is plain FIt-SNE (spacing 1/3, min_nodes 150 are its
+ * defaults: 1 box per unit, 50 boxes at least). */
 typedef struct lt_tsne_fft_opts {
     int nodes;          /* 3 */
-    int64_t min_boxes;  /* 50 */
-    double box_width;   /* 1.0 */
+    double spacing;     /* 1.0 */
+    int64_t min_nodes;  /* 128 */
+    double near_radius; /* 6.0 embedding units (at most an eighth of the extent) */
 } lt_tsne_fft_opts;
 
 /* Attraction planned for P's sparsity; repulsion exact or FFT. */
@@ -84,6 +89,8 @@ typedef struct lt_tsne_grad_info {
     double kl;          /* KL(ex P || Q) as scikit-learn reports it, NaN if not asked */
     double Z;           /* sum_{i != j} w_ij */
     int64_t grid_side;  /* FFT side of the last evaluation (0: exact) */
+    double near_radius; /* its exact near field's radius, node spacing */
+    double spacing;
 } lt_tsne_grad_info;
 
 /* Collective. P must outlive the workspace. fo is read for LT_TSNE_FFT. */
@@ -95,6 +102,66 @@ lt_status lt_tsne_grad_create(lt_comm *c, const lt_tsne_p *P, lt_tsne_method met
 lt_status lt_tsne_grad_eval(lt_comm *c, lt_tsne_grad *g, const double *y, double exaggeration,
                             double *grad, lt_tsne_grad_info *info);
 void lt_tsne_grad_destroy(lt_tsne_grad **g);
+
+/* ---- the whole fit ---------------------------------------------------------- */
+
+typedef enum { LT_TSNE_INIT_PCA = 0, LT_TSNE_INIT_RANDOM } lt_tsne_init;
+
+typedef struct lt_tsne_opts {
+    double perplexity;               /* 30; 0 < perplexity < n - 1 */
+    double early_exaggeration;       /* 12 */
+    int64_t exaggeration_iter;       /* 250 */
+    int64_t n_iter;                  /* 1000 in all, exaggerated ones included */
+    double learning_rate;            /* 0 = auto: max(n / early_exaggeration / 4, 50) */
+    double momentum_early;           /* 0.5 while exaggerated */
+    double momentum;                 /* 0.8 afterwards */
+    double min_gain;                 /* 0.01 */
+    double min_grad_norm;            /* 1e-7: stop (checked every n_iter_check) */
+    int64_t n_iter_without_progress; /* 300 (250 while exaggerated, as scikit-learn) */
+    int64_t n_iter_check;            /* 50 */
+    lt_tsne_init init;               /* PCA */
+    lt_tsne_method method;           /* FFT */
+    lt_tsne_fft_opts fft;
+    uint64_t seed;                   /* random initialisation */
+    int verbose;                     /* rank 0 prints KL and gradient norm per check */
+} lt_tsne_opts;
+
+typedef struct lt_tsne_info {
+    int64_t n, k, nnz;         /* rows, neighbours, entries of the symmetric P */
+    int64_t n_unconverged;     /* rows whose bandwidth search hit 100 steps */
+    double mean_sigma;         /* scikit-learn's sqrt(n / sum beta) */
+    double learning_rate;      /* the one used */
+    double kl;                 /* KL at the last iteration (scikit-learn's kl_divergence_) */
+    double kl_exaggerated;     /* KL of the exaggerated P at the end of that phase */
+    int64_t n_iter;            /* iterations run (scikit-learn's n_iter_ + 1) */
+    double grad_norm;          /* at the last check */
+    int64_t grid_side_max;     /* largest FFT side used (0: exact) */
+    /* wall seconds, max over ranks */
+    double seconds_knn, seconds_affinity, seconds_init, seconds_exaggeration, seconds_main,
+        seconds_total;
+} lt_tsne_info;
+
+typedef struct lt_tsne_result {
+    int64_t n, row0, nloc;
+    double *y;                 /* nloc x 2, this rank's rows of X */
+    lt_tsne_info info;
+} lt_tsne_result;
+
+/* Not collective. */
+void lt_tsne_opts_default(lt_tsne_opts *o);
+lt_status lt_tsne_method_parse(const char *s, lt_tsne_method *out);
+const char *lt_tsne_method_name(lt_tsne_method m);
+lt_status lt_tsne_init_parse(const char *s, lt_tsne_init *out);
+const char *lt_tsne_init_name(lt_tsne_init i);
+/* Collective. Checks the options against X (n >= 2, perplexity < n - 1,
+ * finite values) with errors agreed on every rank. */
+lt_status lt_tsne_check(lt_comm *c, const lt_tsne_opts *o, const lt_dataset *X);
+/* Collective. Embeds X's rows in 2-D. */
+lt_status lt_tsne_fit(lt_comm *c, const lt_tsne_opts *o, const lt_dataset *X, lt_tsne_result *res);
+/* Collective. The embedding as an n x 2 float dataset sharded like X, X's labels copied. */
+lt_status lt_tsne_embedding(lt_comm *c, const lt_tsne_result *r, const lt_dataset *X,
+                            lt_dataset **out);
+void lt_tsne_result_free(lt_tsne_result *r);
 
 /* ---- exact order-independent sums -------------------------------------- */
 

@@ -3,9 +3,11 @@
  *   w_ij = 1 / (1 + |y_i - y_j|^2), Z = sum_{i != j} w_ij
  * (scikit-learn's _kl_divergence with one degree of freedom).
  *
- * Attraction: over this rank's rows of the sparse P, with the positions of
- * the neighbours owned by other ranks fetched every evaluation by one
- * all-to-all (the halo, planned once). Each row sums in its CSR order.
+ * Attraction: over this rank's rows of the sparse P, each row summed in its
+ * CSR order, with the neighbours' positions at hand: for the exact method
+ * those owned by other ranks are fetched every evaluation by one planned
+ * all-to-all (the halo); the FFT method's near field needs every position,
+ * so it gathers them all (n x 2 doubles) and reads neighbours from there.
  * Repulsion: exact (positions travel around the ring; every pair's terms
  * added as int64 fixed-point numbers) or by FFT interpolation (fft.c).
  * Z, KL and everything summed over rows are exact sums (lt_xsum), so the
@@ -26,15 +28,15 @@ struct lt_tsne_grad {
     int64_t *send_loc; /* nsend local rows to send, grouped by destination */
     int64_t *sc, *sd, *rc, *rd; /* P each, bytes */
     double *sendbuf;   /* nsend x 2 */
-    double *pos;       /* (nloc + nhalo) x 2 */
+    double *pos;       /* exact: (nloc + nhalo) x 2; FFT: all positions, P cap x 2 */
     double *attr;      /* nloc x 2 */
     double *rep;       /* nloc x 2 */
-    double *phi;       /* nloc x 4 (FFT) */
     double *zrow;      /* nloc */
     int64_t *fix;      /* nloc x 3 (exact ring accumulators) */
     double *blk[2];    /* ring blocks: [m, row0, then cap x 2 positions] */
     tsne_fft *fft;
     int64_t grid_side; /* last FFT side (0 for exact) */
+    double near_radius, spacing;
 };
 
 void lt_tsne_grad_destroy(lt_tsne_grad **g)
@@ -42,7 +44,7 @@ void lt_tsne_grad_destroy(lt_tsne_grad **g)
     if (!g || !*g) return;
     lt_tsne_grad *q = *g;
     free(q->colx), free(q->send_loc), free(q->sc), free(q->sendbuf), free(q->pos);
-    free(q->attr), free(q->rep), free(q->phi), free(q->zrow), free(q->fix);
+    free(q->attr), free(q->rep), free(q->zrow), free(q->fix);
     free(q->blk[0]), free(q->blk[1]);
     tsne_fft_destroy(&q->fft);
     free(q);
@@ -148,7 +150,12 @@ lt_status lt_tsne_grad_create(lt_comm *c, const lt_tsne_p *P, lt_tsne_method met
     g->cap = P->nloc;
     lt_status st = lt_comm_max_i64(c, &g->cap, 1);
     int64_t *halo = NULL;
-    if (st == LT_OK) st = plan_halo(c, g, &halo);
+    if (st == LT_OK && method == LT_TSNE_EXACT) st = plan_halo(c, g, &halo);
+    if (st == LT_OK && method == LT_TSNE_FFT) {
+        g->pos = lt_calloc(2 * (size_t)(g->cap * lt_comm_size(c)) + 2, sizeof(double));
+        g->sendbuf = lt_calloc(2 * (size_t)g->cap + 2, sizeof(double));
+        st = lt_comm_agree(c, g->pos && g->sendbuf ? LT_OK : LT_ERR_MEM);
+    }
     if (st == LT_OK) {
         size_t nl = (size_t)g->nloc + 1;
         g->colx = lt_calloc((size_t)P->nnz + 1, sizeof(int64_t));
@@ -161,12 +168,9 @@ lt_status lt_tsne_grad_create(lt_comm *c, const lt_tsne_p *P, lt_tsne_method met
             for (int k = 0; k < 2; k++) g->blk[k] = lt_calloc(2 * (size_t)g->cap + 2, sizeof(double));
             if (!g->fix || !g->blk[0] || !g->blk[1]) st = LT_ERR_MEM;
         }
-        if (st == LT_OK && method == LT_TSNE_FFT) {
-            g->phi = lt_calloc(4 * nl, sizeof(double));
-            st = g->phi ? tsne_fft_create(fo->nodes, fo->min_boxes, fo->box_width, &g->fft)
-                        : LT_ERR_MEM;
-        }
-        if (st == LT_OK) map_columns(g, halo);
+        if (st == LT_OK && method == LT_TSNE_FFT) st = tsne_fft_create(fo, &g->fft);
+        if (st == LT_OK && method == LT_TSNE_EXACT) map_columns(g, halo);
+        if (st == LT_OK && method == LT_TSNE_FFT) memcpy(g->colx, P->col, sizeof(int64_t) * (size_t)P->nnz);
     }
     free(halo);
     st = lt_comm_agree(c, st);
@@ -180,6 +184,11 @@ lt_status lt_tsne_grad_create(lt_comm *c, const lt_tsne_p *P, lt_tsne_method met
 
 static lt_status fetch_halo(lt_comm *c, lt_tsne_grad *g, const double *y)
 {
+    if (g->method == LT_TSNE_FFT) {
+        /* Rank r's rows start at r cap = r ceil(n / P): row g lands at g. */
+        memcpy(g->sendbuf, y, sizeof(double) * 2 * (size_t)g->nloc);
+        return lt_comm_allgather(c, g->sendbuf, (int64_t)sizeof(double) * 2 * g->cap, g->pos);
+    }
     memcpy(g->pos, y, sizeof(double) * 2 * (size_t)g->nloc);
     for (int64_t e = 0; e < g->nsend; e++) {
         g->sendbuf[2 * e] = y[2 * g->send_loc[e]];
@@ -194,8 +203,9 @@ static lt_status fetch_halo(lt_comm *c, lt_tsne_grad *g, const double *y)
 static void attraction(lt_tsne_grad *g, double ex, int with_kl, lt_xsum *A, lt_xsum *Bs)
 {
     const lt_tsne_p *P = g->P;
+    const double *own = g->method == LT_TSNE_FFT ? g->pos + 2 * g->row0 : g->pos;
     for (int64_t i = 0; i < g->nloc; i++) {
-        double yx = g->pos[2 * i], yy = g->pos[2 * i + 1], ax = 0, ay = 0;
+        double yx = own[2 * i], yy = own[2 * i + 1], ax = 0, ay = 0;
         double kla = 0, klb = 0;
         for (int64_t e = P->rowptr[i]; e < P->rowptr[i + 1]; e++) {
             int64_t j = g->colx[e];
@@ -280,19 +290,12 @@ static lt_status exact_repulsion(lt_comm *c, lt_tsne_grad *g, const double *y, l
     return LT_OK;
 }
 
-static lt_status fft_repulsion(lt_comm *c, lt_tsne_grad *g, const double *y, lt_xsum *Z)
+static lt_status fft_repulsion(lt_comm *c, lt_tsne_grad *g, lt_xsum *Z)
 {
-    double ctr[2];
-    LT_CALL(tsne_fft_potentials(c, g->fft, g->n, y, g->nloc, g->phi, ctr, &g->grid_side));
-    for (int64_t i = 0; i < g->nloc; i++) {
-        const double *f = g->phi + 4 * i;
-        double ux = y[2 * i] - ctr[0], uy = y[2 * i + 1] - ctr[1];
-        g->rep[2 * i] = ux * f[0] - f[1];
-        g->rep[2 * i + 1] = uy * f[0] - f[2];
-        /* sum_j w^2 (1 + r^2) = sum_j w, the point itself included (w = 1). */
-        g->zrow[i] = (1.0 + ux * ux + uy * uy) * f[0] - 2.0 * (ux * f[1] + uy * f[2]) + f[3];
-        lt_xsum_add(Z, g->zrow[i] - 1.0);
-    }
+    tsne_fft_stats fs;
+    LT_CALL(tsne_fft_repulsion(c, g->fft, g->n, g->pos, g->row0, g->nloc, g->zrow, g->rep, &fs));
+    g->grid_side = fs.grid_side, g->near_radius = fs.near_radius, g->spacing = fs.spacing;
+    for (int64_t i = 0; i < g->nloc; i++) lt_xsum_add(Z, g->zrow[i]);
     return LT_OK;
 }
 
@@ -307,7 +310,7 @@ lt_status lt_tsne_grad_eval(lt_comm *c, lt_tsne_grad *g, const double *y, double
     if (g->method == LT_TSNE_EXACT)
         LT_CALL(exact_repulsion(c, g, y, &acc[0]));
     else
-        LT_CALL(fft_repulsion(c, g, y, &acc[0]));
+        LT_CALL(fft_repulsion(c, g, &acc[0]));
     LT_CALL(lt_xsum_allreduce(c, acc, with_kl ? 3 : 1));
     double Z = lt_xsum_value(&acc[0]);
     LT_CALL(lt_comm_agree(c, Z > 0 && isfinite(Z)
@@ -324,6 +327,8 @@ lt_status lt_tsne_grad_eval(lt_comm *c, lt_tsne_grad *g, const double *y, double
     if (info) {
         info->Z = Z;
         info->grid_side = g->method == LT_TSNE_FFT ? g->grid_side : 0;
+        info->near_radius = g->method == LT_TSNE_FFT ? g->near_radius : 0;
+        info->spacing = g->method == LT_TSNE_FFT ? g->spacing : 0;
         info->kl = with_kl ? lt_xsum_value(&acc[1]) + lt_xsum_value(&acc[2]) * log(Z) : NAN;
     }
     return LT_OK;

@@ -22,7 +22,7 @@ static lt_tsne_p *make_p(lt_comm *c, int64_t n, double perplexity)
     return P;
 }
 
-static const lt_tsne_fft_opts FFT_DEFAULT = {3, 50, 1.0};
+static const lt_tsne_fft_opts FFT_DEFAULT = {3, 1.0, 128, 4.0};
 
 /* Gradient at y (all n x 2) on comm c, gathered to every rank (n x 2). */
 static double *grad_all(lt_comm *c, const lt_tsne_p *P, const double *y, lt_tsne_method m,

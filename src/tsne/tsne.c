@@ -1,0 +1,365 @@
+/* t-SNE fit: neighbours, affinities, initialisation and scikit-learn 1.2's
+ * two-phase gradient descent (sklearn/manifold/_t_sne.py, _gradient_descent
+ * and _tsne): momentum, delta-bar-delta gains, checks every n_iter_check
+ * iterations for progress and for the gradient norm. Everything a decision
+ * depends on (KL, the norm) is an exact sum, so every rank count takes the
+ * same decisions and, with a random start, reaches the same bits. */
+#include "tsne_internal.h"
+
+#include "latent/lt_log.h"
+#include "latent/lt_pca.h"
+#include "latent/lt_rng.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TSNE_STREAM_INIT (LT_STREAM_USER + 17) /* random initial positions */
+
+void lt_tsne_opts_default(lt_tsne_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->perplexity = 30.0;
+    o->early_exaggeration = 12.0;
+    o->exaggeration_iter = 250;
+    o->n_iter = 1000;
+    o->learning_rate = 0;
+    o->momentum_early = 0.5;
+    o->momentum = 0.8;
+    o->min_gain = 0.01;
+    o->min_grad_norm = 1e-7;
+    o->n_iter_without_progress = 300;
+    o->n_iter_check = 50;
+    o->init = LT_TSNE_INIT_PCA;
+    o->method = LT_TSNE_FFT;
+    o->fft.nodes = 3;
+    o->fft.spacing = 1.0;
+    o->fft.min_nodes = 128;
+    o->fft.near_radius = 6.0;
+    o->seed = 0;
+}
+
+const char *lt_tsne_method_name(lt_tsne_method m) { return m == LT_TSNE_EXACT ? "exact" : "fft"; }
+const char *lt_tsne_init_name(lt_tsne_init i) { return i == LT_TSNE_INIT_RANDOM ? "random" : "pca"; }
+
+lt_status lt_tsne_method_parse(const char *s, lt_tsne_method *out)
+{
+    if (!strcmp(s, "fft"))
+        *out = LT_TSNE_FFT;
+    else if (!strcmp(s, "exact"))
+        *out = LT_TSNE_EXACT;
+    else
+        LT_FAIL(LT_ERR_ARG, "unknown t-SNE method '%s' (fft, exact)", s);
+    return LT_OK;
+}
+
+lt_status lt_tsne_init_parse(const char *s, lt_tsne_init *out)
+{
+    if (!strcmp(s, "pca"))
+        *out = LT_TSNE_INIT_PCA;
+    else if (!strcmp(s, "random"))
+        *out = LT_TSNE_INIT_RANDOM;
+    else
+        LT_FAIL(LT_ERR_ARG, "unknown t-SNE init '%s' (pca, random)", s);
+    return LT_OK;
+}
+
+static lt_status check_opts(const lt_tsne_opts *o, int64_t n)
+{
+    LT_CHECK(n >= 2, LT_ERR_DATA, "t-SNE needs at least 2 rows (got %lld)", (long long)n);
+    LT_CHECK(o->perplexity > 0 && o->perplexity < (double)(n - 1), LT_ERR_ARG,
+             "t-SNE perplexity = %g must be positive and below n - 1 = %lld", o->perplexity,
+             (long long)(n - 1));
+    LT_CHECK(o->early_exaggeration > 0, LT_ERR_ARG, "t-SNE early_exaggeration = %g must be > 0",
+             o->early_exaggeration);
+    LT_CHECK(o->exaggeration_iter >= 0 && o->n_iter >= 1, LT_ERR_ARG,
+             "t-SNE iterations: n_iter = %lld must be >= 1, exaggeration_iter = %lld >= 0",
+             (long long)o->n_iter, (long long)o->exaggeration_iter);
+    LT_CHECK(o->learning_rate >= 0 && isfinite(o->learning_rate), LT_ERR_ARG,
+             "t-SNE learning_rate = %g must be > 0 (or 0 for auto)", o->learning_rate);
+    LT_CHECK(o->momentum_early >= 0 && o->momentum_early < 1 && o->momentum >= 0 &&
+                 o->momentum < 1,
+             LT_ERR_ARG, "t-SNE momentum must be in [0, 1)");
+    LT_CHECK(o->min_gain > 0 && o->min_grad_norm >= 0 && o->n_iter_check >= 1 &&
+                 o->n_iter_without_progress >= 1,
+             LT_ERR_ARG, "t-SNE: min_gain > 0, min_grad_norm >= 0, n_iter_check >= 1 and "
+                         "n_iter_without_progress >= 1 are required");
+    LT_CHECK(o->method == LT_TSNE_FFT || o->method == LT_TSNE_EXACT, LT_ERR_ARG,
+             "bad t-SNE method %d", (int)o->method);
+    LT_CHECK(o->init == LT_TSNE_INIT_PCA || o->init == LT_TSNE_INIT_RANDOM, LT_ERR_ARG,
+             "bad t-SNE init %d", (int)o->init);
+    LT_CHECK(o->fft.nodes >= 2 && o->fft.nodes <= 8 && o->fft.min_nodes >= 2 &&
+                 o->fft.spacing > 0 && o->fft.near_radius >= 0,
+             LT_ERR_ARG,
+             "t-SNE FFT: nodes in [2, 8], min_nodes >= 2, spacing > 0, near_radius >= 0");
+    LT_CHECK(o->init != LT_TSNE_INIT_PCA || n >= 2, LT_ERR_ARG, "t-SNE pca init needs 2 rows");
+    return LT_OK;
+}
+
+lt_status lt_tsne_check(lt_comm *c, const lt_tsne_opts *o, const lt_dataset *X)
+{
+    LT_CALL(lt_comm_agree(c, check_opts(o, X->n)));
+    LT_CALL(lt_dataset_check_finite(c, X, "t-SNE input"));
+    return LT_OK;
+}
+
+/* ---- initialisation --------------------------------------------------------- */
+
+static void init_random(uint64_t seed, int64_t row0, int64_t nloc, double *y)
+{
+    for (int64_t i = 0; i < nloc; i++) {
+        lt_rng r;
+        lt_rng_init(&r, seed, TSNE_STREAM_INIT, (uint64_t)(row0 + i));
+        y[2 * i] = 1e-4 * lt_rng_normal(&r);
+        y[2 * i + 1] = 1e-4 * lt_rng_normal(&r);
+    }
+}
+
+/* scikit-learn: the first two PCA scores, both divided by the standard
+ * deviation (ddof 0) of the first and times 1e-4. */
+static lt_status init_pca(lt_comm *c, const lt_dataset *X, double *y)
+{
+    LT_CALL(lt_comm_agree(c, X->d >= 2 ? LT_OK
+                                       : lt_error_raise(LT_ERR_ARG, __FILE__, __LINE__,
+                                                        "t-SNE init = pca needs at least 2 "
+                                                        "columns (the input has %lld): use "
+                                                        "init = random",
+                                                        (long long)X->d)));
+    lt_pca_opts po;
+    lt_pca_opts_default(&po);
+    po.n_components = 2;
+    lt_pca *pca = NULL;
+    lt_dataset *S = NULL;
+    LT_CALL(lt_pca_fit(c, &po, X, &pca));
+    lt_status st = lt_pca_transform(c, pca, X, &S);
+    lt_pca_destroy(&pca);
+    LT_CALL(st);
+    lt_xsum m[2];
+    lt_xsum_init(&m[0]), lt_xsum_init(&m[1]);
+    for (int64_t i = 0; i < S->nloc; i++) lt_xsum_add(&m[0], S->x[2 * i]);
+    st = lt_xsum_allreduce(c, m, 1);
+    double mean = lt_xsum_value(&m[0]) / (double)X->n;
+    for (int64_t i = 0; i < S->nloc; i++) {
+        double e = S->x[2 * i] - mean;
+        lt_xsum_add(&m[1], e * e);
+    }
+    if (st == LT_OK) st = lt_xsum_allreduce(c, &m[1], 1);
+    double sd = sqrt(lt_xsum_value(&m[1]) / (double)X->n);
+    if (st == LT_OK && !(sd > 0))
+        st = lt_error_raise(LT_ERR_DATA, __FILE__, __LINE__,
+                            "t-SNE init = pca: the first PCA score is constant");
+    for (int64_t i = 0; st == LT_OK && i < S->nloc; i++) {
+        y[2 * i] = S->x[2 * i] / sd * 1e-4;
+        y[2 * i + 1] = S->x[2 * i + 1] / sd * 1e-4;
+    }
+    lt_dataset_destroy(&S);
+    return st;
+}
+
+/* ---- gradient descent --------------------------------------------------------- */
+
+typedef struct {
+    lt_comm *c;
+    const lt_tsne_opts *o;
+    lt_tsne_grad *g;
+    int64_t nloc;
+    double lr;
+    double *y, *grad, *update, *gains;
+    int64_t grid_max;
+    double grad_norm;
+} descent;
+
+static lt_status grad_norm(descent *s, double *out)
+{
+    lt_xsum a;
+    lt_xsum_init(&a);
+    for (int64_t e = 0; e < 2 * s->nloc; e++) lt_xsum_add(&a, s->grad[e] * s->grad[e]);
+    LT_CALL(lt_xsum_allreduce(s->c, &a, 1));
+    *out = sqrt(lt_xsum_value(&a));
+    return LT_OK;
+}
+
+/* Iterations [it0, it1) as one call of scikit-learn's _gradient_descent;
+ * *last = the last index run, *error = KL of the last one evaluated. */
+static lt_status descend(descent *s, int64_t it0, int64_t it1, double momentum, double ex,
+                         int64_t without_progress, int64_t *last, double *error)
+{
+    const lt_tsne_opts *o = s->o;
+    double best_error = DBL_MAX;
+    int64_t best_iter = it0, i = it0;
+    *error = DBL_MAX;
+    for (i = it0; i < it1; i++) {
+        int check = (i + 1) % o->n_iter_check == 0;
+        lt_tsne_grad_info info = {.want_kl = check || i == it1 - 1};
+        LT_CALL(lt_tsne_grad_eval(s->c, s->g, s->y, ex, s->grad, &info));
+        if (info.want_kl) *error = info.kl;
+        if (info.grid_side > s->grid_max) s->grid_max = info.grid_side;
+        for (int64_t e = 0; e < 2 * s->nloc; e++) {
+            double gr = s->grad[e], up = s->update[e], gain = s->gains[e];
+            gain = up * gr < 0.0 ? gain + 0.2 : gain * 0.8;
+            if (gain < o->min_gain) gain = o->min_gain;
+            s->gains[e] = gain;
+            gr *= gain;
+            s->grad[e] = gr;
+            up = momentum * up - s->lr * gr;
+            s->update[e] = up;
+            s->y[e] += up;
+        }
+        if (!check) continue;
+        LT_CALL(grad_norm(s, &s->grad_norm));
+        LT_CALL(lt_comm_agree(s->c, isfinite(s->grad_norm) && isfinite(*error)
+                                        ? LT_OK
+                                        : lt_error_raise(LT_ERR_NUMERIC, __FILE__, __LINE__,
+                                                         "t-SNE diverged at iteration %lld "
+                                                         "(gradient norm %g, KL %g)",
+                                                         (long long)(i + 1), s->grad_norm,
+                                                         *error)));
+        if (o->verbose)
+            lt_log(s->c, "[t-SNE] Iteration %lld: error = %.7f, gradient norm = %.7f\n",
+                   (long long)(i + 1), *error, s->grad_norm);
+        if (*error < best_error) {
+            best_error = *error;
+            best_iter = i;
+        } else if (i - best_iter > without_progress) {
+            break;
+        }
+        if (s->grad_norm <= o->min_grad_norm) break;
+    }
+    *last = i < it1 ? i : it1 - 1;
+    if (it1 <= it0) *last = it0;
+    return LT_OK;
+}
+
+static lt_status optimise(lt_comm *c, const lt_tsne_opts *o, const lt_tsne_p *P, double *y,
+                          lt_tsne_info *info)
+{
+    descent s = {.c = c, .o = o, .nloc = P->nloc, .y = y};
+    size_t m = 2 * (size_t)P->nloc + 2;
+    s.grad = lt_calloc(m, sizeof(double));
+    s.update = lt_calloc(m, sizeof(double));
+    s.gains = lt_calloc(m, sizeof(double));
+    lt_status st = lt_comm_agree(c, s.grad && s.update && s.gains ? LT_OK : LT_ERR_MEM);
+    if (st == LT_OK) st = lt_tsne_grad_create(c, P, o->method, &o->fft, &s.g);
+    if (st != LT_OK) goto done;
+    for (size_t e = 0; e < m; e++) s.gains[e] = 1.0;
+    s.lr = o->learning_rate > 0 ? o->learning_rate
+                                : fmax((double)P->n / o->early_exaggeration / 4.0, 50.0);
+    info->learning_rate = s.lr;
+    int64_t n_ex = o->exaggeration_iter < o->n_iter ? o->exaggeration_iter : o->n_iter;
+    int64_t it = 0;
+    double err = NAN, t0 = lt_wtime();
+    info->kl_exaggerated = NAN;
+    if (n_ex > 0) {
+        LT_CALL_GOTO(st, descend(&s, 0, n_ex, o->momentum_early, o->early_exaggeration, n_ex, &it,
+                                 &err),
+                     done);
+        info->kl_exaggerated = err;
+        it++;
+    }
+    double t1 = lt_wtime();
+    if (it < o->n_iter)
+        LT_CALL_GOTO(st, descend(&s, it, o->n_iter, o->momentum, 1.0, o->n_iter_without_progress,
+                                 &it, &err),
+                     done);
+    else
+        it--;
+    info->seconds_exaggeration = t1 - t0;
+    info->seconds_main = lt_wtime() - t1;
+    info->kl = err;
+    info->n_iter = it + 1;
+    info->grad_norm = s.grad_norm;
+    info->grid_side_max = s.grid_max;
+done:
+    lt_tsne_grad_destroy(&s.g);
+    free(s.grad), free(s.update), free(s.gains);
+    return st;
+}
+
+/* ---- the fit --------------------------------------------------------------------- */
+
+static lt_status affinities(lt_comm *c, const lt_tsne_opts *o, const lt_dataset *X,
+                            lt_tsne_p **P, lt_tsne_info *info)
+{
+    int64_t k = (int64_t)(3.0 * o->perplexity + 1.0);
+    if (k > X->n - 1) k = X->n - 1;
+    info->k = k;
+    double t0 = lt_wtime();
+    lt_tsne_knn *nn = NULL;
+    LT_CALL(lt_tsne_knn_compute(c, X, k, &nn));
+    double t1 = lt_wtime();
+    double *cond = lt_calloc((size_t)(nn->nloc * k) + 1, sizeof *cond);
+    double *beta = lt_calloc((size_t)nn->nloc + 1, sizeof *beta);
+    lt_status st = lt_comm_agree(c, cond && beta ? LT_OK : LT_ERR_MEM);
+    int64_t bad = 0;
+    if (st == LT_OK) st = lt_comm_agree(c, lt_tsne_conditional_p(nn, o->perplexity, cond, beta, &bad));
+    lt_xsum bs;
+    lt_xsum_init(&bs);
+    for (int64_t i = 0; st == LT_OK && i < nn->nloc; i++) lt_xsum_add(&bs, beta[i]);
+    if (st == LT_OK) st = lt_xsum_allreduce(c, &bs, 1);
+    if (st == LT_OK) st = lt_comm_sum_i64(c, &bad, 1);
+    if (st == LT_OK) st = lt_tsne_symmetrize(c, nn, cond, P);
+    if (st == LT_OK) {
+        info->n_unconverged = bad;
+        info->mean_sigma = sqrt((double)X->n / lt_xsum_value(&bs));
+        info->nnz = (*P)->nnz;
+        st = lt_comm_sum_i64(c, &info->nnz, 1);
+    }
+    free(cond), free(beta);
+    lt_tsne_knn_destroy(&nn);
+    info->seconds_knn = t1 - t0;
+    info->seconds_affinity = lt_wtime() - t1;
+    return st;
+}
+
+lt_status lt_tsne_fit(lt_comm *c, const lt_tsne_opts *o, const lt_dataset *X, lt_tsne_result *res)
+{
+    memset(res, 0, sizeof *res);
+    LT_CALL(lt_tsne_check(c, o, X));
+    double t0 = lt_wtime();
+    lt_tsne_info *info = &res->info;
+    info->n = X->n;
+    res->n = X->n, res->row0 = X->row0, res->nloc = X->nloc;
+    res->y = lt_calloc(2 * (size_t)X->nloc + 2, sizeof(double));
+    LT_CALL(lt_comm_agree(c, res->y ? LT_OK : LT_ERR_MEM));
+    lt_tsne_p *P = NULL;
+    lt_status st = affinities(c, o, X, &P, info);
+    double t1 = lt_wtime();
+    if (st == LT_OK) {
+        if (o->init == LT_TSNE_INIT_PCA)
+            st = init_pca(c, X, res->y);
+        else
+            init_random(o->seed, X->row0, X->nloc, res->y);
+    }
+    info->seconds_init = lt_wtime() - t1;
+    if (st == LT_OK) st = optimise(c, o, P, res->y, info);
+    lt_tsne_p_destroy(&P);
+    info->seconds_total = lt_wtime() - t0;
+    if (st == LT_OK) {
+        double t[6] = {info->seconds_knn, info->seconds_affinity, info->seconds_init,
+                       info->seconds_exaggeration, info->seconds_main, info->seconds_total};
+        st = lt_comm_max_d(c, t, 6);
+        info->seconds_knn = t[0], info->seconds_affinity = t[1], info->seconds_init = t[2];
+        info->seconds_exaggeration = t[3], info->seconds_main = t[4], info->seconds_total = t[5];
+    }
+    if (st != LT_OK) lt_tsne_result_free(res);
+    return st;
+}
+
+lt_status lt_tsne_embedding(lt_comm *c, const lt_tsne_result *r, const lt_dataset *X,
+                            lt_dataset **out)
+{
+    *out = NULL;
+    lt_dataset *E = NULL;
+    LT_CALL(lt_dataset_create(c, r->n, 2, X->y != NULL, &E));
+    for (int64_t e = 0; e < 2 * E->nloc; e++) E->x[e] = (float)r->y[e];
+    if (X->y) memcpy(E->y, X->y, sizeof(int32_t) * (size_t)E->nloc);
+    *out = E;
+    return LT_OK;
+}
+
+void lt_tsne_result_free(lt_tsne_result *r)
+{
+    free(r->y);
+    r->y = NULL;
+}

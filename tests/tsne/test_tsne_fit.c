@@ -1,0 +1,44 @@
+/* t-SNE end to end on one rank: the final KL against scikit-learn 1.2's
+ * TSNE() on the same 1,000 x 20 input with PCA initialisation (reference
+ * from scripts/make_tsne_fixtures.py), for both repulsion methods. */
+#include "tsne_testutil.h"
+
+static void check_kl(lt_tsne_method m)
+{
+    lt_comm *c = lt_test_comm();
+    lt_dataset *X = tt_load_x(c, 1000);
+    lt_tsne_opts o;
+    lt_tsne_opts_default(&o);
+    o.method = m;
+    lt_tsne_result r;
+    LT_ASSERT_OK(lt_tsne_fit(c, &o, X, &r));
+    double want = tt_ref("kl_bh_pca");
+    if (getenv("TT_VERBOSE"))
+        printf("%s: KL %.6f (scikit-learn %.6f), %lld iterations, %.2f s\n", lt_tsne_method_name(m),
+               r.info.kl, want, (long long)r.info.n_iter, r.info.seconds_total);
+    ck_assert_msg(fabs(r.info.kl - want) <= 0.02 * want, "KL %.6f vs scikit-learn's %.6f",
+                  r.info.kl, want);
+    ck_assert_int_eq(r.info.n_iter, (int64_t)tt_ref("n_iter_bh_pca") + 1);
+    ck_assert_int_eq(r.info.k, 91);
+    ck_assert(fabs(r.info.learning_rate - 50.0) < 1e-12); /* max(1000 / 48, 50) */
+    lt_tsne_result_free(&r);
+    lt_dataset_destroy(&X);
+}
+
+START_TEST(fft_kl_matches_sklearn) { check_kl(LT_TSNE_FFT); }
+END_TEST
+START_TEST(exact_kl_matches_sklearn) { check_kl(LT_TSNE_EXACT); }
+END_TEST
+
+static Suite *make(void)
+{
+    Suite *s = suite_create("tsne_fit");
+    TCase *t = tcase_create("core");
+    tcase_set_timeout(t, 120);
+    tcase_add_test(t, fft_kl_matches_sklearn);
+    tcase_add_test(t, exact_kl_matches_sklearn);
+    suite_add_tcase(s, t);
+    return s;
+}
+
+int main(int argc, char **argv) { return lt_test_main(make, argc, argv); }
