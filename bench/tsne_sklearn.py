@@ -64,7 +64,7 @@ def prepare(a):
     if not os.path.exists(xpath):
         X, y = load(a.source, a.mnist)
         X, y = X[:a.n], y[:a.n]
-        X = PCA(n_components=a.pca, svd_solver="full").fit_transform(X).astype(np.float32)
+        X = np.ascontiguousarray(PCA(n_components=a.pca, svd_solver="full").fit_transform(X), dtype=np.float32)
         np.save(xpath, X)
         np.save(ypath, y)
     return tag, xpath, ypath

@@ -23,7 +23,13 @@ Writes tests/fixtures/tsne/:
   reference.txt  "name value" lines: kl30_y0 (KL at y0, same objective),
                  kl_bh_pca (KL at the end of TSNE() with its defaults,
                  init = 'pca', random_state = 0, on all 1000 rows), its
-                 n_iter_, and the trustworthiness at 5 and 10 of that run.
+                 n_iter_, and the trustworthiness at 5 and 10 of that run;
+                 for lt_tsne_quality_compute, with all 1000 rows and as the
+                 "embedding" their first two PCA columns (pc2): trust5_pc2,
+                 trust10_pc2 (sklearn.manifold.trustworthiness), recall10_pc2
+                 (shared 10 nearest neighbours, NearestNeighbors) and
+                 knn10_loo_pc2 (leave-one-out 10-NN majority vote, ties to the
+                 smallest label as KNeighborsClassifier).
 Every reference is computed by scikit-learn in float64 on the float32 values.
 """
 import gzip
@@ -140,6 +146,14 @@ def main():
     ref["n_iter_bh_pca"] = ts.n_iter_
     ref["trust5_bh_pca"] = trustworthiness(Xa, emb, n_neighbors=5)
     ref["trust10_bh_pca"] = trustworthiness(Xa, emb, n_neighbors=10)
+    E = X[:, :2].astype(np.float64)
+    ref["trust5_pc2"] = trustworthiness(Xa, E, n_neighbors=5)
+    ref["trust10_pc2"] = trustworthiness(Xa, E, n_neighbors=10)
+    ie = NearestNeighbors(n_neighbors=10).fit(E).kneighbors(return_distance=False)
+    ix = NearestNeighbors(n_neighbors=10).fit(Xa).kneighbors(return_distance=False)
+    ref["recall10_pc2"] = np.mean([len(set(a) & set(b)) for a, b in zip(ie, ix)]) / 10
+    votes = np.array([np.bincount(lab[r], minlength=10).argmax() for r in ie])
+    ref["knn10_loo_pc2"] = np.mean(votes == lab)
     with open(os.path.join(OUT, "reference.txt"), "w") as f:
         f.write(f"# scikit-learn {sklearn.__version__}, scripts/make_tsne_fixtures.py\n")
         for k, v in ref.items():

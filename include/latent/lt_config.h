@@ -118,6 +118,24 @@ typedef struct {
     char rows[16];            /* test train: which rows are clustered and scored */
 } lt_cfg_metrics;
 
+/* t-SNE (issue 17, lt_tsne.h): scikit-learn 1.2's TSNE keys. */
+typedef struct {
+    int enabled;
+    char spaces[128];         /* comma list of raw pca autoencoder */
+    double perplexity, early_exaggeration;
+    int64_t exaggeration_iter, n_iter;
+    double learning_rate;     /* 0 = auto */
+    double momentum_early, momentum, min_gain, min_grad_norm;
+    int64_t n_iter_without_progress, n_iter_check;
+    char init[16];            /* pca random */
+    char method[16];          /* fft exact */
+    int64_t fft_nodes, fft_min_nodes;
+    double fft_spacing, near_radius;
+    uint64_t seed;
+    int verbose;
+    int64_t quality_sample;   /* rows of the trustworthiness sample (0: no quality figures) */
+} lt_cfg_tsne;
+
 typedef struct {
     char dir[LT_PATH_MAX];    /* "" = results/<deck name> */
     char format[8];           /* npy csv hdf5: format of written datasets */
@@ -139,6 +157,7 @@ typedef struct lt_config {
     lt_cfg_train train;
     lt_cfg_kmeans kmeans;
     lt_cfg_metrics metrics;
+    lt_cfg_tsne tsne;
     lt_cfg_output output;
 } lt_config;
 

@@ -163,6 +163,23 @@ lt_status lt_tsne_embedding(lt_comm *c, const lt_tsne_result *r, const lt_datase
                             lt_dataset **out);
 void lt_tsne_result_free(lt_tsne_result *r);
 
+/* ---- quality of an embedding ------------------------------------------- */
+
+typedef struct lt_tsne_quality {
+    int64_t n_sample;      /* rows scored */
+    double trust5, trust10; /* trustworthiness at 5 and 10 neighbours (scikit-learn's formula) */
+    double recall10;       /* share of the 10 nearest input rows among the 10 nearest in 2-D */
+    double knn_accuracy10; /* leave-one-out 10-NN majority vote in 2-D (NaN without labels) */
+} lt_tsne_quality;
+
+/* Collective. X (m x d), E (m x 2) and y (m labels, or NULL on every rank)
+ * are the same sample on every rank (e.g. lt_sample_rows then a broadcast);
+ * distances are Euclidean in double, ties broken by sample index. Each rank
+ * scores m / size query rows; integer sums, so the same figures on any rank
+ * count. Figures undefined for m (trustworthiness needs k < m / 2) are NaN. */
+lt_status lt_tsne_quality_compute(lt_comm *c, int64_t m, int64_t d, const float *X, const float *E,
+                                  const int32_t *y, lt_tsne_quality *q);
+
 /* ---- exact order-independent sums -------------------------------------- */
 
 /* A double accumulated exactly in 32-bit limbs held in int64 (a fixed-point

@@ -90,6 +90,26 @@ static lt_status validate_spaces(const lt_config *cfg)
     return LT_OK;
 }
 
+/* [tsne] spaces: like [kmeans] spaces, each must be made by an enabled stage. */
+static lt_status validate_tsne(const lt_config *cfg)
+{
+    if (!cfg->tsne.enabled) return LT_OK;
+    char buf[sizeof cfg->tsne.spaces];
+    snprintf(buf, sizeof buf, "%s", cfg->tsne.spaces);
+    int n = 0;
+    for (char *save = NULL, *t = strtok_r(buf, ", ", &save); t; t = strtok_r(NULL, ", ", &save), n++) {
+        LT_CHECK(!strcmp(t, "raw") || !strcmp(t, "pca") || !strcmp(t, "autoencoder"), LT_ERR_CONFIG,
+                 "[tsne] spaces: unknown space '%s' (raw, pca, autoencoder)", t);
+        LT_CHECK(strcmp(t, "pca") || cfg->pca.enabled, LT_ERR_CONFIG,
+                 "[tsne] spaces lists 'pca' but [pca] enabled = false: that space would not exist");
+        LT_CHECK(strcmp(t, "autoencoder") || cfg->autoencoder.enabled, LT_ERR_CONFIG,
+                 "[tsne] spaces lists 'autoencoder' but [autoencoder] enabled = false: "
+                 "that space would not exist");
+    }
+    LT_CHECK(n > 0, LT_ERR_CONFIG, "[tsne] enabled = true needs at least one space in [tsne] spaces");
+    return LT_OK;
+}
+
 static lt_status validate(lt_config *cfg)
 {
     const lt_cfg_data *d = &cfg->data;
@@ -106,6 +126,7 @@ static lt_status validate(lt_config *cfg)
     LT_CHECK(lr == -1 || lr > 0, LT_ERR_CONFIG,
              "[train] learning_rate = %g: must be positive, or -1 for the optimizer's default", lr);
     LT_CALL(validate_spaces(cfg));
+    LT_CALL(validate_tsne(cfg));
     if (!cfg->output.dir[0]) snprintf(cfg->output.dir, sizeof cfg->output.dir, "results/%s", cfg->deck_name);
     return LT_OK;
 }
