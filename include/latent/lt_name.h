@@ -25,4 +25,20 @@ lt_status lt_name_parse(const lt_name *table, int n, const char *what, const cha
 /* The first name of `value`, or "?" if the table has none. */
 const char *lt_name_of(const lt_name *table, int n, int value);
 
+/* Defines an enum's parser from its table (at file scope, after the table):
+ *   lt_status PARSE(const char *name, TYPE *out)  -- lt_name_parse's rule.
+ * LT_NAME_FUNCTIONS adds the printer  const char *NAME(TYPE v)  (lt_name_of).
+ * One definition for every enum, so each behaves and fails the same way. */
+#define LT_NAME_PARSER(type, parse, table, what)                 \
+    lt_status parse(const char *name, type *out)                 \
+    {                                                            \
+        int v_ = 0;                                              \
+        LT_CALL(lt_name_parse(LT_NAMES(table), what, name, &v_)); \
+        *out = (type)v_;                                         \
+        return LT_OK;                                            \
+    }
+#define LT_NAME_FUNCTIONS(type, namefn, parse, table, what)                            \
+    const char *namefn(type v) { return lt_name_of(LT_NAMES(table), (int)v); }         \
+    LT_NAME_PARSER(type, parse, table, what)
+
 #endif

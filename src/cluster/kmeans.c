@@ -24,18 +24,7 @@ void lt_kmeans_opts_default(lt_kmeans_opts *o)
 static const lt_name init_names[] = {
     {"k-means++", LT_KMEANS_PLUSPLUS}, {"random", LT_KMEANS_RANDOM}, {"given", LT_KMEANS_GIVEN}};
 
-const char *lt_kmeans_init_name(lt_kmeans_init i)
-{
-    return lt_name_of(LT_NAMES(init_names), (int)i);
-}
-
-lt_status lt_kmeans_init_parse(const char *s, lt_kmeans_init *out)
-{
-    int v = 0;
-    LT_CALL(lt_name_parse(LT_NAMES(init_names), "k-means init", s, &v));
-    *out = (lt_kmeans_init)v;
-    return LT_OK;
-}
+LT_NAME_FUNCTIONS(lt_kmeans_init, lt_kmeans_init_name, lt_kmeans_init_parse, init_names, "k-means init")
 
 void lt_kmeans_destroy(lt_kmeans **km)
 {

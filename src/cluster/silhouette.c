@@ -344,18 +344,7 @@ void lt_silhouette_opts_default(lt_silhouette_opts *o)
 static const lt_name mode_names[] = {
     {"exact", LT_SIL_EXACT}, {"sampled", LT_SIL_SAMPLED}, {"sqeuclidean", LT_SIL_SQEUCLIDEAN}};
 
-const char *lt_sil_mode_name(lt_sil_mode m)
-{
-    return lt_name_of(LT_NAMES(mode_names), (int)m);
-}
-
-lt_status lt_sil_mode_parse(const char *s, lt_sil_mode *out)
-{
-    int v = 0;
-    LT_CALL(lt_name_parse(LT_NAMES(mode_names), "silhouette mode", s, &v));
-    *out = (lt_sil_mode)v;
-    return LT_OK;
-}
+LT_NAME_FUNCTIONS(lt_sil_mode, lt_sil_mode_name, lt_sil_mode_parse, mode_names, "silhouette mode")
 
 void lt_silhouette_result_free(lt_silhouette_result *res)
 {

@@ -20,13 +20,7 @@ const char *lt_isa_name(lt_isa isa)
     return s[0] == '?' ? "unknown" : s;
 }
 
-lt_status lt_isa_parse(const char *name, lt_isa *isa)
-{
-    int v = 0;
-    LT_CALL(lt_name_parse(LT_NAMES(isa_names), "CPU level", name, &v));
-    *isa = (lt_isa)v;
-    return LT_OK;
-}
+LT_NAME_PARSER(lt_isa, lt_isa_parse, isa_names, "CPU level")
 
 #if LT_CPU_X86
 #include <cpuid.h>

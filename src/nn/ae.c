@@ -17,33 +17,9 @@ static const lt_name loss_names[] = {{"mse", LT_LOSS_MSE},
                                      {"mean_squared_error", LT_LOSS_MSE}};
 static const lt_name opt_names[] = {{"sgd", LT_OPT_SGD}, {"adam", LT_OPT_ADAM}, {"rmsprop", LT_OPT_RMSPROP}};
 
-lt_status lt_activation_parse(const char *name, lt_activation *out)
-{
-    int v = 0;
-    LT_CALL(lt_name_parse(LT_NAMES(act_names), "activation", name, &v));
-    *out = (lt_activation)v;
-    return LT_OK;
-}
-
-lt_status lt_loss_parse(const char *name, lt_loss *out)
-{
-    int v = 0;
-    LT_CALL(lt_name_parse(LT_NAMES(loss_names), "loss", name, &v));
-    *out = (lt_loss)v;
-    return LT_OK;
-}
-
-lt_status lt_optimizer_parse(const char *name, lt_optimizer *out)
-{
-    int v = 0;
-    LT_CALL(lt_name_parse(LT_NAMES(opt_names), "optimizer", name, &v));
-    *out = (lt_optimizer)v;
-    return LT_OK;
-}
-
-const char *lt_activation_name(lt_activation a) { return lt_name_of(LT_NAMES(act_names), (int)a); }
-const char *lt_loss_name(lt_loss l) { return lt_name_of(LT_NAMES(loss_names), (int)l); }
-const char *lt_optimizer_name(lt_optimizer o) { return lt_name_of(LT_NAMES(opt_names), (int)o); }
+LT_NAME_FUNCTIONS(lt_activation, lt_activation_name, lt_activation_parse, act_names, "activation")
+LT_NAME_FUNCTIONS(lt_loss, lt_loss_name, lt_loss_parse, loss_names, "loss")
+LT_NAME_FUNCTIONS(lt_optimizer, lt_optimizer_name, lt_optimizer_parse, opt_names, "optimizer")
 
 void lt_ae_opts_default(lt_ae_opts *o)
 {

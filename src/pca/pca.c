@@ -31,44 +31,11 @@ void lt_pca_opts_default(lt_pca_opts *o)
     o->gram_kernel = LT_PCA_GRAM_AUTO;
 }
 
-const char *lt_pca_method_name(lt_pca_method m)
-{
-    return lt_name_of(LT_NAMES(method_names), (int)m);
-}
-
-lt_status lt_pca_method_parse(const char *name, lt_pca_method *out)
-{
-    int i = 0;
-    LT_CALL(lt_name_parse(LT_NAMES(method_names), "PCA method", name, &i));
-    *out = (lt_pca_method)i;
-    return LT_OK;
-}
-
-const char *lt_pca_precision_name(lt_pca_precision p)
-{
-    return lt_name_of(LT_NAMES(precision_names), (int)p);
-}
-
-lt_status lt_pca_precision_parse(const char *name, lt_pca_precision *out)
-{
-    int i = 0;
-    LT_CALL(lt_name_parse(LT_NAMES(precision_names), "PCA precision", name, &i));
-    *out = (lt_pca_precision)i;
-    return LT_OK;
-}
-
-const char *lt_pca_gram_kernel_name(lt_pca_gram_kernel k)
-{
-    return lt_name_of(LT_NAMES(gram_kernel_names), (int)k);
-}
-
-lt_status lt_pca_gram_kernel_parse(const char *name, lt_pca_gram_kernel *out)
-{
-    int i = 0;
-    LT_CALL(lt_name_parse(LT_NAMES(gram_kernel_names), "PCA gram_kernel", name, &i));
-    *out = (lt_pca_gram_kernel)i;
-    return LT_OK;
-}
+LT_NAME_FUNCTIONS(lt_pca_method, lt_pca_method_name, lt_pca_method_parse, method_names, "PCA method")
+LT_NAME_FUNCTIONS(lt_pca_precision, lt_pca_precision_name, lt_pca_precision_parse, precision_names,
+                  "PCA precision")
+LT_NAME_FUNCTIONS(lt_pca_gram_kernel, lt_pca_gram_kernel_name, lt_pca_gram_kernel_parse,
+                  gram_kernel_names, "PCA gram_kernel")
 
 void lt_pca_destroy(lt_pca **p)
 {

@@ -7,6 +7,7 @@
 #include "tsne_internal.h"
 
 #include "latent/lt_log.h"
+#include "latent/lt_name.h"
 #include "latent/lt_pca.h"
 #include "latent/lt_rng.h"
 
@@ -40,30 +41,10 @@ void lt_tsne_opts_default(lt_tsne_opts *o)
     o->seed = 0;
 }
 
-const char *lt_tsne_method_name(lt_tsne_method m) { return m == LT_TSNE_EXACT ? "exact" : "fft"; }
-const char *lt_tsne_init_name(lt_tsne_init i) { return i == LT_TSNE_INIT_RANDOM ? "random" : "pca"; }
-
-lt_status lt_tsne_method_parse(const char *s, lt_tsne_method *out)
-{
-    if (!strcmp(s, "fft"))
-        *out = LT_TSNE_FFT;
-    else if (!strcmp(s, "exact"))
-        *out = LT_TSNE_EXACT;
-    else
-        LT_FAIL(LT_ERR_ARG, "unknown t-SNE method '%s' (fft, exact)", s);
-    return LT_OK;
-}
-
-lt_status lt_tsne_init_parse(const char *s, lt_tsne_init *out)
-{
-    if (!strcmp(s, "pca"))
-        *out = LT_TSNE_INIT_PCA;
-    else if (!strcmp(s, "random"))
-        *out = LT_TSNE_INIT_RANDOM;
-    else
-        LT_FAIL(LT_ERR_ARG, "unknown t-SNE init '%s' (pca, random)", s);
-    return LT_OK;
-}
+static const lt_name method_names[] = {{"fft", LT_TSNE_FFT}, {"exact", LT_TSNE_EXACT}};
+static const lt_name init_names[] = {{"pca", LT_TSNE_INIT_PCA}, {"random", LT_TSNE_INIT_RANDOM}};
+LT_NAME_FUNCTIONS(lt_tsne_method, lt_tsne_method_name, lt_tsne_method_parse, method_names, "t-SNE method")
+LT_NAME_FUNCTIONS(lt_tsne_init, lt_tsne_init_name, lt_tsne_init_parse, init_names, "t-SNE init")
 
 static lt_status check_opts(const lt_tsne_opts *o, int64_t n)
 {

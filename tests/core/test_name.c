@@ -8,6 +8,11 @@
 enum { RED = 3, GREEN = 5, BLUE = 9 };
 static const lt_name colors[] = {{"red", RED}, {"green", GREEN}, {"blue", BLUE}, {"rouge", RED}};
 
+/* The functions every enum's name pair is defined by (LT_NAME_FUNCTIONS). */
+typedef enum { SMALL = 1, LARGE = 2 } size_kind;
+static const lt_name size_names[] = {{"small", SMALL}, {"large", LARGE}, {"big", LARGE}};
+LT_NAME_FUNCTIONS(size_kind, size_name, size_parse, size_names, "size")
+
 START_TEST(names_parse_both_ways_with_aliases)
 {
     int v = -1;
@@ -41,6 +46,20 @@ START_TEST(unknown_names_are_bad_arguments_listing_the_choices)
 }
 END_TEST
 
+START_TEST(name_functions_defined_from_a_table)
+{
+    size_kind k = SMALL;
+    LT_ASSERT_OK(size_parse("big", &k));
+    ck_assert_int_eq(k, LARGE);
+    ck_assert_str_eq(size_name(k), "large");
+    ck_assert_str_eq(size_name((size_kind)7), "?");
+    ck_assert_int_eq(size_parse("huge", &k), LT_ERR_ARG);
+    ck_assert_int_eq(k, LARGE); /* unchanged */
+    ck_assert_str_eq(lt_error_message(), "unknown size 'huge' (expected small, large or big)");
+    lt_error_clear();
+}
+END_TEST
+
 START_TEST(deck_values_turn_bad_arguments_into_config_errors)
 {
     int v = 0;
@@ -65,6 +84,7 @@ static Suite *make(void)
     TCase *t = tcase_create("name");
     tcase_add_test(t, names_parse_both_ways_with_aliases);
     tcase_add_test(t, unknown_names_are_bad_arguments_listing_the_choices);
+    tcase_add_test(t, name_functions_defined_from_a_table);
     tcase_add_test(t, deck_values_turn_bad_arguments_into_config_errors);
     suite_add_tcase(s, t);
     return s;
