@@ -121,13 +121,10 @@ static lt_status count_labels(lt_comm *c, const lt_dataset *ds, const char *path
 static lt_status silhouette(lt_cmd *x, score_result *r)
 {
     r->sil = NAN, r->n_scored = 0;
-    if (!strcmp(x->cfg.metrics.silhouette, "none")) return LT_OK;
     lt_silhouette_opts o;
-    lt_silhouette_opts_default(&o);
-    LT_CALL(lt_error_in_key(lt_sil_mode_parse(x->cfg.metrics.silhouette, &o.mode),
-                            "[metrics] silhouette"));
-    o.sample_size = x->cfg.metrics.sample_size;
-    o.seed = x->cfg.metrics.seed;
+    int on;
+    LT_CALL(lt_silhouette_opts_from_config(&x->cfg, &o, &on));
+    if (!on) return LT_OK;
     lt_silhouette_result res = {0};
     LT_CALL(lt_silhouette(x->c, x->train, x->train->y, x->train->nloc, &o, &res));
     r->sil = res.score, r->n_scored = res.n_scored;

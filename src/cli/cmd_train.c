@@ -7,17 +7,8 @@
 #include "latent/lt_log.h"
 #include "run.h"
 
-/* One line per epoch on rank 0 (the pipeline's progress printer is private to it). */
-static void on_epoch(const lt_epoch_report *e, void *ctx)
-{
-    const lt_comm *c = ctx;
-    if (lt_comm_rank(c) != 0 || e->kind == 0) return;
-    char val[32] = "-";
-    if (!isnan(e->val_loss)) snprintf(val, sizeof val, "%.6f", e->val_loss);
-    printf("  epoch %3d/%d  loss %.6f  val %s  %9.0f samples/s  %.2f s (allreduce %.2f s)\n",
-           e->epoch, e->epochs, e->train_loss, val, e->samples_per_sec, e->seconds, e->comm_seconds);
-    fflush(stdout);
-}
+/* One line per epoch (the pipeline adds progress lines and checkpoints). */
+static void on_epoch(const lt_epoch_report *e, void *ctx) { lt_print_epoch(ctx, e, 0); }
 
 /* Codes (encode) and per-row errors of one split; *mse is NaN when empty. */
 static lt_status encode_split(lt_cmd *x, lt_ae *ae, const lt_dataset *ds, const char *split,

@@ -8,6 +8,7 @@
 #include "latent/lt_pca.h"
 #include "latent/lt_plot.h"
 #include "latent/lt_report.h"
+#include "latent/lt_scores.h"
 
 enum { LT_SPACE_RAW = 0, LT_SPACE_PCA, LT_SPACE_AE, LT_NSPACES };
 
@@ -64,11 +65,16 @@ lt_status lt_stage_metrics(lt_run *r);
 /* Deck keys -> module options (shared by `run` and the single-stage commands). */
 lt_status lt_pca_opts_from_config(const lt_config *cfg, lt_pca_opts *o);
 lt_status lt_kmeans_opts_from_config(const lt_config *cfg, lt_kmeans_opts *o);
+/* [metrics] silhouette, sample_size, seed; *on = 0 for silhouette = none. */
+lt_status lt_silhouette_opts_from_config(const lt_config *cfg, lt_silhouette_opts *o, int *on);
 /* The autoencoder options of the deck (also used by `latent train`). */
 lt_status lt_ae_opts_from_config(const lt_config *cfg, int64_t d, lt_ae_opts *o);
 /* Rank 0 prints the model line and its Keras-like summary before training. */
 lt_status lt_ae_log_start(lt_comm *c, const lt_config *cfg, const lt_ae *ae, const lt_train_opts *to,
                           int64_t rows);
 lt_status lt_train_opts_from_config(const lt_config *cfg, lt_train_opts *o);
+/* Rank 0 prints the line of a finished epoch (e->kind == 1); `cr` starts it
+ * with a carriage return, over a progress line. */
+void lt_print_epoch(const lt_comm *c, const lt_epoch_report *e, int cr);
 
 #endif

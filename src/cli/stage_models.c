@@ -213,6 +213,17 @@ typedef struct {
     long stop_at;   /* LATENT_STOP_AT_EPOCH: act as if signalled after that epoch (tests) */
 } progress;
 
+void lt_print_epoch(const lt_comm *c, const lt_epoch_report *e, int cr)
+{
+    if (lt_comm_rank(c) != 0 || e->kind != 1) return;
+    char val[32] = "-";
+    if (!isnan(e->val_loss)) snprintf(val, sizeof val, "%.6f", e->val_loss);
+    printf("%s  epoch %3d/%d  loss %.6f  val %s  %9.0f samples/s  %.2f s (allreduce %.2f s)\n",
+           cr ? "\r" : "", e->epoch, e->epochs, e->train_loss, val, e->samples_per_sec, e->seconds,
+           e->comm_seconds);
+    fflush(stdout);
+}
+
 static void on_epoch(const lt_epoch_report *e, void *ctx)
 {
     progress *p = ctx;
@@ -233,12 +244,7 @@ static void on_epoch(const lt_epoch_report *e, void *ctx)
         fflush(stdout);
         return;
     }
-    char val[32] = "-";
-    if (!isnan(e->val_loss)) snprintf(val, sizeof val, "%.6f", e->val_loss);
-    printf("%s  epoch %3d/%d  loss %.6f  val %s  %9.0f samples/s  %.2f s (allreduce %.2f s)\n",
-           tty ? "\r" : "", e->epoch, e->epochs, e->train_loss, val, e->samples_per_sec, e->seconds,
-           e->comm_seconds);
-    fflush(stdout);
+    lt_print_epoch(p->c, e, tty);
     p->last = lt_wtime();
 }
 

@@ -45,6 +45,16 @@ lt_status lt_kmeans_opts_from_config(const lt_config *cfg, lt_kmeans_opts *o)
     return lt_error_in_key(lt_kmeans_init_parse(cfg->kmeans.init, &o->init), "[kmeans] init");
 }
 
+lt_status lt_silhouette_opts_from_config(const lt_config *cfg, lt_silhouette_opts *o, int *on)
+{
+    lt_silhouette_opts_default(o);
+    *on = strcmp(cfg->metrics.silhouette, "none") != 0;
+    if (!*on) return LT_OK;
+    o->sample_size = cfg->metrics.sample_size;
+    o->seed = cfg->metrics.seed;
+    return lt_error_in_key(lt_sil_mode_parse(cfg->metrics.silhouette, &o->mode), "[metrics] silhouette");
+}
+
 /* Distinct labels over all ranks (labels below 2^20; larger ones count as
  * "many", leaving the check to the score). Collective. */
 static lt_status distinct_labels(const lt_run *r, const int32_t *lab, int64_t nloc, int64_t *out)
@@ -77,16 +87,12 @@ static lt_status defined_labelling(const lt_run *r, const lt_dataset *X, const i
 static lt_status silhouette(const lt_run *r, const lt_dataset *X, const int32_t *labels, double *out)
 {
     *out = NAN;
-    if (!strcmp(r->cfg.metrics.silhouette, "none")) return LT_OK;
-    int ok;
+    lt_silhouette_opts o;
+    int on, ok;
+    LT_CALL(lt_silhouette_opts_from_config(&r->cfg, &o, &on));
+    if (!on) return LT_OK;
     LT_CALL(defined_labelling(r, X, labels, &ok));
     if (!ok) return LT_OK;
-    lt_silhouette_opts o;
-    lt_silhouette_opts_default(&o);
-    LT_CALL(lt_error_in_key(lt_sil_mode_parse(r->cfg.metrics.silhouette, &o.mode),
-                            "[metrics] silhouette"));
-    o.sample_size = r->cfg.metrics.sample_size;
-    o.seed = r->cfg.metrics.seed;
     lt_silhouette_result res = {0};
     LT_CALL(lt_silhouette(r->c, X, labels, X->nloc, &o, &res));
     *out = res.score;
