@@ -32,6 +32,8 @@ typedef struct lt_command {
 lt_status lt_cmd_run(lt_cli *cli);
 lt_status lt_cmd_generate(lt_cli *cli);
 lt_status lt_cmd_info(lt_cli *cli);
+/* latent compare DIR_A DIR_B ... (cmd_compare.c). */
+lt_status lt_cmd_compare(lt_cli *cli);
 /* Single-stage commands (cmd_models.c). */
 lt_status lt_cmd_pca(lt_cli *cli);
 lt_status lt_cmd_train(lt_cli *cli);

@@ -36,6 +36,11 @@ static const lt_command commands[] = {
     {"score", lt_cmd_score, "latent score DECK.ini --labels FILE.npy [--force]",
      "Cluster scores (silhouette, Davies-Bouldin, Calinski-Harabasz; ARI/NMI vs true labels)\n"
      "of the deck's data under the labels in FILE.npy."},
+    {"compare", lt_cmd_compare, "latent compare DIR_A DIR_B [DIR ...] [OUT.png|.svg|.pdf]",
+     "One figure of the first evaluation images reconstructed by the autoencoders of\n"
+     "two to four `latent run` results folders (e.g. a dense and a convolutional deck;\n"
+     "a denoiser's noisy input too), each image captioned with its MSE, and a table\n"
+     "of the runs' reconstruction errors. Default figure: reconstructions_compare.png."},
     {"info", lt_cmd_info, "latent info FILE [--data.labels_path=FILE] [--data.dataset=NAME]",
      "Print shape, dtype, per-column min/max/mean/std and label counts of a data file\n"
      "(.npy, .csv/.tsv, .h5, IDX), computed in parallel."},

@@ -1,12 +1,15 @@
 /* Image figures for 28 x 28 data (MNIST-like): originals above their PCA and
  * autoencoder reconstructions for the first evaluation rows (with the noisy
  * input when the autoencoder is a denoiser), and for the rows the autoencoder
- * reconstructs best and worst. Only the handful of rows shown travel. */
+ * reconstructs best and worst. Only the handful of rows shown travel. The
+ * first figure's images are also written as reconstructions.npy, which
+ * `latent compare` (cmd_compare.c) reads. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "latent/lt_io.h"
 #include "latent/lt_log.h"
 #include "run.h"
 
@@ -100,6 +103,19 @@ static lt_status draw(lt_run *r, const lt_plot_opts *po, const char *stem, const
     return lt_comm_agree(r->c, st);
 }
 
+/* reconstructions.npy: the 4 blocks of m rows of image_rows, for `latent
+ * compare` to put two runs side by side without their data. Collective. */
+static lt_status write_blocks(lt_run *r, const float *buf, int64_t m)
+{
+    char path[LT_PATH_MAX + 256];
+    lt_dataset *ds = NULL;
+    LT_CALL(lt_run_path(r, "reconstructions.npy", path, sizeof path));
+    LT_CALL(lt_dataset_from_rows(r->c, buf, 4 * m, SIDE * SIDE, &ds));
+    lt_status st = lt_npy_write(r->c, path, ds);
+    lt_dataset_destroy(&ds);
+    return st;
+}
+
 /* The first evaluation rows: original, [noisy input,] PCA, autoencoder. */
 static lt_status first_rows_figure(lt_run *r, const lt_plot_opts *po, int64_t m)
 {
@@ -110,6 +126,7 @@ static lt_status first_rows_figure(lt_run *r, const lt_plot_opts *po, int64_t m)
     float *buf = lt_malloc(sizeof *buf * (size_t)(4 * md));
     LT_CALL(lt_comm_agree(r->c, buf ? LT_OK : LT_ERR_MEM));
     lt_status st = image_rows(r, ids, m, noisy, buf);
+    if (st == LT_OK) st = write_blocks(r, buf, m);
     const float *rows[4] = {buf, buf + md, buf + 2 * md, buf + 3 * md};
     const char *names[4] = {"original", "noisy input", "PCA", "autoencoder"};
     char title[160];
