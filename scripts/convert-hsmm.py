@@ -14,6 +14,12 @@ Writes into --out (cells are rows, genes are columns, float32 C order):
   genes.txt           Ensembl id of each column
   cells.csv           cell id, hours, media, state, pseudotime, label
   hsmm.h5             the same matrix as /X with /y = hours labels (needs h5py)
+  hsmm.h5ad           every cell and gene as AnnData (python3-anndata): X the
+                      FPKM matrix (CSR float32, gzip), var/_index Ensembl ids
+                      and gene_short_name, obs categoricals hours ("0 h" ..
+                      "72 h"), media (GM, DM) and state ("state 1" .. "3"),
+                      obs pseudotime; latent's [singlecell] recipe reads it
+                      (inputs/genomics.ini)
 Gene selection (why: 47,192 mostly-zero columns make a 12M-weight first layer
 and swamp distances with noise): keep genes with FPKM >= --min-fpkm in at
 least --min-cells cells, then the --top-genes with the largest variance of
@@ -45,6 +51,26 @@ def select_genes(x, min_cells, min_fpkm, top):
 def save_npy(path, a):
     tmp = path + ".part.npy"
     np.save(tmp, a)
+    os.replace(tmp, path)
+
+
+def save_h5ad(path, x, genes, symbols, cells, sheet, hours, levels, state):
+    """All 271 cells x 47,192 genes as FPKM: the gene filter, log and
+    selection happen in latent's recipe, as a scanpy user would do them."""
+    import anndata
+    import pandas as pd
+    import scipy.sparse as sp
+    names = [f"{h} h" for h in levels]
+    obs = pd.DataFrame(index=pd.Index(cells, name="cell"))
+    obs["hours"] = pd.Categorical([f"{h} h" for h in hours], categories=names)
+    obs["media"] = pd.Categorical([str(m) for m in sheet["Media"]], categories=["GM", "DM"])
+    obs["state"] = pd.Categorical([f"state {s + 1}" for s in state],
+                                  categories=[f"state {k + 1}" for k in range(int(state.max()) + 1)])
+    obs["pseudotime"] = np.asarray(sheet["Pseudotime"], dtype=np.float64)
+    var = pd.DataFrame({"gene_short_name": [str(g) for g in symbols]}, index=pd.Index(genes, name="gene"))
+    ad = anndata.AnnData(X=sp.csr_matrix(x.astype(np.float32)), obs=obs, var=var)
+    tmp = path + ".part"
+    ad.write_h5ad(tmp, compression="gzip")
     os.replace(tmp, path)
 
 
@@ -87,6 +113,12 @@ def main():
         os.replace(tmp, os.path.join(a.out, "hsmm.h5"))
     except ImportError:
         print("convert-hsmm: h5py missing, hsmm.h5 not written (the .npy files suffice)")
+    try:
+        ann = load(os.path.join(a.rda_dir, "HSMM_gene_annotation.rda"), "HSMM_gene_annotation")
+        symbols = list(ann["gene_short_name"]) if len(ann) == len(genes) else genes
+        save_h5ad(os.path.join(a.out, "hsmm.h5ad"), x, genes, symbols, cells, sheet, hours, levels, state)
+    except ImportError:
+        print("convert-hsmm: python3-anndata missing, hsmm.h5ad not written")
     counts = {lv: int((hours == lv).sum()) for lv in levels}
     print(f"convert-hsmm: {X.shape[0]} cells x {X.shape[1]} genes (of {x.shape[1]}; "
           f"{int(((x >= a.min_fpkm).sum(axis=0) >= a.min_cells).sum())} expressed) -> {a.out}")

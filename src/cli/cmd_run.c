@@ -57,6 +57,7 @@ static lt_status stage_report(lt_run *r)
     LT_CALL(lt_stage_figures(r));
     lt_timer_stop(t, LT_STAGE_REPORT);
     LT_CALL(lt_stage_table(r));
+    LT_CALL(lt_stage_label_table(r));
     return lt_stage_metrics(r);
 }
 

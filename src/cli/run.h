@@ -61,6 +61,23 @@ lt_status lt_stage_figures(lt_run *r);
 /* Originals and reconstructions of 28 x 28 images (no-op for other widths). Collective. */
 lt_status lt_stage_image_figures(lt_run *r, const lt_plot_opts *po);
 lt_status lt_stage_table(lt_run *r);
+/* Names of label codes 0..n-1 and what they are (stage_labels.c): a
+ * single-cell input's obs categories (then "NA" when cells without a label
+ * became a class), title the obs key or "cell type"; n = 0 (numbered labels,
+ * title "label") for other inputs. Free with lt_label_names_free; the strings
+ * belong to r. Not collective. */
+typedef struct lt_label_names {
+    int64_t n;
+    const char **name;
+    const char *title;
+} lt_label_names;
+lt_status lt_run_label_names(const lt_run *r, lt_label_names *out);
+void lt_label_names_free(lt_label_names *l);
+/* Cells per true label and k-means cluster of each space on the evaluation
+ * rows: printed by rank 0 with the label names, counts into metrics.json
+ * (spaces.NAME.cells_per_label_and_cluster, labels x clusters). No-op
+ * without labels. Collective. */
+lt_status lt_stage_label_table(lt_run *r);
 lt_status lt_stage_metrics(lt_run *r);
 /* Deck keys -> module options (shared by `run` and the single-stage commands). */
 lt_status lt_pca_opts_from_config(const lt_config *cfg, lt_pca_opts *o);

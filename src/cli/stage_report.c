@@ -131,7 +131,12 @@ static lt_status scatter_figure(lt_run *r, const lt_plot_opts *po)
         snprintf(title, sizeof title, "%s: %lld %s rows (x = k-means centers)", r->cfg.deck_name,
                  (long long)sp->n, r->eval_is_test ? "test" : "training");
         st = cen ? figure_path(r, "latent_spaces", path, sizeof path) : LT_ERR_MEM;
-        if (st == LT_OK) st = lt_plot_scatter(path, po, title, p, 2, NULL, sp->y ? "label" : NULL);
+        lt_label_names ln;
+        if (st == LT_OK) st = lt_run_label_names(r, &ln);
+        if (st == LT_OK) {
+            st = lt_plot_scatter(path, po, title, p, 2, ln.n ? ln.name : NULL, sp->y ? ln.title : NULL);
+            lt_label_names_free(&ln);
+        }
         free(cen);
     }
     lt_dataset_destroy(&sp);

@@ -108,14 +108,19 @@ static void report(lt_comm *c, const lt_cfg_data *d, int64_t nnz, const lt_scpre
     printf("single-cell %s: %lld cells x %lld genes, %lld non-zeros (%.2f%%)\n", d->source,
            (long long)in->cells_in, (long long)in->genes_in, (long long)nnz,
            100.0 * (double)nnz / ((double)in->cells_in * (double)in->genes_in + 1e-300));
-    printf("  kept %lld cells x %lld genes; normalize_total target %g; %s%lld genes -> dense %lld x "
-           "%lld\n",
-           (long long)s->x->n, (long long)in->d, in->target_sum,
-           in->hvg ? "highly variable " : "", (long long)in->k, (long long)ds->n, (long long)ds->d);
+    char norm[64] = "normalize_total off";
+    if (in->target_sum > 0) snprintf(norm, sizeof norm, "normalize_total target %g", in->target_sum);
+    printf("  kept %lld cells x %lld genes; %s; %s%lld genes -> dense %lld x %lld\n",
+           (long long)s->x->n, (long long)in->d, norm, in->hvg ? "highly variable " : "",
+           (long long)in->k, (long long)ds->n, (long long)ds->d);
     if (s->categories && d->obs_key[0])
-        printf("  labels: obs '%s', %lld categories\n", d->obs_key, (long long)s->categories->n);
+        printf("  labels: obs '%s', %lld categories", d->obs_key, (long long)s->categories->n);
     else if (s->categories)
-        printf("  labels: %lld cell types\n", (long long)s->categories->n);
+        printf("  labels: %lld cell types", (long long)s->categories->n);
+    /* The names once, so that the codes of the data summary can be read. */
+    for (int64_t i = 0; s->categories && i < s->categories->n && i < 20; i++)
+        printf("%s%lld = %s", i ? ", " : ": ", (long long)i, lt_strlist_get(s->categories, i));
+    if (s->categories) printf("%s%s\n", s->categories->n > 20 ? ", ..." : "", in->label_na >= 0 ? " (and NA)" : "");
     fflush(stdout);
 }
 

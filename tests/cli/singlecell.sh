@@ -36,10 +36,25 @@ for np in 1 2; do
   expect_rc 0 "h5ad run np=$np"
   expect_out "single-cell h5ad: 150 cells x 80 genes" "shape read"
   expect_out "kept 146 cells x 75 genes; normalize_total target 193; highly variable 12 genes -> dense 146 x 12" "recipe"
-  expect_out "labels: obs 'cell_type', 3 categories" "labels"
+  expect_out "labels: obs 'cell_type', 3 categories: 0 = B, 1 = NK, 2 = T" "labels"
+  # Category names, not codes, in the table of labels and clusters.
+  expect_out "cells per cell_type and k-means cluster (training rows)" "label table"
+  for name in B NK T; do expect_out "^$name  *[0-9][0-9]* |" "label table row $name"; done
   sums+=("$(grep checksum "$WORK/out")")
 done
 [ "${sums[0]}" = "${sums[1]}" ] || fail "h5ad data differ between 1 and 2 ranks: ${sums[*]}"
+/usr/bin/python3 -c "
+import json, sys
+t = json.load(open(sys.argv[1] + '/metrics.json'))['spaces']['pca']['cells_per_label_and_cluster']
+assert len(t) == 9 and sum(t) == 146, t
+" "$WORK/r2" >"$WORK/py" 2>&1 || { cat "$WORK/py"; fail "cells per label and cluster in metrics.json"; }
+# The pbmc deck (real 10x PBMC counts) runs as shipped (fewer epochs here).
+run 2 run "$LT_SOURCE_DIR/inputs/pbmc.ini" --data.path="$fx/tenx_v3.h5" --train.epochs=2 \
+  --output.figures=false --output.dir="$WORK/pbmc"
+expect_rc 0 "pbmc deck"
+expect_out "single-cell 10x: 1107 cells x 507 genes, 23866 non-zeros" "pbmc deck"
+expect_out "kept 1106 cells x 161 genes; normalize_total target 10000; highly variable 100 genes" "pbmc recipe"
+[ -s "$WORK/pbmc/results.h5ad" ] || fail "pbmc deck wrote no results.h5ad"
 # The real Cell Ranger matrix as 10x h5, h5ad and Matrix Market: one checksum.
 real=()
 for src in "10x $fx/tenx_v3.h5" "h5ad $fx/tenx_v3.h5ad" "mtx $fx/tenx_v3_mtx"; do
