@@ -148,9 +148,15 @@ static lt_status check_common(const char *path, const npy_info *in, int want_ndi
              in->descr, in->kind, in->esize);
     LT_CHECK(in->ndim == want_ndim, LT_ERR_FORMAT, "%s: expected a %d-D array, found shape %s",
              path, want_ndim, sh);
-    int64_t count = in->shape[0] * (want_ndim == 2 ? in->shape[1] : 1);
+    /* The shape is outside data: a product that overflows is a bad header
+     * (found by fuzz_npy, tests/fuzz/corpus/npy/crash-370c9f76...). */
+    int64_t count, bytes, need;
+    int huge = __builtin_mul_overflow(in->shape[0], want_ndim == 2 ? in->shape[1] : 1, &count) ||
+               __builtin_mul_overflow(count, (int64_t)in->esize, &bytes) ||
+               __builtin_add_overflow(in->offset, bytes, &need);
+    LT_CHECK(!huge, LT_ERR_FORMAT, "%s: header shape %s of '%s' is too large", path, sh,
+             in->descr);
     LT_CHECK(count > 0, LT_ERR_DATA, "%s: empty array (shape %s)", path, sh);
-    int64_t need = in->offset + count * in->esize;
     LT_CHECK(in->fsize >= need, LT_ERR_FORMAT,
              "%s: truncated: header shape %s of '%s' needs %lld bytes, file has %lld", path, sh,
              in->descr, (long long)need, (long long)in->fsize);

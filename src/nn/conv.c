@@ -29,7 +29,11 @@
 
 /* Everything below is compiled with FMA contraction; it must not call
  * always_inline functions defined above this line (another option set). */
+#if defined(__clang__)
+#pragma clang fp contract(fast)
+#else
 #pragma GCC optimize("fp-contract=fast")
+#endif
 
 #define V NN_V
 typedef float vf __attribute__((vector_size(V * sizeof(float))));
