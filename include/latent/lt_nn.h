@@ -79,7 +79,8 @@ typedef struct lt_layer {
  *   | pool SIZE [STRIDE] [same|valid] | up [FACTOR] | flatten | reshape H W C
  * (kind aliases conv2d, maxpool, maxpool2d, upsample, upsample2d; padding
  * defaults to valid and activations to linear, as in Keras). Fails with
- * LT_ERR_CONFIG naming the item. Not collective. */
+ * LT_ERR_ARG naming the item (lt_name.h's rule: the deck's caller names the
+ * key). Not collective. */
 lt_status lt_stack_parse(const char *text, lt_layer_spec *out, int max, int *n);
 /* The canonical text of a stack (parses back to the same specs). Returns
  * LT_ERR_ARG when it does not fit in cap bytes. Not collective. */

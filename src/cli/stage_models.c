@@ -138,7 +138,8 @@ static lt_status stack_from_config(const lt_cfg_autoencoder *a, int64_t d, lt_ae
              "[autoencoder] set either 'layers' (dense widths) or 'stack', not both");
     LT_CHECK(!a->activations[0], LT_ERR_CONFIG,
              "[autoencoder] 'activations' applies to 'layers'; in a stack each layer names its own");
-    LT_CALL(lt_stack_parse(a->stack, o->stack, LT_AE_MAX_LAYERS - 1, &o->nstack));
+    LT_CALL(lt_error_in_key(lt_stack_parse(a->stack, o->stack, LT_AE_MAX_LAYERS - 1, &o->nstack),
+                            "[autoencoder] stack"));
     return parse_input_shape(a->input_shape, d, o->input_shape);
 }
 

@@ -185,7 +185,11 @@ static lt_status read_stack(lt_h5 *f, header *h)
     int32_t shape[3];
     int64_t three = 3;
     LT_CALL(lt_h5_read_attr_str(f, NULL, "stack", stack, sizeof stack));
-    LT_CALL(lt_stack_parse(stack, h->arch.stack, LT_AE_MAX_LAYERS - 1, &h->arch.nstack));
+    if (lt_stack_parse(stack, h->arch.stack, LT_AE_MAX_LAYERS - 1, &h->arch.nstack) != LT_OK) {
+        char why[512]; /* a file's stack that does not parse is a bad file, not a bad argument */
+        snprintf(why, sizeof why, "%s", lt_error_message());
+        LT_FAIL(LT_ERR_FORMAT, "attribute 'stack': %s", why);
+    }
     LT_CALL(lt_h5_read_int(f, "input_shape", 1, &three, shape));
     for (int i = 0; i < 3; i++) h->arch.input_shape[i] = shape[i];
     return LT_OK;

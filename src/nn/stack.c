@@ -74,7 +74,7 @@ static lt_status parse_options(char **tok, int n, int allow_pad, int allow_act, 
         else if (allow_pad && strcmp(tok[i], "valid") == 0) s->padding = LT_PAD_VALID;
         else if (allow_act && lt_activation_parse(tok[i], &s->act) == LT_OK) continue;
         else
-            LT_FAIL(LT_ERR_CONFIG, "stack layer %d '%s': unexpected '%s' (expected %s)", index, item,
+            LT_FAIL(LT_ERR_ARG, "stack layer %d '%s': unexpected '%s' (expected %s)", index, item,
                     tok[i],
                     allow_pad && allow_act ? "same, valid or an activation"
                     : allow_pad            ? "same or valid"
@@ -90,11 +90,11 @@ static lt_status parse_item(char *item, int index, lt_layer_spec *s)
     snprintf(copy, sizeof copy, "%s", item);
     char *tok[NN_MAX_TOKENS];
     int n = tokenize(item, tok);
-    LT_CHECK(n >= 1, LT_ERR_CONFIG, "stack layer %d is empty (two commas in a row?)", index);
-    LT_CHECK(n > 0 && n <= NN_MAX_TOKENS, LT_ERR_CONFIG, "stack layer %d '%s': too many words", index,
+    LT_CHECK(n >= 1, LT_ERR_ARG, "stack layer %d is empty (two commas in a row?)", index);
+    LT_CHECK(n > 0 && n <= NN_MAX_TOKENS, LT_ERR_ARG, "stack layer %d '%s': too many words", index,
              copy);
     int k = kind_lookup(tok[0]);
-    LT_CHECK(k >= 0, LT_ERR_CONFIG,
+    LT_CHECK(k >= 0, LT_ERR_ARG,
              "stack layer %d '%s': unknown kind '%s' (expected dense, conv, pool, up, flatten or "
              "reshape)",
              index, copy, tok[0]);
@@ -105,7 +105,7 @@ static lt_status parse_item(char *item, int index, lt_layer_spec *s)
     /* The leading numbers, then option words. */
     int nums[4], nn = 0, i = 1;
     while (i < n && nn < 4 && isdigit((unsigned char)tok[i][0])) {
-        LT_CHECK(parse_count(tok[i], &nums[nn]), LT_ERR_CONFIG,
+        LT_CHECK(parse_count(tok[i], &nums[nn]), LT_ERR_ARG,
                  "stack layer %d '%s': '%s' is not a positive integer", index, copy, tok[i]);
         nn++, i++;
     }
@@ -113,35 +113,35 @@ static lt_status parse_item(char *item, int index, lt_layer_spec *s)
     int nopt = n - i;
     switch (s->kind) {
     case LT_LAYER_DENSE:
-        LT_CHECK(nn == 1, LT_ERR_CONFIG, "stack layer %d '%s': expected 'dense UNITS [activation]'",
+        LT_CHECK(nn == 1, LT_ERR_ARG, "stack layer %d '%s': expected 'dense UNITS [activation]'",
                  index, copy);
         s->units = nums[0];
         return parse_options(opt, nopt, 0, 1, s, index, copy);
     case LT_LAYER_CONV2D:
-        LT_CHECK(nn == 2, LT_ERR_CONFIG,
+        LT_CHECK(nn == 2, LT_ERR_ARG,
                  "stack layer %d '%s': expected 'conv FILTERS KERNEL [same|valid] [activation]'",
                  index, copy);
         s->units = nums[0];
         s->size = nums[1];
-        LT_CHECK(s->size % 2 == 1, LT_ERR_CONFIG,
+        LT_CHECK(s->size % 2 == 1, LT_ERR_ARG,
                  "stack layer %d '%s': the kernel size must be odd, got %d", index, copy, s->size);
         return parse_options(opt, nopt, 1, 1, s, index, copy);
     case LT_LAYER_MAXPOOL2D:
-        LT_CHECK(nn == 1 || nn == 2, LT_ERR_CONFIG,
+        LT_CHECK(nn == 1 || nn == 2, LT_ERR_ARG,
                  "stack layer %d '%s': expected 'pool SIZE [STRIDE] [same|valid]'", index, copy);
         s->size = nums[0];
         s->stride = nn == 2 ? nums[1] : 0;
         return parse_options(opt, nopt, 1, 0, s, index, copy);
     case LT_LAYER_UPSAMPLE2D:
-        LT_CHECK(nn <= 1, LT_ERR_CONFIG, "stack layer %d '%s': expected 'up [FACTOR]'", index, copy);
+        LT_CHECK(nn <= 1, LT_ERR_ARG, "stack layer %d '%s': expected 'up [FACTOR]'", index, copy);
         s->size = nn ? nums[0] : 2;
         return parse_options(opt, nopt, 0, 0, s, index, copy);
     case LT_LAYER_FLATTEN:
-        LT_CHECK(nn == 0, LT_ERR_CONFIG, "stack layer %d '%s': flatten takes no numbers", index,
+        LT_CHECK(nn == 0, LT_ERR_ARG, "stack layer %d '%s': flatten takes no numbers", index,
                  copy);
         return parse_options(opt, nopt, 0, 0, s, index, copy);
     case LT_LAYER_RESHAPE:
-        LT_CHECK(nn == 3, LT_ERR_CONFIG, "stack layer %d '%s': expected 'reshape H W C'", index,
+        LT_CHECK(nn == 3, LT_ERR_ARG, "stack layer %d '%s': expected 'reshape H W C'", index,
                  copy);
         memcpy(s->shape, nums, sizeof s->shape);
         return parse_options(opt, nopt, 0, 0, s, index, copy);
@@ -162,7 +162,7 @@ lt_status lt_stack_parse(const char *text, lt_layer_spec *out, int max, int *n)
         char *comma = strchr(p, ',');
         if (comma) *comma = '\0';
         if (count == max) {
-            st = lt_error_raise(LT_ERR_CONFIG, __FILE__, __LINE__,
+            st = lt_error_raise(LT_ERR_ARG, __FILE__, __LINE__,
                                 "stack has more than %d layers", max);
             break;
         }
