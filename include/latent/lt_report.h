@@ -108,6 +108,11 @@ lt_status lt_results_commit(lt_comm *c, lt_status local, lt_results **r);
  * Leaves the current error record untouched, so it can be called on error
  * paths. */
 void lt_results_abort(lt_comm *c, lt_results **r);
+/* Collective. Removes the "<final_dir>.partial-*" folders that runs killed
+ * outright (SIGKILL, a lost node: nobody left to call lt_results_abort) left
+ * behind; for `latent run --resume`, whose interrupted run is over. Rank 0
+ * does the work; *removed (may be NULL) gets the count on every rank. */
+lt_status lt_results_remove_leftovers(lt_comm *c, const char *final_dir, int *removed);
 
 /* ---- comparison table ---------------------------------------------------- */
 

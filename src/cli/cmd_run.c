@@ -99,6 +99,15 @@ lt_status lt_cmd_run(lt_cli *cli)
         const char *slash = strrchr(r.cfg.output.dir, '/');
         snprintf(r.cfg.deck_name, sizeof r.cfg.deck_name, "%.127s", slash && slash[1] ? slash + 1 : r.cfg.output.dir);
     }
+    /* A resumed run was interrupted; if it was killed outright (a rank lost
+     * to SIGKILL), its unfinished results folder is still there. */
+    if (cli->resume) {
+        int n = 0;
+        LT_CALL(lt_results_remove_leftovers(r.c, r.cfg.output.dir, &n));
+        if (n > 0 && lt_comm_rank(r.c) == 0)
+            printf("resume: removed %d unfinished results folder%s %s.partial-* of the interrupted run\n",
+                   n, n > 1 ? "s" : "", r.cfg.output.dir);
+    }
     /* The results folder first: an existing one without --force fails before any work. */
     LT_CALL(lt_results_begin(r.c, r.cfg.output.dir, r.cfg.output.force, &r.res));
     lt_status st = lt_metrics_create(&r.m);

@@ -1,5 +1,6 @@
 /* The PCA and autoencoder stages of `latent run`: deck keys -> module options. */
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -212,6 +213,7 @@ typedef struct {
     lt_status ckpt; /* first failure of a periodic checkpoint */
     volatile sig_atomic_t *stop;
     long stop_at;   /* LATENT_STOP_AT_EPOCH: act as if signalled after that epoch (tests) */
+    long kill_at;   /* LATENT_KILL_AT_EPOCH: the last rank dies by SIGKILL after that epoch (tests) */
 } progress;
 
 void lt_print_epoch(const lt_comm *c, const lt_epoch_report *e, int cr)
@@ -234,6 +236,12 @@ static void on_epoch(const lt_epoch_report *e, void *ctx)
         p->ckpt = lt_ckpt_save(p->c, p->cfg, p->ae);
     if (e->kind == 1 && p->stop_at > 0 && e->epoch == p->stop_at && lt_comm_rank(p->c) == lt_comm_size(p->c) - 1)
         *p->stop = 1; /* on the last rank only: the agreement must come from the allreduce */
+    /* Test hook (tests/cli/killrank.sh): a rank lost for good, after that
+     * epoch's periodic checkpoint; the others are left in the next allreduce. */
+    if (e->kind == 1 && p->kill_at > 0 && e->epoch == p->kill_at && lt_comm_rank(p->c) == lt_comm_size(p->c) - 1) {
+        fflush(NULL);
+        raise(SIGKILL);
+    }
     if (lt_comm_rank(p->c) != 0) return;
     int tty = isatty(STDOUT_FILENO);
     if (e->kind == 0) {
@@ -310,7 +318,9 @@ lt_status lt_stage_autoencoder(lt_run *r)
     LT_CALL(lt_ae_log_start(c, &r->cfg, r->ae, &to, r->train->n));
     lt_timer_start(&r->cli->timer, LT_STAGE_TRAIN);
     const char *stop_at = getenv("LATENT_STOP_AT_EPOCH");
-    progress prog = {c, lt_wtime(), &r->cfg, r->ae, LT_OK, r->cli->stop, stop_at ? atol(stop_at) : 0};
+    const char *kill_at = getenv("LATENT_KILL_AT_EPOCH");
+    progress prog = {c, lt_wtime(), &r->cfg, r->ae, LT_OK, r->cli->stop, stop_at ? atol(stop_at) : 0,
+                     kill_at ? atol(kill_at) : 0};
     lt_status st = lt_ae_fit(c, r->ae, &to, r->train, r->test->n > 0 ? r->test : NULL, on_epoch, &prog);
     lt_timer_stop(&r->cli->timer, LT_STAGE_TRAIN);
     if (st == LT_ERR_INTERRUPTED) return interrupted(r);

@@ -195,3 +195,50 @@ void lt_results_abort(lt_comm *c, lt_results **r)
     free(*r);
     *r = NULL;
 }
+
+/* Rank 0's part of remove_leftovers. */
+static lt_status remove_leftovers_local(const char *final_dir, int *removed)
+{
+    char dir[LT_RDIR_MAX], prefix[LT_RDIR_MAX], path[LT_RDIR_MAX];
+    size_t len = final_dir ? strlen(final_dir) : 0;
+    while (len > 1 && final_dir[len - 1] == '/') len--;
+    LT_CHECK(len > 0 && len + 16 < sizeof dir, LT_ERR_ARG, "bad results folder name");
+    memcpy(dir, final_dir, len);
+    dir[len] = '\0';
+    char *slash = strrchr(dir, '/');
+    const char *base = slash ? slash + 1 : dir;
+    if ((size_t)snprintf(prefix, sizeof prefix, "%s.partial-", base) >= sizeof prefix) return LT_OK;
+    if (slash == dir) dir[1] = '\0';
+    else if (slash) *slash = '\0';
+    else snprintf(dir, sizeof dir, ".");
+    DIR *d = opendir(dir);
+    if (!d) return LT_OK; /* no parent folder: nothing was left */
+    lt_status st = LT_OK;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (strncmp(e->d_name, prefix, strlen(prefix)) != 0) continue;
+        if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= sizeof path) continue;
+        int err = remove_tree(path);
+        if (err && st == LT_OK)
+            st = lt_error_raise(LT_ERR_IO, __FILE__, __LINE__, "cannot remove %s: %s", path,
+                                strerror(err));
+        if (!err) (*removed)++;
+    }
+    closedir(d);
+    return st;
+}
+
+lt_status lt_results_remove_leftovers(lt_comm *c, const char *final_dir, int *removed)
+{
+    int64_t n = 0;
+    lt_status st = LT_OK;
+    if (lt_comm_rank(c) == 0) {
+        int k = 0;
+        st = remove_leftovers_local(final_dir, &k);
+        n = k;
+    }
+    LT_CALL(lt_comm_agree(c, st));
+    LT_CALL(lt_comm_max_i64(c, &n, 1));
+    if (removed) *removed = (int)n;
+    return LT_OK;
+}

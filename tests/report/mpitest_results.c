@@ -95,6 +95,37 @@ START_TEST(abort_leaves_nothing)
 }
 END_TEST
 
+/* A run killed outright leaves its partial folder (with files in it); the
+ * resume removes exactly those, not the final folder nor a sibling's. */
+START_TEST(leftovers_of_killed_runs_are_removed)
+{
+    lt_comm *c = lt_test_comm();
+    char dir[512], p[1024], other[1024];
+    fresh(c, dir, sizeof dir, "res_killed");
+    snprintf(other, sizeof other, "%s2.partial-1-2", dir);
+    lt_results *a = NULL, *b = NULL;
+    LT_ASSERT_OK(lt_results_begin(c, dir, 0, &a));
+    LT_ASSERT_OK(lt_results_begin(c, dir, 0, &b));
+    LT_ASSERT_OK(lt_results_path(a, "figures/loss.png", p, sizeof p));
+    if (lt_comm_rank(c) == 0) {
+        write_file(p, "half");
+        ck_assert_int_eq(mkdir(dir, 0777), 0);
+        ck_assert_int_eq(mkdir(other, 0777), 0);
+    }
+    lt_comm_barrier(c);
+    free(a); /* the runs died: nobody aborts them */
+    free(b);
+    int n = -1;
+    LT_ASSERT_OK(lt_results_remove_leftovers(c, dir, &n));
+    ck_assert_int_eq(n, 2);
+    LT_ASSERT_ALL(leftovers(dir) == 0 && exists(dir) && exists(other));
+    LT_ASSERT_OK(lt_results_remove_leftovers(c, dir, &n));
+    ck_assert_int_eq(n, 0);
+    if (lt_comm_rank(c) == 0) ck_assert_int_eq(rmdir(dir) | rmdir(other), 0);
+    lt_comm_barrier(c);
+}
+END_TEST
+
 START_TEST(existing_folder_needs_force)
 {
     lt_comm *c = lt_test_comm();
@@ -178,6 +209,7 @@ static Suite *make(void)
     TCase *t = tcase_create("results");
     tcase_add_test(t, commit_puts_files_in_place);
     tcase_add_test(t, abort_leaves_nothing);
+    tcase_add_test(t, leftovers_of_killed_runs_are_removed);
     tcase_add_test(t, existing_folder_needs_force);
     tcase_add_test(t, failure_on_one_rank_commits_nothing);
     tcase_add_test(t, bad_locations_are_clear_errors);
