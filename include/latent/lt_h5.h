@@ -9,8 +9,9 @@
  * Every function names the file and the object in its error (LT_ERR_FORMAT
  * for a readable file with missing or malformed content, LT_ERR_IO when the
  * file cannot be opened, created or closed). HDF5's own error printing is off
- * inside every call: library code never prints. Not collective: the caller
- * runs it on one rank (a model is small) and agrees the status.
+ * inside every call: library code never prints. Not collective (but
+ * lt_h5_save): the caller runs it on one rank (a model is small) and agrees
+ * the status.
  *
  * `obj` names the group or dataset holding an attribute: NULL or "" is the
  * root. Dataset names may contain '/': missing groups are created. */
@@ -19,6 +20,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "lt_comm.h"
 #include "lt_error.h"
 
 #define LT_H5_MAX_DIMS 4
@@ -32,6 +34,12 @@ lt_status lt_h5_create(const char *path, const char *shown, lt_h5 **out);
 lt_status lt_h5_open(const char *path, lt_h5 **out);
 /* Closes and frees; NULL is fine. LT_ERR_IO if HDF5 could not flush the file. */
 lt_status lt_h5_close(lt_h5 **f);
+/* Writes a whole file: rank 0 creates a temporary file next to `path`, runs
+ * write(f, ctx), closes it and renames it to `path` (lt_io_tmpname /
+ * lt_io_commit: a failed write leaves no partial file and no old file
+ * half-replaced). The one collective call here; the status is agreed. */
+typedef lt_status (*lt_h5_writer)(lt_h5 *f, const void *ctx);
+lt_status lt_h5_save(lt_comm *c, const char *path, lt_h5_writer write, const void *ctx);
 
 /* Root attributes `format` and `format_version`. */
 lt_status lt_h5_write_format(lt_h5 *f, const char *format, int version);

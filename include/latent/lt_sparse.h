@@ -42,6 +42,11 @@ lt_status lt_csr_nnz_global(lt_comm *c, const lt_csr *m, int64_t *out);
  * row-sharded dataset with the same rows (labels not set). Collective. */
 lt_status lt_csr_densify(lt_comm *c, const lt_csr *m, const int64_t *cols, int64_t k,
                          lt_dataset **out);
+/* *pos[j] = the output position of column j (-1: dropped) for the columns
+ * cols[0..k) (NULL: all, pos[j] = j); m->d + 1 entries, the caller frees.
+ * A column outside [0, d) is LT_ERR_ARG. Collective (the status is agreed). */
+lt_status lt_csr_column_positions(lt_comm *c, const lt_csr *m, const int64_t *cols, int64_t k,
+                                  int64_t **pos);
 
 /* One entry of a matrix being assembled (readers of column-major or unordered
  * files send these to the rank owning the row). */

@@ -72,40 +72,33 @@ static lt_status apply_overrides(int argc, char **argv, lt_config *cfg)
     return LT_OK;
 }
 
-/* Stages must fit together: a space can be clustered only if its stage runs. */
-static lt_status validate_spaces(const lt_config *cfg)
+/* Stages must fit together: a space can be clustered (or embedded) only if
+ * its stage runs. `list` is [section] spaces; *n counts its entries. */
+static lt_status validate_spaces(const lt_config *cfg, const char *section, const char *list, int *n)
 {
-    if (!cfg->kmeans.enabled) return LT_OK;
-    char buf[sizeof cfg->kmeans.spaces];
-    snprintf(buf, sizeof buf, "%s", cfg->kmeans.spaces);
-    for (char *save = NULL, *t = strtok_r(buf, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", list);
+    *n = 0;
+    for (char *save = NULL, *t = strtok_r(buf, ", ", &save); t; t = strtok_r(NULL, ", ", &save), ++*n) {
         LT_CHECK(!strcmp(t, "raw") || !strcmp(t, "pca") || !strcmp(t, "autoencoder"), LT_ERR_CONFIG,
-                 "[kmeans] spaces: unknown space '%s' (raw, pca, autoencoder)", t);
+                 "[%s] spaces: unknown space '%s' (raw, pca, autoencoder)", section, t);
         LT_CHECK(strcmp(t, "pca") || cfg->pca.enabled, LT_ERR_CONFIG,
-                 "[kmeans] spaces lists 'pca' but [pca] enabled = false: that space would not exist");
+                 "[%s] spaces lists 'pca' but [pca] enabled = false: that space would not exist",
+                 section);
         LT_CHECK(strcmp(t, "autoencoder") || cfg->autoencoder.enabled, LT_ERR_CONFIG,
-                 "[kmeans] spaces lists 'autoencoder' but [autoencoder] enabled = false: "
-                 "that space would not exist");
+                 "[%s] spaces lists 'autoencoder' but [autoencoder] enabled = false: "
+                 "that space would not exist",
+                 section);
     }
     return LT_OK;
 }
 
-/* [tsne] spaces: like [kmeans] spaces, each must be made by an enabled stage. */
-static lt_status validate_tsne(const lt_config *cfg)
+static lt_status validate_stages(const lt_config *cfg)
 {
-    if (!cfg->tsne.enabled) return LT_OK;
-    char buf[sizeof cfg->tsne.spaces];
-    snprintf(buf, sizeof buf, "%s", cfg->tsne.spaces);
     int n = 0;
-    for (char *save = NULL, *t = strtok_r(buf, ", ", &save); t; t = strtok_r(NULL, ", ", &save), n++) {
-        LT_CHECK(!strcmp(t, "raw") || !strcmp(t, "pca") || !strcmp(t, "autoencoder"), LT_ERR_CONFIG,
-                 "[tsne] spaces: unknown space '%s' (raw, pca, autoencoder)", t);
-        LT_CHECK(strcmp(t, "pca") || cfg->pca.enabled, LT_ERR_CONFIG,
-                 "[tsne] spaces lists 'pca' but [pca] enabled = false: that space would not exist");
-        LT_CHECK(strcmp(t, "autoencoder") || cfg->autoencoder.enabled, LT_ERR_CONFIG,
-                 "[tsne] spaces lists 'autoencoder' but [autoencoder] enabled = false: "
-                 "that space would not exist");
-    }
+    if (cfg->kmeans.enabled) LT_CALL(validate_spaces(cfg, "kmeans", cfg->kmeans.spaces, &n));
+    if (!cfg->tsne.enabled) return LT_OK;
+    LT_CALL(validate_spaces(cfg, "tsne", cfg->tsne.spaces, &n));
     LT_CHECK(n > 0, LT_ERR_CONFIG, "[tsne] enabled = true needs at least one space in [tsne] spaces");
     return LT_OK;
 }
@@ -125,8 +118,7 @@ static lt_status validate(lt_config *cfg)
     double lr = cfg->train.learning_rate;
     LT_CHECK(lr == -1 || lr > 0, LT_ERR_CONFIG,
              "[train] learning_rate = %g: must be positive, or -1 for the optimizer's default", lr);
-    LT_CALL(validate_spaces(cfg));
-    LT_CALL(validate_tsne(cfg));
+    LT_CALL(validate_stages(cfg));
     if (!cfg->output.dir[0]) snprintf(cfg->output.dir, sizeof cfg->output.dir, "results/%s", cfg->deck_name);
     return LT_OK;
 }

@@ -178,39 +178,33 @@ static hid_t bool_type(void)
     return t;
 }
 
-static herr_t attr_str(hid_t obj, const char *name, const char *value)
+/* Creates attribute `name` of type t and space sp on obj and writes buf
+ * (nothing when buf is NULL: an empty array); closes t and sp. */
+static herr_t attr_write(hid_t obj, const char *name, hid_t t, hid_t sp, const void *buf)
 {
-    hid_t t = vlen_str(), sp = H5Screate(H5S_SCALAR);
     hid_t a = H5Acreate2(obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t e = a >= 0 ? H5Awrite(a, t, &value) : -1;
+    herr_t e = a >= 0 ? (buf ? H5Awrite(a, t, buf) : 0) : -1;
     if (a >= 0) H5Aclose(a);
     H5Sclose(sp);
     H5Tclose(t);
     return e;
+}
+
+static herr_t attr_str(hid_t obj, const char *name, const char *value)
+{
+    return attr_write(obj, name, vlen_str(), H5Screate(H5S_SCALAR), &value);
 }
 
 static herr_t attr_strs(hid_t obj, const char *name, const char *const *v, int64_t n)
 {
     hsize_t dims[1] = {(hsize_t)n};
-    hid_t t = vlen_str(), sp = H5Screate_simple(1, dims, NULL);
-    hid_t a = H5Acreate2(obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t e = a >= 0 ? (n ? H5Awrite(a, t, v) : 0) : -1;
-    if (a >= 0) H5Aclose(a);
-    H5Sclose(sp);
-    H5Tclose(t);
-    return e;
+    return attr_write(obj, name, vlen_str(), H5Screate_simple(1, dims, NULL), n ? (const void *)v : NULL);
 }
 
 static herr_t attr_bool(hid_t obj, const char *name, int value)
 {
-    hid_t t = bool_type(), sp = H5Screate(H5S_SCALAR);
     int8_t v = (int8_t)value;
-    hid_t a = H5Acreate2(obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t e = a >= 0 ? H5Awrite(a, t, &v) : -1;
-    if (a >= 0) H5Aclose(a);
-    H5Sclose(sp);
-    H5Tclose(t);
-    return e;
+    return attr_write(obj, name, bool_type(), H5Screate(H5S_SCALAR), &v);
 }
 
 static herr_t encode(hid_t f, const char *path, const char *type, const char *version)

@@ -3,6 +3,7 @@
  * file and the object. */
 #include "h5_internal.h"
 #include "latent/lt_h5.h"
+#include "latent/lt_io.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -76,6 +77,24 @@ lt_status lt_h5_close(lt_h5 **f)
     free(*f);
     *f = NULL;
     return st;
+}
+
+/* Rank 0 only: creates tmp, writes and closes it. */
+static lt_status write_tmp(const char *tmp, const char *path, lt_h5_writer write, const void *ctx)
+{
+    lt_h5 *f = NULL;
+    LT_CALL(lt_h5_create(tmp, path, &f));
+    lt_status st = write(f, ctx);
+    lt_status cl = lt_h5_close(&f);
+    return st != LT_OK ? st : cl;
+}
+
+lt_status lt_h5_save(lt_comm *c, const char *path, lt_h5_writer write, const void *ctx)
+{
+    char tmp[4096];
+    LT_CALL(lt_io_tmpname(c, path, tmp, sizeof tmp));
+    lt_status st = lt_comm_rank(c) == 0 ? write_tmp(tmp, path, write, ctx) : LT_OK;
+    return lt_io_commit(c, st, tmp, path);
 }
 
 /* "attribute 'name'" or "attribute 'name' of 'obj'", for messages. */

@@ -646,18 +646,10 @@ lt_status lt_sc_densify(lt_comm *c, const lt_csr *m, const int64_t *cols, int64_
              (long long)m->n);
     if (!scale) return lt_csr_densify(c, m, cols, k, out);
     if (!cols) k = m->d;
-    int64_t *pos = lt_malloc(sizeof *pos * (size_t)(m->d + 1));
+    int64_t *pos = NULL;
     double *s = lt_calloc((size_t)(4 * k + 4), sizeof *s);
-    lt_status st = pos && s ? LT_OK : LT_ERR_MEM;
-    for (int64_t j = 0; st == LT_OK && j < m->d; j++) pos[j] = cols ? -1 : j;
-    for (int64_t a = 0; st == LT_OK && cols && a < k; a++) {
-        if (cols[a] < 0 || cols[a] >= m->d)
-            st = lt_error_raise(LT_ERR_ARG, __FILE__, __LINE__,
-                                "densify: column %lld outside [0, %lld)", (long long)cols[a],
-                                (long long)m->d);
-        else pos[cols[a]] = a;
-    }
-    st = lt_comm_agree(c, st);
+    lt_status st = lt_csr_column_positions(c, m, cols, k, &pos);
+    if (st == LT_OK) st = lt_comm_agree(c, s ? LT_OK : LT_ERR_MEM);
     double *s1 = s, *s2 = s + k, *mu = s + 2 * k, *sd = s + 3 * k;
     if (st == LT_OK) st = selected_moments(c, m, pos, k, s1, s2);
     lt_dataset *ds = NULL;

@@ -131,25 +131,34 @@ lt_status lt_csr_nnz_global(lt_comm *c, const lt_csr *m, int64_t *out)
     return lt_comm_sum_i64(c, out, 1);
 }
 
-lt_status lt_csr_densify(lt_comm *c, const lt_csr *m, const int64_t *cols, int64_t k,
-                         lt_dataset **out)
+lt_status lt_csr_column_positions(lt_comm *c, const lt_csr *m, const int64_t *cols, int64_t k,
+                                  int64_t **pos)
 {
-    *out = NULL;
-    if (!cols) k = m->d;
-    /* Position of every kept column in the output (-1: dropped). */
-    int64_t *pos = lt_malloc(sizeof *pos * ((size_t)m->d + 1));
-    lt_status st = pos ? LT_OK : LT_ERR_MEM;
-    if (pos) {
-        for (int64_t j = 0; j < m->d; j++) pos[j] = cols ? -1 : j;
+    int64_t *p = lt_malloc(sizeof *p * ((size_t)m->d + 1));
+    lt_status st = p ? LT_OK : LT_ERR_MEM;
+    if (p) {
+        for (int64_t j = 0; j < m->d; j++) p[j] = cols ? -1 : j;
         for (int64_t a = 0; cols && a < k && st == LT_OK; a++) {
             if (cols[a] < 0 || cols[a] >= m->d)
                 st = lt_error_raise(LT_ERR_ARG, __FILE__, __LINE__,
                                     "densify: column %lld outside [0, %lld)", (long long)cols[a],
                                     (long long)m->d);
-            else pos[cols[a]] = a;
+            else p[cols[a]] = a;
         }
     }
     st = lt_comm_agree(c, st);
+    if (st != LT_OK) free(p), p = NULL;
+    *pos = p;
+    return st;
+}
+
+lt_status lt_csr_densify(lt_comm *c, const lt_csr *m, const int64_t *cols, int64_t k,
+                         lt_dataset **out)
+{
+    *out = NULL;
+    if (!cols) k = m->d;
+    int64_t *pos = NULL;
+    lt_status st = lt_csr_column_positions(c, m, cols, k, &pos);
     lt_dataset *ds = NULL;
     if (st == LT_OK) st = lt_dataset_create(c, m->n, k, 0, &ds);
     if (st == LT_OK) {

@@ -107,22 +107,15 @@ static lt_status write_arrays(lt_h5 *f, const lt_ae *ae)
 }
 
 /* Rank 0 only: creates the temporary file, writes and closes it. */
-static lt_status write_file(const lt_ae *ae, const char *tmp, const char *path)
+static lt_status write_model(lt_h5 *f, const void *ctx)
 {
-    lt_h5 *f = NULL;
-    LT_CALL(lt_h5_create(tmp, path, &f));
-    lt_status st = write_attrs(f, ae);
-    if (st == LT_OK) st = write_arrays(f, ae);
-    lt_status cl = lt_h5_close(&f);
-    return st != LT_OK ? st : cl;
+    LT_CALL(write_attrs(f, ctx));
+    return write_arrays(f, ctx);
 }
 
 lt_status lt_ae_save(lt_comm *c, const lt_ae *ae, const char *path)
 {
-    char tmp[4096];
-    LT_CALL(lt_io_tmpname(c, path, tmp, sizeof tmp));
-    lt_status st = lt_comm_rank(c) == 0 ? write_file(ae, tmp, path) : LT_OK;
-    return lt_io_commit(c, st, tmp, path);
+    return lt_h5_save(c, path, write_model, ae);
 }
 
 typedef struct {

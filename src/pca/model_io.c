@@ -15,8 +15,9 @@
  * 2: the convention of docs/formats.md. Both load. */
 #define LT_PCA_FORMAT_VERSION 2
 
-static lt_status write_model(const lt_pca *p, lt_h5 *f)
+static lt_status write_model(lt_h5 *f, const void *ctx)
 {
+    const lt_pca *p = ctx;
     int64_t k = p->n_components, d = p->n_features, kd[2] = {k, d};
     LT_CALL(lt_h5_write_format(f, LT_PCA_FORMAT, LT_PCA_FORMAT_VERSION));
     LT_CALL(lt_h5_write_attr_int(f, NULL, "n_samples", p->n_samples));
@@ -32,22 +33,9 @@ static lt_status write_model(const lt_pca *p, lt_h5 *f)
     return LT_OK;
 }
 
-/* Rank 0 only: creates the temporary file, writes and closes it. */
-static lt_status write_file(const lt_pca *p, const char *tmp, const char *path)
-{
-    lt_h5 *f = NULL;
-    LT_CALL(lt_h5_create(tmp, path, &f));
-    lt_status st = write_model(p, f);
-    lt_status cl = lt_h5_close(&f);
-    return st != LT_OK ? st : cl;
-}
-
 lt_status lt_pca_save(lt_comm *c, const lt_pca *p, const char *path)
 {
-    char tmp[4096];
-    LT_CALL(lt_io_tmpname(c, path, tmp, sizeof tmp));
-    lt_status st = lt_comm_rank(c) == 0 ? write_file(p, tmp, path) : LT_OK;
-    return lt_io_commit(c, st, tmp, path);
+    return lt_h5_save(c, path, write_model, p);
 }
 
 /* Reads a dataset of exactly the expected shape and checks its values are finite. */

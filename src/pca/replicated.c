@@ -22,18 +22,33 @@
 #include <string.h>
 
 /* Rows i0 .. i0 + m of ds minus mean, in double: eight columns per vector
- * operation (the subtraction is in double either way). */
-LT_CLONE_BODY void lt_pca_center_d_body(const lt_dataset *ds, const double *mean, int64_t i0,
-                                        int64_t m, double *out)
+ * operation (the subtraction is in double either way), stored as double
+ * (od) or rounded to float (of, when od is NULL). Inlined into each clone,
+ * where the branch on od is loop-invariant. */
+LT_CLONE_BODY void center_body(const lt_dataset *ds, const double *mean, int64_t i0, int64_t m,
+                               double *od, float *of)
 {
     int64_t d = ds->d;
     const float *x = ds->x + i0 * d;
     for (int64_t i = 0; i < m; i++) {
         int64_t j = 0;
-        for (; j + 8 <= d; j += 8)
-            lt_v8d_store(out + i * d + j, lt_v8d_load_f(x + i * d + j) - lt_v8d_load(mean + j));
-        for (; j < d; j++) out[i * d + j] = (double)x[i * d + j] - mean[j];
+        for (; j + 8 <= d; j += 8) {
+            lt_v8d v = lt_v8d_load_f(x + i * d + j) - lt_v8d_load(mean + j);
+            if (od) lt_v8d_store(od + i * d + j, v);
+            else lt_v8d_store_f(of + i * d + j, v);
+        }
+        for (; j < d; j++) {
+            double v = (double)x[i * d + j] - mean[j];
+            if (od) od[i * d + j] = v;
+            else of[i * d + j] = (float)v;
+        }
     }
+}
+
+LT_CLONE_BODY void lt_pca_center_d_body(const lt_dataset *ds, const double *mean, int64_t i0,
+                                        int64_t m, double *out)
+{
+    center_body(ds, mean, i0, m, out, NULL);
 }
 LT_CLONES(, void, lt_pca_center_d,
           (const lt_dataset *ds, const double *mean, int64_t i0, int64_t m, double *out),
@@ -43,14 +58,7 @@ LT_CLONES(, void, lt_pca_center_d,
 LT_CLONE_BODY void center_f_body(const lt_dataset *ds, const double *mean, int64_t i0, int64_t m,
                                  float *out)
 {
-    int64_t d = ds->d;
-    const float *x = ds->x + i0 * d;
-    for (int64_t i = 0; i < m; i++) {
-        int64_t j = 0;
-        for (; j + 8 <= d; j += 8)
-            lt_v8d_store_f(out + i * d + j, lt_v8d_load_f(x + i * d + j) - lt_v8d_load(mean + j));
-        for (; j < d; j++) out[i * d + j] = (float)((double)x[i * d + j] - mean[j]);
-    }
+    center_body(ds, mean, i0, m, NULL, out);
 }
 LT_CLONES(static, void, center_f,
           (const lt_dataset *ds, const double *mean, int64_t i0, int64_t m, float *out),
