@@ -21,6 +21,7 @@ typedef enum {
     LT_STAGE_ENCODE,
     LT_STAGE_KMEANS,
     LT_STAGE_SCORES,
+    LT_STAGE_TSNE,
     LT_STAGE_REPORT,
     LT_STAGE_COUNT
 } lt_stage;
@@ -38,6 +39,10 @@ typedef enum {
     LT_EV_KMEANS_INIT,              /* k-means++ (or random) initialisation */
     LT_EV_KMEANS_ITER,              /* one Lloyd iteration */
     LT_EV_SILHOUETTE_RING,          /* the exact silhouette's ring of row blocks */
+    LT_EV_TSNE_KNN,                 /* t-SNE: exact neighbours (ring of row blocks) */
+    LT_EV_TSNE_AFFINITY,            /* t-SNE: bandwidth search and symmetric P */
+    LT_EV_TSNE_ITER,                /* t-SNE: one gradient-descent iteration */
+    LT_EV_TSNE_QUALITY,             /* t-SNE: trustworthiness etc. on the sample */
     LT_EV_COUNT
 } lt_event;
 

@@ -41,6 +41,8 @@ lt_status lt_cmd_encode(lt_cli *cli);
 lt_status lt_cmd_decode(lt_cli *cli);
 lt_status lt_cmd_kmeans(lt_cli *cli);
 lt_status lt_cmd_score(lt_cli *cli);
+/* `latent tsne` (stage_tsne.c). */
+lt_status lt_cmd_tsne(lt_cli *cli);
 
 /* Loads the deck (with overrides) and prints the banner on rank 0. Collective. */
 lt_status lt_cli_setup(lt_cli *cli, lt_config *cfg);

@@ -115,6 +115,7 @@ lt_status lt_cmd_run(lt_cli *cli)
     if (st == LT_OK) st = stage_data(&r);
     if (st == LT_OK) st = stage_models(&r);
     if (st == LT_OK) st = stage_clusters(&r);
+    if (st == LT_OK && r.cfg.tsne.enabled) st = lt_stage_tsne(&r);
     if (st == LT_OK) st = stage_report(&r);
     st = lt_results_commit(r.c, st, &r.res);
     if (st != LT_OK) lt_results_abort(r.c, &r.res);

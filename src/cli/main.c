@@ -41,6 +41,11 @@ static const lt_command commands[] = {
      "two to four `latent run` results folders (e.g. a dense and a convolutional deck;\n"
      "a denoiser's noisy input too), each image captioned with its MSE, and a table\n"
      "of the runs' reconstruction errors. Default figure: reconstructions_compare.png."},
+    {"tsne", lt_cmd_tsne, "latent tsne DECK.ini [--section.key=value ...] [--force]",
+     "t-SNE of every row of the deck's data in file order ([tsne] keys, scikit-learn 1.2's\n"
+     "meaning and defaults): tsne_embedding.npy, figures/tsne, metrics.json (KL, time per\n"
+     "phase, trustworthiness on [tsne] quality_sample rows). The same bits on any rank\n"
+     "count with [tsne] init = random. [preprocess] scaler applies: set none for codes."},
     {"info", lt_cmd_info, "latent info FILE [--data.labels_path=FILE] [--data.dataset=NAME]",
      "Print shape, dtype, per-column min/max/mean/std and label counts of a data file\n"
      "(.npy, .csv/.tsv, .h5, IDX), computed in parallel."},

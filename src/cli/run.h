@@ -93,5 +93,10 @@ lt_status lt_train_opts_from_config(const lt_config *cfg, lt_train_opts *o);
 /* Rank 0 prints the line of a finished epoch (e->kind == 1); `cr` starts it
  * with a carriage return, over a progress line. */
 void lt_print_epoch(const lt_comm *c, const lt_epoch_report *e, int cr);
+/* t-SNE (stage_tsne.c): the [tsne] keys as options; the stage embeds each
+   space of [tsne] spaces on the evaluation rows. Collective. */
+struct lt_tsne_opts;
+lt_status lt_tsne_opts_from_config(const lt_config *cfg, struct lt_tsne_opts *o);
+lt_status lt_stage_tsne(lt_run *r);
 
 #endif

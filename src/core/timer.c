@@ -5,9 +5,10 @@
 
 static const char *event_names[LT_EV_COUNT] = {
     "setup",      "data",         "preprocess",     "pca",        "train",
-    "encode",     "kmeans",       "scores",         "report",     "io_read",
+    "encode",     "kmeans",       "scores",         "tsne",       "report",     "io_read",
     "io_write",   "pca_mean",     "pca_gram",       "pca_eigen",  "pca_transform",
-    "train_step", "grad_allreduce", "kmeans_init",  "kmeans_iter", "silhouette_ring"};
+    "train_step", "grad_allreduce", "kmeans_init",  "kmeans_iter", "silhouette_ring",
+    "tsne_knn",   "tsne_affinity", "tsne_iter",     "tsne_quality"};
 
 const char *lt_event_name(int ev)
 {

@@ -173,7 +173,10 @@ static lt_status descend(descent *s, int64_t it0, int64_t it1, double momentum, 
     for (i = it0; i < it1; i++) {
         int check = (i + 1) % o->n_iter_check == 0;
         lt_tsne_grad_info info = {.want_kl = check || i == it1 - 1};
-        LT_CALL(lt_tsne_grad_eval(s->c, s->g, s->y, ex, s->grad, &info));
+        lt_event_begin(lt_comm_timer(s->c), LT_EV_TSNE_ITER);
+        lt_status st = lt_tsne_grad_eval(s->c, s->g, s->y, ex, s->grad, &info);
+        lt_event_end(lt_comm_timer(s->c), LT_EV_TSNE_ITER, 0);
+        LT_CALL(st);
         if (info.want_kl) *error = info.kl;
         if (info.grid_side > s->grid_max) s->grid_max = info.grid_side;
         for (int64_t e = 0; e < 2 * s->nloc; e++) {
@@ -267,11 +270,16 @@ static lt_status affinities(lt_comm *c, const lt_tsne_opts *o, const lt_dataset 
     info->k = k;
     double t0 = lt_wtime();
     lt_tsne_knn *nn = NULL;
-    LT_CALL(lt_tsne_knn_compute(c, X, k, &nn));
+    lt_timer *tm = lt_comm_timer(c);
+    lt_event_begin(tm, LT_EV_TSNE_KNN);
+    lt_status st = lt_tsne_knn_compute(c, X, k, &nn);
+    lt_event_end(tm, LT_EV_TSNE_KNN, 0);
+    LT_CALL(st);
     double t1 = lt_wtime();
+    lt_event_begin(tm, LT_EV_TSNE_AFFINITY);
     double *cond = lt_calloc((size_t)(nn->nloc * k) + 1, sizeof *cond);
     double *beta = lt_calloc((size_t)nn->nloc + 1, sizeof *beta);
-    lt_status st = lt_comm_agree(c, cond && beta ? LT_OK : LT_ERR_MEM);
+    st = lt_comm_agree(c, cond && beta ? LT_OK : LT_ERR_MEM);
     int64_t bad = 0;
     if (st == LT_OK) st = lt_comm_agree(c, lt_tsne_conditional_p(nn, o->perplexity, cond, beta, &bad));
     lt_xsum bs;
@@ -288,6 +296,7 @@ static lt_status affinities(lt_comm *c, const lt_tsne_opts *o, const lt_dataset 
     }
     free(cond), free(beta);
     lt_tsne_knn_destroy(&nn);
+    lt_event_end(tm, LT_EV_TSNE_AFFINITY, 0);
     info->seconds_knn = t1 - t0;
     info->seconds_affinity = lt_wtime() - t1;
     return st;
@@ -332,9 +341,12 @@ lt_status lt_tsne_embedding(lt_comm *c, const lt_tsne_result *r, const lt_datase
 {
     *out = NULL;
     lt_dataset *E = NULL;
-    LT_CALL(lt_dataset_create(c, r->n, 2, X->y != NULL, &E));
+    int same = r->n == X->n && r->row0 == X->row0 && r->nloc == X->nloc;
+    LT_CALL(lt_comm_agree(c, same ? LT_OK
+                                  : lt_error_raise(LT_ERR_ARG, __FILE__, __LINE__,
+                                                   "lt_tsne_embedding: the result is not of X's rows")));
+    LT_CALL(lt_dataset_create_like(c, X, 2, LT_LIKE_COPY_LABELS, &E));
     for (int64_t e = 0; e < 2 * E->nloc; e++) E->x[e] = (float)r->y[e];
-    if (X->y) memcpy(E->y, X->y, sizeof(int32_t) * (size_t)E->nloc);
     *out = E;
     return LT_OK;
 }
