@@ -91,8 +91,10 @@ typedef struct lt_scprep_info {
 } lt_scprep_info;
 
 void lt_scprep_info_destroy(lt_scprep_info **i);
-/* Collective. Runs the recipe on s (filtered and transformed in place) and
- * returns the dense selected-gene dataset (labels set from s->labels; a
+/* Collective. Runs the recipe on s (filtered and transformed in place; s->x
+ * ends with only the info->k selected genes, renumbered, so that the sparse
+ * and the dense copy are not both whole in memory) and returns the dense
+ * selected-gene dataset (labels set from s->labels; a
  * missing label becomes class info->label_na = categories->n). */
 lt_status lt_scprep_run(lt_comm *c, lt_scdata *s, const lt_scprep_opts *o, lt_dataset **out,
                         lt_scprep_info **info);

@@ -726,6 +726,40 @@ static lt_status selected_columns(const lt_scprep_info *in, int64_t d, int64_t *
     return LT_OK;
 }
 
+/* Drops the genes the dense output does not take from m, in place, and
+ * renumbers the kept ones 0..k-1 (cols ascending, so rows stay sorted): the
+ * sparse matrix then holds the selected genes' share of the non-zeros when
+ * the dense block is allocated, instead of all of them (1M cells x 20k
+ * genes at 5%: 4.0 -> 0.3 GB per rank of 2 beside the 4 GB dense block).
+ * The arrays shrink; a failed shrink keeps the larger block. Not collective. */
+static lt_status keep_selected_genes(lt_csr *m, const int64_t *cols, int64_t k)
+{
+    int64_t *pos = lt_malloc(sizeof *pos * (size_t)(m->d + 1));
+    LT_CHECK(pos, LT_ERR_MEM, "out of memory (%lld genes)", (long long)m->d);
+    for (int64_t j = 0; j < m->d; j++) pos[j] = -1;
+    for (int64_t a = 0; a < k; a++) pos[cols[a]] = a;
+    int64_t w = 0, start = 0;
+    for (int64_t i = 0; i < m->nloc; i++) {
+        int64_t end = m->indptr[i + 1];
+        for (int64_t e = start; e < end; e++) {
+            int64_t p = pos[m->indices[e]];
+            if (p < 0) continue;
+            m->indices[w] = (int32_t)p;
+            m->data[w++] = m->data[e];
+        }
+        start = end;
+        m->indptr[i + 1] = w;
+    }
+    free(pos);
+    m->nnz = w;
+    m->d = k;
+    int32_t *ni = realloc(m->indices, sizeof *ni * (size_t)(w + 1));
+    if (ni) m->indices = ni;
+    float *nd = realloc(m->data, sizeof *nd * (size_t)(w + 1));
+    if (nd) m->data = nd;
+    return LT_OK;
+}
+
 static lt_status run_steps(lt_comm *c, lt_scdata *s, const lt_scprep_opts *o, lt_scprep_info *in,
                            lt_dataset **out)
 {
@@ -741,7 +775,8 @@ static lt_status run_steps(lt_comm *c, lt_scdata *s, const lt_scprep_opts *o, lt
         in->std = lt_malloc(sizeof *in->std * (size_t)(in->k + 1));
         LT_CALL(lt_comm_agree(c, in->mean && in->std ? LT_OK : LT_ERR_MEM));
     }
-    LT_CALL(lt_sc_densify(c, s->x, in->cols, in->k, &o->scale, in->mean, in->std, out));
+    if (in->k < s->x->d) LT_CALL(lt_comm_agree(c, keep_selected_genes(s->x, in->cols, in->k)));
+    LT_CALL(lt_sc_densify(c, s->x, NULL, in->k, &o->scale, in->mean, in->std, out));
     if (s->labels && s->categories) {
         lt_status st = attach_labels(c, s, *out, &in->label_na);
         if (st != LT_OK) lt_dataset_destroy(out);

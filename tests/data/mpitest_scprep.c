@@ -152,6 +152,17 @@ START_TEST(whole_recipe)
     int ok = 1;
     for (int64_t i = 0; i < ds->nloc; i++) ok &= ds->y[i] == s->labels[i] && ds->y[i] < 3;
     LT_ASSERT_ALL(ok);
+    /* The sparse matrix keeps only the selected genes, renumbered in order:
+     * its values are the dense output's before scaling. */
+    ok = s->x->d == 12 && s->x->indptr[s->x->nloc] == s->x->nnz;
+    for (int64_t i = 0; ok && i < s->x->nloc; i++)
+        for (int64_t e = s->x->indptr[i]; e < s->x->indptr[i + 1]; e++) {
+            int32_t j = s->x->indices[e];
+            double z = ((double)s->x->data[e] - in->mean[j]) / in->std[j];
+            ok &= j < 12 && (e == s->x->indptr[i] || j > s->x->indices[e - 1]) &&
+                  close_to(fmin(fmax(z, -3.0), 3.0), ds->x[i * 12 + j], 1e-5);
+        }
+    LT_ASSERT_ALL(ok);
     lt_dataset_destroy(&ref);
     lt_dataset_destroy(&ds);
     lt_scprep_info_destroy(&in);
