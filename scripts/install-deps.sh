@@ -1,8 +1,16 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages latent needs, only those missing.
 # Idempotent; works as root or through sudo. Extra package names may be
-# passed as arguments (e.g. python3-sklearn for the fixture scripts).
+# passed as arguments (e.g. python3-sklearn for the fixture scripts);
+# --petsc adds petsc-dev and slepc-dev.
 set -euo pipefail
+# --petsc: also the optional PETSc/SLEPc backend (Debian's petsc-dev and
+# slepc-dev, 3.18 with Open MPI; LATENT_WITH_PETSC, docs/pca.md).
+extra=()
+for a in "$@"; do
+  if [ "$a" = --petsc ]; then extra+=(petsc-dev slepc-dev); else extra+=("$a"); fi
+done
+set -- "${extra[@]+"${extra[@]}"}"
 packages=(gcc make cmake pkg-config
           libopenmpi-dev openmpi-bin libscalapack-openmpi-dev libopenblas-dev
           libhdf5-openmpi-dev check libsubunit-dev libinih-dev libcjson-dev

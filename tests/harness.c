@@ -2,6 +2,7 @@
 #include "latent/lt_blas.h"
 #include "latent/lt_comm_mpi.h"
 #include "latent/lt_cpu.h"
+#include "latent/lt_petsc.h"
 
 #include <libgen.h>
 #include <stdlib.h>
@@ -77,6 +78,10 @@ int lt_test_main(Suite *(*make)(void), int argc, char **argv)
         MPI_Finalize();
         return isa > 0 ? LT_TEST_SKIPPED : 1;
     }
+    if (lt_petsc_init(test_comm) != LT_OK) { /* no-op without PETSc */
+        fprintf(stderr, "%s\n", lt_error_message());
+        MPI_Abort(MPI_COMM_WORLD, 1);
+    }
     SRunner *sr = srunner_create(make());
     srunner_set_fork_status(sr, CK_NOFORK);
     /* Rank 0 prints the normal report; other ranks print only their failures. */
@@ -93,6 +98,7 @@ int lt_test_main(Suite *(*make)(void), int argc, char **argv)
     int64_t total = failed;
     lt_comm_sum_i64(test_comm, &total, 1);
     int rank = lt_comm_rank(test_comm);
+    lt_petsc_finalize();
     lt_comm_destroy(&test_comm);
     MPI_Finalize();
     if (!total && nskipped && rank == 0)

@@ -69,6 +69,8 @@ typedef struct {
     char precision[16];       /* double mixed */
     char gram_kernel[16];     /* auto blas amx */
     int64_t replicated_max_d;
+    char slepc_solver[16];    /* lanczos krylovschur randomized */
+    double slepc_tol;
 } lt_cfg_pca;
 
 typedef struct {

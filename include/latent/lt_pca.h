@@ -9,8 +9,11 @@
  *               the method for d > n.
  *   replicated  local Gram blocks allreduced into a d x d matrix on every rank,
  *               solved by LAPACK dsyevr: fastest for small d, O(d^2) per rank.
+ *   slepc       top-k SVD by SLEPc (Lanczos, Krylov-Schur or randomized) on a
+ *               shell matrix that centres implicitly: O(n d / P + k d) per
+ *               rank, never forms d x d nor a centred copy; builds with PETSc.
  *   auto        svd when d > n, replicated when d <= opts.replicated_max_d,
- *               else covariance.
+ *               else covariance; with PETSc, slepc where it wins (docs/pca.md).
  *
  * Sign convention: each component is flipped so that its entry of largest
  * absolute value (the first such entry on ties) is positive (scikit-learn >=
@@ -28,7 +31,8 @@ typedef enum {
     LT_PCA_AUTO = 0,
     LT_PCA_COVARIANCE,
     LT_PCA_SVD,
-    LT_PCA_REPLICATED
+    LT_PCA_REPLICATED,
+    LT_PCA_SLEPC      /* SLEPc truncated SVD of the implicitly centred data (PETSc builds) */
 } lt_pca_method;
 
 /* Precision of the Gram matrix on the replicated path (the ScaLAPACK paths
@@ -56,6 +60,8 @@ typedef struct lt_pca_opts {
     int64_t replicated_max_d;  /* 2048; largest d for which auto picks replicated, >= 0 */
     lt_pca_precision precision;/* LT_PCA_DOUBLE */
     lt_pca_gram_kernel gram_kernel; /* LT_PCA_GRAM_AUTO; used by MIXED only */
+    int slepc_solver;          /* slepc: lt_svd_solver (lt_petsc.h), default Lanczos */
+    double slepc_tol;          /* slepc: relative residual tolerance, 1e-10 */
 } lt_pca_opts;
 
 /* What fit did, for the CLI to print and the report to record. */
@@ -69,6 +75,7 @@ typedef struct lt_pca_info {
     lt_pca_gram_kernel gram_kernel; /* BLAS or AMX: what formed the Gram matrix */
     /* mean pass (+ checks); Gram or redistribution; eigen/SVD solve; whole fit */
     double seconds_mean, seconds_gram, seconds_solve, seconds_total;
+    int64_t slepc_iterations, slepc_matvecs; /* slepc: solver iterations, products */
 } lt_pca_info;
 
 typedef struct lt_pca {
@@ -92,6 +99,9 @@ lt_status lt_pca_precision_parse(const char *name, lt_pca_precision *out);
 const char *lt_pca_precision_name(lt_pca_precision p);
 lt_status lt_pca_gram_kernel_parse(const char *name, lt_pca_gram_kernel *out);
 const char *lt_pca_gram_kernel_name(lt_pca_gram_kernel k);
+/* slepc solvers: "lanczos" "krylovschur" "randomized" <-> lt_svd_solver. */
+lt_status lt_pca_slepc_solver_parse(const char *name, int *out);
+const char *lt_pca_slepc_solver_name(int s);
 /* 1 when the CPU level is amx (lt_cpu.h: AMX-BF16 tiles, AVX512-BF16 and
  * the kernel's grant, asked once per process; LATENT_ISA can lower it) and
  * this build has the kernel (GCC >= 12). Local. */
@@ -100,6 +110,13 @@ int lt_pca_amx_available(void);
 /* Collective. Fits on `train` (NaN/Inf rejected, n >= 2, 1 <= k <= min(n, d),
  * total variance > 0). The model's arrays are replicated on every rank. */
 lt_status lt_pca_fit(lt_comm *c, const lt_pca_opts *o, const lt_dataset *train, lt_pca **out);
+/* Collective. The same model from a row-sharded CSR matrix (lt_sparse.h)
+ * without densifying it: method slepc (auto means slepc), the implicitly
+ * centred operator of scanpy's ARPACK path. Without PETSc: LT_ERR_ARG that
+ * says how to build with it (or densify and use lt_pca_fit). */
+struct lt_csr;
+lt_status lt_pca_fit_csr(lt_comm *c, const lt_pca_opts *o, const struct lt_csr *train,
+                         lt_pca **out);
 /* Collective when the model holds a BLACS grid (a fitted model): frees it.
  * Accepts NULL; sets *p to NULL. */
 void lt_pca_destroy(lt_pca **p);

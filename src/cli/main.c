@@ -10,6 +10,7 @@
 #include "latent/lt_comm_mpi.h"
 #include "latent/lt_cpu.h"
 #include "latent/lt_log.h"
+#include "latent/lt_petsc.h"
 #include "latent/lt_report.h"
 
 static const lt_command commands[] = {
@@ -135,6 +136,7 @@ static int finish(lt_cli *cli, lt_status st)
         fprintf(stderr, "latent: error: %s\n", lt_error_message());
         if (getenv("LATENT_TRACE")) fprintf(stderr, "%s", lt_error_traceback());
     }
+    lt_petsc_finalize(); /* before the communicator it runs on goes */
     lt_comm_destroy(&cli->comm);
     MPI_Finalize();
     return lt_status_exit_code(st);
@@ -184,6 +186,7 @@ int main(int argc, char **argv)
         parse_common(&cli);
         lt_status st = check_flags(&cli);
         if (st == LT_OK) st = lt_cpu_check_env();
+        if (st == LT_OK) st = lt_petsc_init(cli.comm); /* no-op without PETSc */
         if (st == LT_OK) st = commands[i].run(&cli);
         if (st == LT_OK && cli.log_view) st = print_log_view(&cli);
         return finish(&cli, st);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "latent/lt_petsc.h"
 #include "latent/lt_blas.h"
 #include "latent/lt_cpu.h"
 #include "latent/lt_log.h"
@@ -25,7 +26,7 @@ static const char *blas_version(void)
 
 int lt_cli_versions(lt_version *v, int cap)
 {
-    static char mpi[256], hdf5[32], plv[80], isa[64];
+    static char mpi[256], hdf5[32], plv[80], isa[64], petsc[128];
     int n = 0;
     lt_comm_library_version(mpi, sizeof mpi);
     unsigned maj = 0, min = 0, rel = 0;
@@ -37,7 +38,9 @@ int lt_cli_versions(lt_version *v, int cap)
     const lt_version all[] = {{"latent", LATENT_VERSION}, {"MPI", mpi}, {"BLAS", blas_version()},
                               {"ScaLAPACK", LT_SCALAPACK_VERSION " (scalapack-openmpi)"}, {"HDF5", hdf5},
                               {"inih", LT_INIH_VERSION}, {"cJSON", cJSON_Version()}, {"PLplot", plv},
-                              {"kernels", isa}};
+                              {"kernels", isa}, {"PETSc", petsc}};
+    lt_petsc_version(petsc, sizeof petsc);
+    if (!petsc[0]) snprintf(petsc, sizeof petsc, "not built in (LATENT_WITH_PETSC)");
     for (size_t i = 0; i < sizeof all / sizeof all[0] && n < cap; i++) v[n++] = all[i];
     return n;
 }

@@ -27,6 +27,9 @@ lt_status lt_pca_opts_from_config(const lt_config *cfg, lt_pca_opts *o)
                             "[pca] precision"));
     LT_CALL(lt_error_in_key(lt_pca_gram_kernel_parse(cfg->pca.gram_kernel, &o->gram_kernel),
                             "[pca] gram_kernel"));
+    LT_CALL(lt_error_in_key(lt_pca_slepc_solver_parse(cfg->pca.slepc_solver, &o->slepc_solver),
+                            "[pca] slepc_solver"));
+    o->slepc_tol = cfg->pca.slepc_tol;
     return LT_OK;
 }
 

@@ -4,6 +4,7 @@
 #include "latent/lt_name.h"
 #include "scalapack.h"
 #include "latent/lt_comm_mpi.h"
+#include "latent/lt_petsc.h"
 
 #include <float.h>
 #include <limits.h>
@@ -15,7 +16,10 @@
 static const lt_name method_names[] = {{"auto", LT_PCA_AUTO},
                                        {"covariance", LT_PCA_COVARIANCE},
                                        {"svd", LT_PCA_SVD},
-                                       {"replicated", LT_PCA_REPLICATED}};
+                                       {"replicated", LT_PCA_REPLICATED},
+                                       {"slepc", LT_PCA_SLEPC}};
+static const lt_name slepc_solver_names[] = {
+    {"lanczos", LT_SVD_TRLANCZOS}, {"krylovschur", LT_SVD_CROSS}, {"randomized", LT_SVD_RANDOMIZED}};
 static const lt_name precision_names[] = {{"double", LT_PCA_DOUBLE}, {"mixed", LT_PCA_MIXED}};
 static const lt_name gram_kernel_names[] = {
     {"auto", LT_PCA_GRAM_AUTO}, {"blas", LT_PCA_GRAM_BLAS}, {"amx", LT_PCA_GRAM_AMX}};
@@ -29,6 +33,18 @@ void lt_pca_opts_default(lt_pca_opts *o)
     o->replicated_max_d = 2048;
     o->precision = LT_PCA_DOUBLE;
     o->gram_kernel = LT_PCA_GRAM_AUTO;
+    o->slepc_solver = LT_SVD_TRLANCZOS;
+    o->slepc_tol = 1e-10;
+}
+
+const char *lt_pca_slepc_solver_name(int s)
+{
+    return lt_name_of(LT_NAMES(slepc_solver_names), s);
+}
+
+lt_status lt_pca_slepc_solver_parse(const char *name, int *out)
+{
+    return lt_name_parse(LT_NAMES(slepc_solver_names), "PCA slepc_solver", name, out);
 }
 
 LT_NAME_FUNCTIONS(lt_pca_method, lt_pca_method_name, lt_pca_method_parse, method_names, "PCA method")
@@ -89,7 +105,7 @@ static lt_status check_opts(const lt_pca_opts *o, const lt_dataset *ds)
              "pca n_components = %lld must be between 1 and min(n_samples, n_features) = "
              "min(%lld, %lld) = %lld",
              (long long)o->n_components, (long long)ds->n, (long long)ds->d, (long long)mn);
-    LT_CHECK((unsigned)o->method < 4, LT_ERR_ARG, "invalid PCA method %d", (int)o->method);
+    LT_CHECK((unsigned)o->method < 5, LT_ERR_ARG, "invalid PCA method %d", (int)o->method);
     LT_CHECK((unsigned)o->precision < 2, LT_ERR_ARG, "invalid PCA precision %d",
              (int)o->precision);
     LT_CHECK((unsigned)o->gram_kernel < 3, LT_ERR_ARG, "invalid PCA gram_kernel %d",
@@ -98,6 +114,14 @@ static lt_status check_opts(const lt_pca_opts *o, const lt_dataset *ds)
              "pca block_size = %lld must be in [1, 4096]", (long long)o->block_size);
     LT_CHECK(o->chunk_rows >= 0 && o->chunk_rows <= (1 << 20), LT_ERR_ARG,
              "pca chunk_rows = %lld must be in [0 (auto), 1048576]", (long long)o->chunk_rows);
+    if (o->method == LT_PCA_SLEPC && !lt_petsc_available())
+        return lt_petsc_require("[pca] method = slepc");
+    LT_CHECK(o->method != LT_PCA_SLEPC || o->n_components < mn, LT_ERR_ARG,
+             "pca method slepc: n_components = %lld must be below min(n_samples, n_features) = "
+             "%lld (a Krylov solver; use svd for all components)",
+             (long long)o->n_components, (long long)mn);
+    LT_CHECK((unsigned)o->slepc_solver < 3 && o->slepc_tol > 0 && o->slepc_tol < 1, LT_ERR_ARG,
+             "invalid PCA slepc options (solver %d, tol %g)", o->slepc_solver, o->slepc_tol);
     LT_CHECK(o->replicated_max_d >= 0, LT_ERR_ARG, "pca replicated_max_d must be >= 0");
     LT_CHECK(ds->n <= INT_MAX && ds->d <= INT_MAX &&
                  lt_pca_chunk_rows(o, ds->d) * ds->d <= INT_MAX,
@@ -131,7 +155,7 @@ static lt_status mean_pass(lt_comm *c, const lt_dataset *ds, lt_pca *p)
  * A constant column has ss == 0 exactly: n equal floats sum exactly in
  * double (n < 2^29), so its mean (and every block mean of the replicated
  * path) is the value itself. */
-static lt_status variance_stats(lt_pca *p, const double *ss)
+lt_status lt_pca_variance_stats(lt_pca *p, const double *ss)
 {
     p->total_variance = 0;
     p->info.n_constant_columns = 0;
@@ -196,7 +220,7 @@ static void grid_create(lt_comm *c, lt_pca_grid *g)
 
 /* scikit-learn's bookkeeping from the Gram eigenpairs, then the sign rule:
  * the entry of largest |value| in each component is made positive. */
-static void finish(lt_pca *p, const double *lambda, const double *V)
+void lt_pca_finish(lt_pca *p, const double *lambda, const double *V)
 {
     int64_t d = p->n_features, k = p->n_components;
     double tiny = DBL_EPSILON * (double)d * (lambda[0] > 0 ? lambda[0] : 0);
@@ -230,6 +254,8 @@ static lt_status solve(lt_comm *c, const lt_pca_opts *o, const lt_pca_grid *g,
         return lt_pca_solve_covariance(c, o, g, ds, p->mean, k, lambda, V, ss, &p->info);
     case LT_PCA_SVD:
         return lt_pca_solve_svd(c, o, g, ds, p->mean, k, lambda, V, ss, &p->info);
+    case LT_PCA_SLEPC:
+        return lt_pca_solve_slepc(c, o, ds, p->mean, k, lambda, V, ss, &p->info);
     default:
         LT_FAIL(LT_ERR_INTERNAL, "no PCA solver for method %d", (int)p->info.method);
     }
@@ -255,7 +281,7 @@ lt_status lt_pca_fit(lt_comm *c, const lt_pca_opts *o, const lt_dataset *train, 
     p->info.nprow = p->info.npcol = 1;
     p->info.gram_kernel = LT_PCA_GRAM_BLAS;
     lt_pca_grid g = {-1, -1, 1, 1, 0, 0};
-    if (p->info.method != LT_PCA_REPLICATED) {
+    if (p->info.method != LT_PCA_REPLICATED && p->info.method != LT_PCA_SLEPC) {
         grid_create(c, &g);
         p->blacs_ctxt = g.ctxt2d;
         p->info.nprow = g.nprow;
@@ -267,8 +293,8 @@ lt_status lt_pca_fit(lt_comm *c, const lt_pca_opts *o, const lt_dataset *train, 
     st = solve(c, o, &g, train, p, lambda, V, ss);
     if (g.ctxt1d >= 0) Cblacs_gridexit(g.ctxt1d);
     if (st != LT_OK) goto fail;
-    LT_CALL_GOTO(st, variance_stats(p, ss), fail);
-    finish(p, lambda, V);
+    LT_CALL_GOTO(st, lt_pca_variance_stats(p, ss), fail);
+    lt_pca_finish(p, lambda, V);
     free(work);
     p->info.seconds_total = lt_wtime() - t0;
     *out = p;

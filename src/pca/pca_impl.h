@@ -52,6 +52,18 @@ lt_status lt_pca_solve_svd(lt_comm *c, const lt_pca_opts *o, const lt_pca_grid *
                            const lt_dataset *ds, const double *mean, int k, double *lambda,
                            double *V, double *ss, lt_pca_info *info);
 
+/* After a solver: total variance and constant columns from ss (an agreed
+ * LT_ERR_DATA when zero; local), then variances, ratios, singular values and
+ * the sign rule from the eigenpairs (local). */
+lt_status lt_pca_variance_stats(lt_pca *p, const double *ss);
+void lt_pca_finish(lt_pca *p, const double *lambda, const double *V);
+
+/* slepc.c: the top k of SLEPc's truncated SVD (lt_petsc.h), squared. Without
+ * PETSc an agreed LT_ERR_ARG that says how to build with it. */
+lt_status lt_pca_solve_slepc(lt_comm *c, const lt_pca_opts *o, const lt_dataset *ds,
+                             const double *mean, int k, double *lambda, double *V, double *ss,
+                             lt_pca_info *info);
+
 /* Global index of local index l in a block-cyclic dimension (source 0). */
 static inline int64_t lt_pca_l2g(int64_t l, int nb, int p, int np)
 {

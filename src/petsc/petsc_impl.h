@@ -1,0 +1,24 @@
+/* Private to src/petsc: PETSc calls inside latent's error idiom. */
+#ifndef LT_PETSC_IMPL_H
+#define LT_PETSC_IMPL_H
+
+#include <petscsys.h>
+#include <slepcsys.h>
+
+#include "latent/lt_petsc.h"
+
+/* LT_OK for 0; else LT_ERR_LIB, keeping the message the error handler
+ * recorded (or making one), with a trace line for expr. Local. */
+lt_status lt_petsc_status(PetscErrorCode e, const char *file, int line, const char *expr);
+
+/* A PETSc call inside a function that cleans up at `label`. */
+#define LT_PETSC_GOTO(st, expr, label)                                     \
+    do {                                                                   \
+        PetscErrorCode lt_pe_ = (expr);                                    \
+        if (lt_pe_) {                                                      \
+            (st) = lt_petsc_status(lt_pe_, __FILE__, __LINE__, #expr);     \
+            goto label;                                                    \
+        }                                                                  \
+    } while (0)
+
+#endif

@@ -1,0 +1,250 @@
+/* Truncated SVD of implicitly centred, row-sharded data with SLEPc.
+ *
+ * The operator is a MATSHELL A = X - 1 mean^T over latent's own shard (dense
+ * float rows or CSR): A v = X v - 1 (mean . v) and A^T u = X^T u - mean
+ * (1 . u), so the data are never copied, centred or densified. PETSc
+ * distributes the d-vectors in its own layout; each product gathers the
+ * whole d-vector on every rank (one all-gather) or sums the per-rank X^T u
+ * into it (one reduce-scatter), as scanpy's ARPACK operator does in one
+ * process. Kernels read the float data once per product with double
+ * accumulation, 4 rows at a time so the d-vector is read once per 4 rows. */
+#include "petsc_impl.h"
+
+#include <slepcsvd.h>
+#include <string.h>
+
+#include "latent/lt_simd.h"
+
+typedef struct shell {
+    const lt_svd_problem *pb;
+    Vec full;           /* the whole d-vector on every rank (sequential) */
+    VecScatter to_all;  /* distributed d-vector <-> full */
+    int64_t matvecs;
+} shell;
+
+/* y[i] = x_i . v - shift for rows i < m (dense, row-major, d columns). */
+LT_CLONE_BODY void dense_mult_body(const float *x, int64_t m, int64_t d, const double *v,
+                                   double shift, double *y)
+{
+    int64_t i = 0, d8 = d & ~(int64_t)7;
+    for (; i + 4 <= m; i += 4) {
+        const float *r0 = x + i * d, *r1 = r0 + d, *r2 = r1 + d, *r3 = r2 + d;
+        lt_v8d a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+        for (int64_t j = 0; j < d8; j += 8) {
+            lt_v8d vj;
+            lt_v8f f0, f1, f2, f3;
+            memcpy(&vj, v + j, sizeof vj);
+            memcpy(&f0, r0 + j, sizeof f0);
+            memcpy(&f1, r1 + j, sizeof f1);
+            memcpy(&f2, r2 + j, sizeof f2);
+            memcpy(&f3, r3 + j, sizeof f3);
+            a0 += __builtin_convertvector(f0, lt_v8d) * vj;
+            a1 += __builtin_convertvector(f1, lt_v8d) * vj;
+            a2 += __builtin_convertvector(f2, lt_v8d) * vj;
+            a3 += __builtin_convertvector(f3, lt_v8d) * vj;
+        }
+        double s[4] = {0, 0, 0, 0};
+        for (int l = 0; l < 8; l++) s[0] += a0[l], s[1] += a1[l], s[2] += a2[l], s[3] += a3[l];
+        for (int64_t j = d8; j < d; j++) {
+            s[0] += (double)r0[j] * v[j];
+            s[1] += (double)r1[j] * v[j];
+            s[2] += (double)r2[j] * v[j];
+            s[3] += (double)r3[j] * v[j];
+        }
+        for (int r = 0; r < 4; r++) y[i + r] = s[r] - shift;
+    }
+    for (; i < m; i++) {
+        const float *r0 = x + i * d;
+        double s = 0;
+        for (int64_t j = 0; j < d; j++) s += (double)r0[j] * v[j];
+        y[i] = s - shift;
+    }
+}
+LT_CLONES(static, void, dense_mult, (const float *x, int64_t m, int64_t d, const double *v,
+                                     double shift, double *y), (x, m, d, v, shift, y))
+
+/* w += X^T u over rows i < m (dense). */
+LT_CLONE_BODY void dense_mult_t_body(const float *x, int64_t m, int64_t d, const double *u,
+                                     double *w)
+{
+    int64_t i = 0, d8 = d & ~(int64_t)7;
+    for (; i + 4 <= m; i += 4) {
+        const float *r0 = x + i * d, *r1 = r0 + d, *r2 = r1 + d, *r3 = r2 + d;
+        double u0 = u[i], u1 = u[i + 1], u2 = u[i + 2], u3 = u[i + 3];
+        for (int64_t j = 0; j < d8; j += 8) {
+            lt_v8d wj;
+            lt_v8f f0, f1, f2, f3;
+            memcpy(&wj, w + j, sizeof wj);
+            memcpy(&f0, r0 + j, sizeof f0);
+            memcpy(&f1, r1 + j, sizeof f1);
+            memcpy(&f2, r2 + j, sizeof f2);
+            memcpy(&f3, r3 + j, sizeof f3);
+            wj += __builtin_convertvector(f0, lt_v8d) * u0 + __builtin_convertvector(f1, lt_v8d) * u1 +
+                  __builtin_convertvector(f2, lt_v8d) * u2 + __builtin_convertvector(f3, lt_v8d) * u3;
+            memcpy(w + j, &wj, sizeof wj);
+        }
+        for (int64_t j = d8; j < d; j++)
+            w[j] += (double)r0[j] * u0 + (double)r1[j] * u1 + (double)r2[j] * u2 + (double)r3[j] * u3;
+    }
+    for (; i < m; i++)
+        for (int64_t j = 0; j < d; j++) w[j] += (double)x[i * d + j] * u[i];
+}
+LT_CLONES(static, void, dense_mult_t, (const float *x, int64_t m, int64_t d, const double *u,
+                                       double *w), (x, m, d, u, w))
+
+static void csr_mult(const lt_svd_problem *pb, const double *v, double shift, double *y)
+{
+    for (int64_t i = 0; i < pb->nloc; i++) {
+        double s = 0;
+        for (int64_t p = pb->indptr[i]; p < pb->indptr[i + 1]; p++)
+            s += (double)pb->data[p] * v[pb->indices[p]];
+        y[i] = s - shift;
+    }
+}
+
+static void csr_mult_t(const lt_svd_problem *pb, const double *u, double *w)
+{
+    for (int64_t i = 0; i < pb->nloc; i++)
+        for (int64_t p = pb->indptr[i]; p < pb->indptr[i + 1]; p++)
+            w[pb->indices[p]] += (double)pb->data[p] * u[i];
+}
+
+/* y = A v: gather v, then local rows. */
+static PetscErrorCode shell_mult(Mat A, Vec v, Vec y)
+{
+    shell *s;
+    const PetscScalar *vf;
+    PetscScalar *ya;
+    PetscFunctionBeginUser;
+    PetscCall(MatShellGetContext(A, &s));
+    PetscCall(VecScatterBegin(s->to_all, v, s->full, INSERT_VALUES, SCATTER_FORWARD));
+    PetscCall(VecScatterEnd(s->to_all, v, s->full, INSERT_VALUES, SCATTER_FORWARD));
+    PetscCall(VecGetArrayRead(s->full, &vf));
+    PetscCall(VecGetArray(y, &ya));
+    const lt_svd_problem *pb = s->pb;
+    double shift = 0;
+    for (int64_t j = 0; j < pb->d; j++) shift += pb->mean[j] * vf[j];
+    if (pb->x) dense_mult(pb->x, pb->nloc, pb->d, vf, shift, ya);
+    else csr_mult(pb, vf, shift, ya);
+    PetscCall(VecRestoreArray(y, &ya));
+    PetscCall(VecRestoreArrayRead(s->full, &vf));
+    s->matvecs++;
+    PetscFunctionReturn(0);
+}
+
+/* w = A^T u: local X^T u - mean (1 . u) into the full vector, then summed
+ * over ranks into w's distributed layout. */
+static PetscErrorCode shell_mult_t(Mat A, Vec u, Vec w)
+{
+    shell *s;
+    const PetscScalar *ua;
+    PetscScalar *wf;
+    PetscFunctionBeginUser;
+    PetscCall(MatShellGetContext(A, &s));
+    const lt_svd_problem *pb = s->pb;
+    PetscCall(VecGetArrayRead(u, &ua));
+    PetscCall(VecGetArray(s->full, &wf));
+    double usum = 0;
+    for (int64_t i = 0; i < pb->nloc; i++) usum += ua[i];
+    for (int64_t j = 0; j < pb->d; j++) wf[j] = -pb->mean[j] * usum;
+    if (pb->x) dense_mult_t(pb->x, pb->nloc, pb->d, ua, wf);
+    else csr_mult_t(pb, ua, wf);
+    PetscCall(VecRestoreArray(s->full, &wf));
+    PetscCall(VecRestoreArrayRead(u, &ua));
+    PetscCall(VecSet(w, 0.0));
+    PetscCall(VecScatterBegin(s->to_all, s->full, w, ADD_VALUES, SCATTER_REVERSE));
+    PetscCall(VecScatterEnd(s->to_all, s->full, w, ADD_VALUES, SCATTER_REVERSE));
+    s->matvecs++;
+    PetscFunctionReturn(0);
+}
+
+static const char *solver_type(lt_svd_solver s)
+{
+    switch (s) {
+    case LT_SVD_CROSS: return SVDCROSS;
+    case LT_SVD_RANDOMIZED: return SVDRANDOMIZED;
+    default: return SVDTRLANCZOS;
+    }
+}
+
+/* Copies the k converged right vectors (gathered) and values out. */
+static PetscErrorCode take_triplets(SVD svd, shell *s, Vec v, int64_t k, int64_t d, double *sigma,
+                                    double *V, double *maxerr)
+{
+    PetscFunctionBeginUser;
+    *maxerr = 0;
+    for (int64_t i = 0; i < k; i++) {
+        PetscReal sg, err;
+        const PetscScalar *vf;
+        PetscCall(SVDGetSingularTriplet(svd, (PetscInt)i, &sg, NULL, v));
+        PetscCall(SVDComputeError(svd, (PetscInt)i, SVD_ERROR_RELATIVE, &err));
+        if (err > *maxerr) *maxerr = err;
+        sigma[i] = sg;
+        PetscCall(VecScatterBegin(s->to_all, v, s->full, INSERT_VALUES, SCATTER_FORWARD));
+        PetscCall(VecScatterEnd(s->to_all, v, s->full, INSERT_VALUES, SCATTER_FORWARD));
+        PetscCall(VecGetArrayRead(s->full, &vf));
+        memcpy(V + i * d, vf, sizeof(double) * (size_t)d);
+        PetscCall(VecRestoreArrayRead(s->full, &vf));
+    }
+    PetscFunctionReturn(0);
+}
+
+static PetscErrorCode configure(SVD svd, Mat A, int64_t k, const lt_svd_opts *o)
+{
+    PetscFunctionBeginUser;
+    PetscCall(SVDSetOperators(svd, A, NULL));
+    PetscCall(SVDSetType(svd, solver_type(o->solver)));
+    PetscCall(SVDSetDimensions(svd, (PetscInt)k, o->ncv > 0 ? (PetscInt)o->ncv : PETSC_DEFAULT,
+                               PETSC_DEFAULT));
+    PetscCall(SVDSetWhichSingularTriplets(svd, SVD_LARGEST));
+    PetscCall(SVDSetTolerances(svd, o->tol > 0 ? o->tol : PETSC_DEFAULT,
+                               o->max_it > 0 ? (PetscInt)o->max_it : PETSC_DEFAULT));
+    /* The shell has no explicit transpose: SLEPc applies A^T through it. */
+    PetscCall(SVDSetImplicitTranspose(svd, PETSC_TRUE));
+    /* -svd_* options (PETSC_OPTIONS) can still override, for experiments. */
+    PetscCall(SVDSetFromOptions(svd));
+    PetscFunctionReturn(0);
+}
+
+lt_status lt_petsc_top_svd(lt_comm *c, const lt_svd_problem *pb, int64_t k,
+                           const lt_svd_opts *o, double *sigma, double *V, lt_svd_result *res)
+{
+    memset(res, 0, sizeof *res);
+    LT_CALL(lt_comm_agree(c, lt_petsc_require("the SLEPc SVD")));
+    MPI_Comm comm = PETSC_COMM_WORLD;
+    shell s = {.pb = pb};
+    Mat A = NULL;
+    Vec v = NULL;
+    SVD svd = NULL;
+    PetscInt nconv = 0, its = 0;
+    lt_status st = LT_OK;
+    LT_PETSC_GOTO(st, MatCreateShell(comm, (PetscInt)pb->nloc, PETSC_DECIDE, (PetscInt)pb->n,
+                                     (PetscInt)pb->d, &s, &A), done);
+    LT_PETSC_GOTO(st, MatShellSetOperation(A, MATOP_MULT, (void (*)(void))shell_mult), done);
+    LT_PETSC_GOTO(st, MatShellSetOperation(A, MATOP_MULT_TRANSPOSE, (void (*)(void))shell_mult_t),
+                  done);
+    LT_PETSC_GOTO(st, MatCreateVecs(A, &v, NULL), done);
+    LT_PETSC_GOTO(st, VecScatterCreateToAll(v, &s.to_all, &s.full), done);
+    LT_PETSC_GOTO(st, SVDCreate(comm, &svd), done);
+    LT_PETSC_GOTO(st, configure(svd, A, k, o), done);
+    LT_PETSC_GOTO(st, SVDSolve(svd), done);
+    LT_PETSC_GOTO(st, SVDGetConverged(svd, &nconv), done);
+    LT_PETSC_GOTO(st, SVDGetIterationNumber(svd, &its), done);
+    if (nconv < k) {
+        st = lt_error_raise(LT_ERR_NUMERIC, __FILE__, __LINE__,
+                            "SLEPc %s converged %d of %lld singular triplets (tol %g): raise "
+                            "[pca] slepc_max_it or use another method",
+                            solver_type(o->solver), (int)nconv, (long long)k, o->tol);
+        goto done;
+    }
+    LT_PETSC_GOTO(st, take_triplets(svd, &s, v, k, pb->d, sigma, V, &res->max_residual), done);
+done:
+    res->iterations = its;
+    res->matvecs = s.matvecs;
+    SVDDestroy(&svd);
+    VecScatterDestroy(&s.to_all);
+    VecDestroy(&s.full);
+    VecDestroy(&v);
+    MatDestroy(&A);
+    return lt_comm_agree(c, st);
+}
