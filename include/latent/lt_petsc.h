@@ -30,7 +30,7 @@
  * row-major) or CSR (indptr/indices/data of the local rows). */
 typedef enum {
     LT_SVD_TRLANCZOS = 0, /* thick-restart Lanczos bidiagonalisation */
-    LT_SVD_CROSS,         /* Krylov-Schur on the cross product (X^T X or X X^T), implicit */
+    LT_SVD_CROSS,         /* Krylov-Schur (EPS) on the covariance operator A^T A, one pass a product */
     LT_SVD_RANDOMIZED     /* randomized subspace iteration (Halko et al.) */
 } lt_svd_solver;
 

@@ -10,7 +10,10 @@
  * accumulation, 4 rows at a time so the d-vector is read once per 4 rows. */
 #include "petsc_impl.h"
 
+#include <slepceps.h>
 #include <slepcsvd.h>
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "latent/lt_simd.h"
@@ -19,7 +22,8 @@ typedef struct shell {
     const lt_svd_problem *pb;
     Vec full;           /* the whole d-vector on every rank (sequential) */
     VecScatter to_all;  /* distributed d-vector <-> full */
-    int64_t matvecs;
+    double *work;       /* d, the covariance operator's partial sums */
+    int64_t matvecs;    /* passes over the data */
 } shell;
 
 /* y[i] = x_i . v - shift for rows i < m (dense, row-major, d columns). */
@@ -158,6 +162,58 @@ static PetscErrorCode shell_mult_t(Mat A, Vec u, Vec w)
     PetscFunctionReturn(0);
 }
 
+/* w = A^T A v in one pass over the rows: per block of 4 rows (in cache
+ * after the first product) s = A_rows v, then w += A_rows^T s. The centring
+ * is exact per row, (x_i - mean) . v and sum s_i (x_i - mean), so no
+ * n mean mean^T term cancels. */
+static void gram_rows(const lt_svd_problem *pb, const double *v, double shift, double *s, double *w)
+{
+    if (pb->x) {
+        for (int64_t i = 0; i < pb->nloc; i += 4) {
+            int64_t r = pb->nloc - i < 4 ? pb->nloc - i : 4;
+            dense_mult(pb->x + i * pb->d, r, pb->d, v, shift, s);
+            dense_mult_t(pb->x + i * pb->d, r, pb->d, s, w);
+            for (int64_t t = 0; t < r; t++) s[4] += s[t];
+        }
+        return;
+    }
+    for (int64_t i = 0; i < pb->nloc; i++) {
+        double si = -shift;
+        for (int64_t p = pb->indptr[i]; p < pb->indptr[i + 1]; p++)
+            si += (double)pb->data[p] * v[pb->indices[p]];
+        for (int64_t p = pb->indptr[i]; p < pb->indptr[i + 1]; p++)
+            w[pb->indices[p]] += (double)pb->data[p] * si;
+        s[4] += si;
+    }
+}
+
+/* y = A^T A v: gather v, one pass, subtract mean (1 . s), sum over ranks. */
+static PetscErrorCode shell_gram(Mat C, Vec v, Vec y)
+{
+    shell *s;
+    const PetscScalar *vf;
+    PetscFunctionBeginUser;
+    PetscCall(MatShellGetContext(C, &s));
+    const lt_svd_problem *pb = s->pb;
+    PetscCall(VecScatterBegin(s->to_all, v, s->full, INSERT_VALUES, SCATTER_FORWARD));
+    PetscCall(VecScatterEnd(s->to_all, v, s->full, INSERT_VALUES, SCATTER_FORWARD));
+    PetscCall(VecGetArrayRead(s->full, &vf));
+    double shift = 0, sv[5] = {0, 0, 0, 0, 0};
+    for (int64_t j = 0; j < pb->d; j++) shift += pb->mean[j] * vf[j];
+    memset(s->work, 0, sizeof(double) * (size_t)pb->d);
+    gram_rows(pb, vf, shift, sv, s->work);
+    PetscCall(VecRestoreArrayRead(s->full, &vf));
+    PetscScalar *wf;
+    PetscCall(VecGetArray(s->full, &wf));
+    for (int64_t j = 0; j < pb->d; j++) wf[j] = s->work[j] - pb->mean[j] * sv[4];
+    PetscCall(VecRestoreArray(s->full, &wf));
+    PetscCall(VecSet(y, 0.0));
+    PetscCall(VecScatterBegin(s->to_all, s->full, y, ADD_VALUES, SCATTER_REVERSE));
+    PetscCall(VecScatterEnd(s->to_all, s->full, y, ADD_VALUES, SCATTER_REVERSE));
+    s->matvecs++;
+    PetscFunctionReturn(0);
+}
+
 static const char *solver_type(lt_svd_solver s)
 {
     switch (s) {
@@ -206,6 +262,76 @@ static PetscErrorCode configure(SVD svd, Mat A, int64_t k, const lt_svd_opts *o)
     PetscFunctionReturn(0);
 }
 
+static PetscErrorCode take_eigenpairs(EPS eps, shell *s, Vec v, int64_t k, int64_t d,
+                                      double *sigma, double *V, double *maxerr)
+{
+    PetscFunctionBeginUser;
+    *maxerr = 0;
+    for (int64_t i = 0; i < k; i++) {
+        PetscScalar lam;
+        PetscReal err;
+        const PetscScalar *vf;
+        PetscCall(EPSGetEigenpair(eps, (PetscInt)i, &lam, NULL, v, NULL));
+        PetscCall(EPSComputeError(eps, (PetscInt)i, EPS_ERROR_RELATIVE, &err));
+        if (err > *maxerr) *maxerr = err;
+        sigma[i] = lam > 0 ? sqrt(lam) : 0;
+        PetscCall(VecScatterBegin(s->to_all, v, s->full, INSERT_VALUES, SCATTER_FORWARD));
+        PetscCall(VecScatterEnd(s->to_all, v, s->full, INSERT_VALUES, SCATTER_FORWARD));
+        PetscCall(VecGetArrayRead(s->full, &vf));
+        memcpy(V + i * d, vf, sizeof(double) * (size_t)d);
+        PetscCall(VecRestoreArrayRead(s->full, &vf));
+    }
+    PetscFunctionReturn(0);
+}
+
+static PetscErrorCode configure_eps(EPS eps, Mat C, int64_t k, const lt_svd_opts *o)
+{
+    PetscFunctionBeginUser;
+    PetscCall(EPSSetOperators(eps, C, NULL));
+    PetscCall(EPSSetProblemType(eps, EPS_HEP));
+    PetscCall(EPSSetType(eps, EPSKRYLOVSCHUR));
+    PetscCall(EPSSetWhichEigenpairs(eps, EPS_LARGEST_REAL));
+    PetscCall(EPSSetDimensions(eps, (PetscInt)k, o->ncv > 0 ? (PetscInt)o->ncv : PETSC_DEFAULT,
+                               PETSC_DEFAULT));
+    PetscCall(EPSSetTolerances(eps, o->tol > 0 ? o->tol : PETSC_DEFAULT,
+                               o->max_it > 0 ? (PetscInt)o->max_it : PETSC_DEFAULT));
+    PetscCall(EPSSetFromOptions(eps));
+    PetscFunctionReturn(0);
+}
+
+/* krylovschur: Krylov-Schur (EPS) on the d x d covariance operator A^T A,
+ * applied in one pass over the data (gram_rows), where SLEPc's SVDCROSS
+ * would make two (A, then A^T). Its eigenvalues are sigma^2. */
+static lt_status cross_solve(MPI_Comm comm, shell *s, Vec v, int64_t k, const lt_svd_opts *o,
+                             double *sigma, double *V, lt_svd_result *res)
+{
+    const lt_svd_problem *pb = s->pb;
+    Mat C = NULL;
+    EPS eps = NULL;
+    PetscInt nconv = 0, its = 0;
+    lt_status st = LT_OK;
+    LT_PETSC_GOTO(st, MatCreateShell(comm, PETSC_DECIDE, PETSC_DECIDE, (PetscInt)pb->d,
+                                     (PetscInt)pb->d, s, &C), done);
+    LT_PETSC_GOTO(st, MatShellSetOperation(C, MATOP_MULT, (void (*)(void))shell_gram), done);
+    LT_PETSC_GOTO(st, MatShellSetOperation(C, MATOP_MULT_TRANSPOSE, (void (*)(void))shell_gram),
+                  done);
+    LT_PETSC_GOTO(st, EPSCreate(comm, &eps), done);
+    LT_PETSC_GOTO(st, configure_eps(eps, C, k, o), done);
+    LT_PETSC_GOTO(st, EPSSolve(eps), done);
+    LT_PETSC_GOTO(st, EPSGetConverged(eps, &nconv), done);
+    LT_PETSC_GOTO(st, EPSGetIterationNumber(eps, &its), done);
+    if (nconv < k)
+        LT_RAISE_GOTO(st, done, LT_ERR_NUMERIC,
+                      "SLEPc Krylov-Schur converged %d of %lld eigenpairs (tol %g): use another "
+                      "[pca] slepc_solver or method", (int)nconv, (long long)k, o->tol);
+    LT_PETSC_GOTO(st, take_eigenpairs(eps, s, v, k, pb->d, sigma, V, &res->max_residual), done);
+done:
+    res->iterations = its;
+    EPSDestroy(&eps);
+    MatDestroy(&C);
+    return st;
+}
+
 lt_status lt_petsc_top_svd(lt_comm *c, const lt_svd_problem *pb, int64_t k,
                            const lt_svd_opts *o, double *sigma, double *V, lt_svd_result *res)
 {
@@ -225,6 +351,12 @@ lt_status lt_petsc_top_svd(lt_comm *c, const lt_svd_problem *pb, int64_t k,
                   done);
     LT_PETSC_GOTO(st, MatCreateVecs(A, &v, NULL), done);
     LT_PETSC_GOTO(st, VecScatterCreateToAll(v, &s.to_all, &s.full), done);
+    if (o->solver == LT_SVD_CROSS) {
+        s.work = lt_calloc((size_t)pb->d, sizeof(double));
+        st = s.work ? cross_solve(comm, &s, v, k, o, sigma, V, res) : LT_ERR_MEM;
+        its = (PetscInt)res->iterations;
+        goto done;
+    }
     LT_PETSC_GOTO(st, SVDCreate(comm, &svd), done);
     LT_PETSC_GOTO(st, configure(svd, A, k, o), done);
     LT_PETSC_GOTO(st, SVDSolve(svd), done);
@@ -242,6 +374,7 @@ done:
     res->iterations = its;
     res->matvecs = s.matvecs;
     SVDDestroy(&svd);
+    free(s.work);
     VecScatterDestroy(&s.to_all);
     VecDestroy(&s.full);
     VecDestroy(&v);
