@@ -171,6 +171,35 @@ else
 fi
 scontrol setdebug info
 
+# 7. A rank killed with SIGKILL (tests/cli/killrank.sh does the same under
+#    mpiexec): LATENT_KILL_AT_EPOCH=10 makes the last rank kill itself right
+#    after epoch 10's periodic checkpoint. SLURM's PMIx plugin cancels the
+#    step: the job ends within 60 s, non-zero, without a results folder; the
+#    resumed job ends with the codes and loss history of an uninterrupted run.
+kr=(--data.n_samples=3000 --train.epochs=40 --kmeans.enabled=false --output.figures=false
+    --output.write_data=false --train.checkpoint_every=5)
+adam=$src/inputs/seed000-adam.ini
+t1=$SECONDS
+LATENT_KILL_AT_EPOCH=10 sb "$WORK/kill.log" --ntasks=2 "$jobs/single.sbatch" "$adam" "${kr[@]}" --output.dir="$WORK/kr"
+took=$((SECONDS - t1))
+echo "killed rank under SLURM: job ended after $took s with status $rc"
+[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] || fail "killed rank: job exit status $rc, expected a failure"
+[ "$took" -le 60 ] || fail "killed rank: the job took $took s (bound 60 s)"
+expect_out "srun exit status [1-9]" "killed rank: srun's status in the log"
+[ -e "$WORK/kr" ] && fail "killed rank: a results folder was left"
+[ -s "$WORK/kr.checkpoint/ae.h5.sum" ] || fail "killed rank: no periodic checkpoint"
+slurm_wait_for 20 slurm_node_idle || fail "node not idle after the job with a killed rank"
+sb "$WORK/krres.log" --ntasks=2 "$jobs/single.sbatch" --resume "$WORK/kr"
+expect_rc 0 "resume after the killed rank"
+expect_out "resuming from $WORK/kr.checkpoint/ae.h5 (epoch 10, batch 0)" "resume from the last periodic checkpoint"
+ls -d "$WORK"/kr.partial-* >/dev/null 2>&1 && fail "killed rank: unfinished results folder left after the resume"
+run 2 run "$adam" "${kr[@]}" --output.dir="$WORK/krref"
+expect_rc 0 "uninterrupted run (killed-rank reference)"
+cmp -s "$WORK/kr/ae_codes_train.npy" "$WORK/krref/ae_codes_train.npy" || fail "killed rank: resumed codes differ from an uninterrupted run's"
+k="m['autoencoder']['loss_history']['train']"
+a=$(json "$WORK/kr/metrics.json" "$k"); b=$(json "$WORK/krref/metrics.json" "$k")
+[ -n "$a" ] && [ "$a" = "$b" ] || fail "killed rank: resumed loss history differs from the uninterrupted run's"
+
 pids=$SLURM_PIDS
 slurm_down
 for p in $pids; do kill -0 "$p" 2>/dev/null && fail "daemon $p still running after slurm_down"; done

@@ -15,11 +15,15 @@ SLURM_DIR="" SLURM_PIDS=""
 # slurm_free_port PORT: true if nothing listens on TCP PORT.
 slurm_free_port() { ! ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
 
-# slurm_pick_ports: the documented ports 6817/6818 if free, else the first
-# free pair above them (a second test instance may hold the first pair).
+# slurm_pick_ports [ATTEMPT]: the documented ports 6817/6818 if free, else the
+# first free pair above them (a second test instance may hold the first
+# pair); on a later ATTEMPT, a free pair at random in 20000-59999. Free when
+# looked at is not bound: another instance may bind the pair first, which
+# slurm_up notices (the daemon exits: "Address already in use") and retries.
 slurm_pick_ports() {
-  local p
-  for p in 6817 16817 16827 16837 16847 16857; do
+  local p cands="6817 16817 16827 16837 16847 16857"
+  [ "${1:-1}" -gt 1 ] && cands=$(for _ in 1 2 3 4 5 6 7 8; do echo $((20000 + (RANDOM % 20000) * 2)); done)
+  for p in $cands; do
     if slurm_free_port $p && slurm_free_port $((p + 1)); then
       SLURM_CTLD_PORT=$p SLURM_D_PORT=$((p + 1)); return 0
     fi
@@ -94,14 +98,37 @@ slurm_wait_for() {
 
 slurm_node_idle() { sinfo -h -N -o '%t' | grep -q '^idle'; }
 
+# slurm_wait_up SECONDS PID COMMAND...: 0 once COMMAND succeeds, 1 if the
+# process PID exits first (it is reaped), 2 when time runs out.
+slurm_wait_up() {
+  local n=$(($1 * 5)) pid=$2; shift 2
+  while [ $n -gt 0 ]; do
+    "$@" >/dev/null 2>&1 && return 0
+    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 1; }
+    sleep 0.2; n=$((n - 1))
+  done
+  return 2
+}
+
+# slurm_lost_port FILE...: a daemon's log says its port was taken.
+slurm_lost_port() { grep -qs 'Address already in use' "$@"; }
+
+# slurm_stop_pid PID: TERM, KILL after 10 s, reaped; dropped from SLURM_PIDS.
+slurm_stop_pid() {
+  local pid=$1 n=50
+  if kill -TERM "$pid" 2>/dev/null; then
+    while kill -0 "$pid" 2>/dev/null && [ $n -gt 0 ]; do sleep 0.2; n=$((n - 1)); done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+  fi
+  wait "$pid" 2>/dev/null
+  SLURM_PIDS=$(echo "$SLURM_PIDS" | tr ' ' '\n' | grep -vx "$pid" | tr '\n' ' ')
+}
+
 # slurm_up DIR: starts munged, slurmctld and slurmd with all state in DIR.
 slurm_up() {
-  local d=$1 host; host=$(hostname -s)
+  local d=$1 host attempt ctld slurmd_pid r; host=$(hostname -s)
   SLURM_DIR=$d
   mkdir -p "$d/munge" "$d/state" "$d/spool" && chmod 0755 "$d" "$d/munge" || return 1
-  slurm_pick_ports || return 1
-  slurm_write_conf "$d" "$host"
-  export SLURM_CONF=$d/slurm.conf
   mungekey --create --keyfile="$d/munge/munge.key" --force 2>/dev/null ||
     { dd if=/dev/urandom of="$d/munge/munge.key" bs=1024 count=1 2>/dev/null; }
   chmod 0600 "$d/munge/munge.key"
@@ -111,14 +138,31 @@ slurm_up() {
   SLURM_PIDS="$!"
   slurm_wait_for 10 test -S "$d/munge/munge.socket.2" ||
     { echo "minislurm: munged did not start:"; cat "$d/munged.out" "$d/munge/munged.log"; return 1; } >&2
-  slurmctld -D -f "$SLURM_CONF" >"$d/slurmctld.out" 2>&1 &
-  SLURM_PIDS="$SLURM_PIDS $!"
-  slurm_wait_for 20 scontrol ping ||
-    { echo "minislurm: slurmctld did not answer:"; tail -20 "$d/slurmctld.log"; return 1; } >&2
-  slurmd -D -f "$SLURM_CONF" -N "$host" >"$d/slurmd.out" 2>&1 &
-  SLURM_PIDS="$SLURM_PIDS $!"
-  slurm_wait_for 30 slurm_node_idle ||
-    { echo "minislurm: node not idle:"; sinfo -N; tail -20 "$d/slurmd.log"; return 1; } >&2
+  export SLURM_CONF=$d/slurm.conf
+  for attempt in 1 2 3 4 5; do
+    slurm_pick_ports $attempt || return 1
+    slurm_write_conf "$d" "$host"
+    rm -f "$d/slurmctld.log" "$d/slurmd.log"
+    slurmctld -D -f "$SLURM_CONF" >"$d/slurmctld.out" 2>&1 &
+    ctld=$!; SLURM_PIDS="$SLURM_PIDS $ctld"
+    slurm_wait_up 20 $ctld scontrol ping; r=$?
+    if [ $r -eq 1 ] && slurm_lost_port "$d/slurmctld.log" "$d/slurmctld.out"; then
+      echo "minislurm: port $SLURM_CTLD_PORT taken before slurmctld bound it; other ports" >&2
+      slurm_stop_pid $ctld; continue
+    fi
+    [ $r -eq 0 ] || { echo "minislurm: slurmctld did not answer:"; tail -20 "$d/slurmctld.log" "$d/slurmctld.out"; return 1; } >&2
+    slurmd -D -f "$SLURM_CONF" -N "$host" >"$d/slurmd.out" 2>&1 &
+    slurmd_pid=$!; SLURM_PIDS="$SLURM_PIDS $slurmd_pid"
+    slurm_wait_up 30 $slurmd_pid slurm_node_idle; r=$?
+    [ $r -eq 0 ] && return 0
+    if [ $r -eq 1 ] && slurm_lost_port "$d/slurmd.log" "$d/slurmd.out"; then
+      echo "minislurm: port $SLURM_D_PORT taken before slurmd bound it; other ports" >&2
+      slurm_stop_pid $slurmd_pid; slurm_stop_pid $ctld; continue
+    fi
+    { echo "minislurm: node not idle:"; sinfo -N; tail -20 "$d/slurmd.log" "$d/slurmd.out"; } >&2
+    return 1
+  done
+  echo "minislurm: no ports after 5 attempts" >&2; return 1
 }
 
 # slurm_down: cancels leftover jobs, stops the daemons in reverse order by
