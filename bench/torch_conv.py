@@ -11,7 +11,9 @@ Model 1 (1,185 parameters) trains on 25,600 rows and model 2 (28,353) on
 padding=1; MaxPooling2D((2, 2), padding='same') is MaxPool2d(2,
 ceil_mode=True) (7 -> 4, the padded cells ignored). Each memory format
 (contiguous NCHW, channels_last) is timed; samples/s is the mean over the
-epochs after the first (warm-up), and the best format is marked. Batches are
+epochs after the first (warm-up), and the best format is marked; samples
+per CPU-second of the process (all epochs) is the figure that stays
+comparable with bench_train's on a machine shared with other jobs. Batches are
 sliced from one tensor after a randperm per epoch (no DataLoader).
 """
 import argparse
@@ -75,6 +77,7 @@ def run(key, fmt, epochs, batch=128):
     # Keras RMSprop defaults (Keras puts eps inside the sqrt; not bit-compatible, same cost).
     o = torch.optim.RMSprop(m.parameters(), lr=0.001, alpha=0.9, eps=1e-7)
     times, last = [], float("nan")
+    cpu0 = time.process_time()
     for _ in range(epochs):
         t0 = time.perf_counter()
         xs = x[torch.randperm(n)]
@@ -90,8 +93,9 @@ def run(key, fmt, epochs, batch=128):
             total += lv.item() * xb.shape[0]
         times.append(time.perf_counter() - t0)
         last = total / n
+    cpu = time.process_time() - cpu0
     t = np.mean(times[1:]) if len(times) > 1 else times[0]
-    return name, nparams, n, n / t, t, last
+    return name, nparams, n, n / t, t, last, n * epochs / cpu
 
 
 def main():
@@ -112,8 +116,9 @@ def main():
         print(f"{name}: {nparams} parameters, {n} rows, {a.epochs} epochs, "
               f"torch {torch.__version__}, {torch.get_num_threads()} thread(s)")
         for f, r in zip(fmts, rows):
-            print(f"  {f}: {r[3]:9.0f} samples/s  {r[4]:.3f} s/epoch  loss {r[5]:.5f}"
-                  f"{'  (best)' if r[3] == best else ''}", flush=True)
+            print(f"  {f}: {r[3]:9.0f} samples/s  {r[4]:.3f} s/epoch  loss {r[5]:.5f}  "
+                  f"{r[6]:9.0f} samples per CPU-second (all epochs){'  (best)' if r[3] == best else ''}",
+                  flush=True)
 
 
 if __name__ == "__main__":
