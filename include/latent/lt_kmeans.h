@@ -43,8 +43,6 @@ typedef struct lt_kmeans {
     int converged;          /* 1 if the kept restart stopped before max_iter */
     int64_t best_init;      /* index of the kept restart */
     int64_t n_init;         /* restarts actually run */
-    double seconds_init;    /* time in initialisation, summed over restarts (this rank) */
-    double seconds_lloyd;   /* time in Lloyd iterations, summed over restarts (this rank) */
     int64_t lloyd_iters;    /* Lloyd iterations summed over restarts */
 } lt_kmeans;
 

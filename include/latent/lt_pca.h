@@ -73,9 +73,9 @@ typedef struct lt_pca_info {
     int64_t n_constant_columns;/* columns with zero variance (accepted, as scikit-learn) */
     int64_t n_null_components; /* components with (numerically) zero variance */
     lt_pca_gram_kernel gram_kernel; /* BLAS or AMX: what formed the Gram matrix */
-    /* mean pass (+ checks); Gram or redistribution; eigen/SVD solve; whole fit */
-    double seconds_mean, seconds_gram, seconds_solve, seconds_total;
     int64_t slepc_iterations, slepc_matvecs; /* slepc: solver iterations, products */
+    /* Times are the events pca_mean, pca_gram, pca_eigen of the timer attached
+     * to the communicator (lt_timer.h): one clock for the table and callers. */
 } lt_pca_info;
 
 typedef struct lt_pca {

@@ -121,7 +121,6 @@ static lt_status run_restart(lt_comm *c, const lt_kmeans_opts *o, const lt_datas
                              int64_t t, double tol_abs, lt_kmeans *km, double *inertia,
                              int64_t *n_iter, int *conv)
 {
-    double t0 = lt_wtime();
     lt_status st = LT_OK;
     lt_event_begin(lt_comm_timer(c), LT_EV_KMEANS_INIT);
     if (o->init == LT_KMEANS_GIVEN)
@@ -132,10 +131,7 @@ static lt_status run_restart(lt_comm *c, const lt_kmeans_opts *o, const lt_datas
         st = lt_km_init_plusplus(c, X, w, o->seed, t);
     lt_event_end(lt_comm_timer(c), LT_EV_KMEANS_INIT, 0);
     LT_CALL(st);
-    double t1 = lt_wtime();
-    km->seconds_init += t1 - t0;
     LT_CALL(lt_km_lloyd(c, X, w, o->max_iter, tol_abs, n_iter, conv, inertia));
-    km->seconds_lloyd += lt_wtime() - t1;
     km->lloyd_iters += *n_iter;
     return LT_OK;
 }

@@ -264,7 +264,6 @@ static lt_status solve(lt_comm *c, const lt_pca_opts *o, const lt_pca_grid *g,
 lt_status lt_pca_fit(lt_comm *c, const lt_pca_opts *o, const lt_dataset *train, lt_pca **out)
 {
     *out = NULL;
-    double t0 = lt_wtime();
     LT_CALL(check_opts(o, train));
     lt_pca *p = NULL;
     double *work = NULL;
@@ -287,8 +286,6 @@ lt_status lt_pca_fit(lt_comm *c, const lt_pca_opts *o, const lt_dataset *train, 
         p->info.nprow = g.nprow;
         p->info.npcol = g.npcol;
     }
-    double t1 = lt_wtime();
-    p->info.seconds_mean = t1 - t0;
     double *lambda = work, *V = work + o->n_components, *ss = V + o->n_components * train->d;
     st = solve(c, o, &g, train, p, lambda, V, ss);
     if (g.ctxt1d >= 0) Cblacs_gridexit(g.ctxt1d);
@@ -296,7 +293,6 @@ lt_status lt_pca_fit(lt_comm *c, const lt_pca_opts *o, const lt_dataset *train, 
     LT_CALL_GOTO(st, lt_pca_variance_stats(p, ss), fail);
     lt_pca_finish(p, lambda, V);
     free(work);
-    p->info.seconds_total = lt_wtime() - t0;
     *out = p;
     return LT_OK;
 fail:

@@ -40,6 +40,15 @@ void lt_pca_amx_add(lt_pca_amx *g, const float *x, int64_t m, const float *cente
 void lt_pca_amx_finish(lt_pca_amx *g, double *G);
 void lt_pca_amx_destroy(lt_pca_amx **g);
 
+/* FLOPs of an eigensolver's known terms, for the pca_eigen event (LAPACK
+ * Working Note 41): the reduction of the d x d matrix to tridiagonal form,
+ * 4/3 d^3, and the back-transformation of k eigenvectors, 2 d^2 k. The
+ * tridiagonal solve between them (MRRR, divide and conquer) depends on the
+ * spectrum and is left out. For the SVD (d x n, n >= d): the reduction to
+ * bidiagonal form, 4 n d^2 - 4/3 d^3. */
+double lt_pca_eigen_flops(int64_t d, int64_t k);
+double lt_pca_svd_flops(int64_t d, int64_t n);
+
 /* Also computes the column means (mean, out), in the same pass as the Gram. */
 lt_status lt_pca_solve_replicated(lt_comm *c, const lt_pca_opts *o, const lt_dataset *ds,
                                   double *mean, int k, double *lambda, double *V,

@@ -143,29 +143,27 @@ lt_status lt_pca_solve_covariance(lt_comm *c, const lt_pca_opts *o, const lt_pca
     double *w = lt_calloc((size_t)d, sizeof(double));
     int dG[9];
     lt_status st = G && Z && w ? LT_OK : LT_ERR_MEM;
+    double flops = 0; /* this rank's share of pdsyevd's known terms */
     if (st == LT_OK) st = desc(dG, d, d, nb, nb, g->ctxt2d, mloc);
     LT_CALL_GOTO(st, lt_comm_agree(c, st), done);
     info->block_size = nb;
-    double t0 = lt_wtime();
     lt_event_begin(lt_comm_timer(c), LT_EV_PCA_GRAM);
     st = gram(c, o, g, ds, mean, nb, G, dG);
     lt_event_end(lt_comm_timer(c), LT_EV_PCA_GRAM, (double)ds->nloc * d * (d + 1));
     if (st != LT_OK) goto done;
-    double t1 = lt_wtime();
     lt_event_begin(lt_comm_timer(c), LT_EV_PCA_EIGEN);
-    info->seconds_gram = t1 - t0;
     LT_CALL_GOTO(st, diagonal(c, g, G, dG[8], d, nb, ss), done);
     /* Sized on the largest local block (process 0's), as PDORMTR checks it. */
     int extra = nb * nb + 2 * nb * (nroc(d, nb, 0, g->nprow) + nroc(d, nb, 0, g->npcol));
     LT_CALL_GOTO(st, syevd(c, d, G, dG, w, Z, dG, extra), done);
+    flops = lt_pca_eigen_flops(d, d) / lt_comm_size(c);
     /* Measured: with a grid column that owns no block of G (d <= nb), W on
      * that column came back wrong. Rank 0 owns block (0, 0): take its copy. */
     LT_CALL_GOTO(st, lt_comm_bcast(c, w, 8 * (int64_t)d, 0), done);
     LT_CALL_GOTO(st, gather_columns(c, g, Z, dG[8], d, d, nb, d - k, k, 1, V), done);
     for (int i = 0; i < k; i++) lambda[i] = w[d - 1 - i];
-    info->seconds_solve = lt_wtime() - t1;
 done:
-    lt_event_end(lt_comm_timer(c), LT_EV_PCA_EIGEN, 0);
+    lt_event_end(lt_comm_timer(c), LT_EV_PCA_EIGEN, flops);
     free(G);
     free(Z);
     free(w);
@@ -236,27 +234,25 @@ lt_status lt_pca_solve_svd(lt_comm *c, const lt_pca_opts *o, const lt_pca_grid *
     double *s = lt_calloc((size_t)mn, sizeof(double));
     int dA[9], dU[9];
     lt_status st = A && U && s ? LT_OK : LT_ERR_MEM;
+    double flops = 0; /* this rank's share of pdgesvd's bidiagonal reduction */
     if (st == LT_OK) st = desc(dA, d, n, nb, nb, g->ctxt2d, mloc);
     if (st == LT_OK) st = desc(dU, d, mn, nb, nb, g->ctxt2d, mloc);
     LT_CALL_GOTO(st, lt_comm_agree(c, st), done);
     info->block_size = nb;
-    double t0 = lt_wtime();
     lt_event_begin(lt_comm_timer(c), LT_EV_PCA_GRAM);
     st = sum_squares(c, ds, mean, ss);
     if (st == LT_OK) st = load_centered(c, g, ds, mean, A, dA);
     lt_event_end(lt_comm_timer(c), LT_EV_PCA_GRAM, 0);
     if (st != LT_OK) goto done;
-    double t1 = lt_wtime();
     lt_event_begin(lt_comm_timer(c), LT_EV_PCA_EIGEN);
-    info->seconds_gram = t1 - t0;
     LT_CALL_GOTO(st, gesvd(c, d, n, A, dA, s, U, dU, nb * nb + 2 * nb * (nroc(d, nb, 0, g->nprow) + nroc(mn, nb, 0, g->npcol))),
                   done);
+    flops = lt_pca_svd_flops(d, n) / lt_comm_size(c);
     LT_CALL_GOTO(st, lt_comm_bcast(c, s, 8 * (int64_t)mn, 0), done); /* as for pdsyevd's W */
     LT_CALL_GOTO(st, gather_columns(c, g, U, dU[8], d, mn, nb, 0, k, 0, V), done);
     for (int i = 0; i < k; i++) lambda[i] = s[i] * s[i];
-    info->seconds_solve = lt_wtime() - t1;
 done:
-    lt_event_end(lt_comm_timer(c), LT_EV_PCA_EIGEN, 0);
+    lt_event_end(lt_comm_timer(c), LT_EV_PCA_EIGEN, flops);
     free(A);
     free(U);
     free(s);

@@ -14,16 +14,17 @@ lt_status lt_pca_solve_slepc(lt_comm *c, const lt_pca_opts *o, const lt_dataset 
                              const double *mean, int k, double *lambda, double *V, double *ss,
                              lt_pca_info *info)
 {
-    double t0 = lt_wtime();
     lt_svd_problem pb = {.n = ds->n, .d = ds->d, .row0 = ds->row0, .nloc = ds->nloc,
                          .x = ds->x, .mean = mean};
     lt_svd_opts so = {.solver = (lt_svd_solver)o->slepc_solver, .tol = o->slepc_tol};
     lt_svd_result res = {0};
-    LT_CALL(lt_petsc_top_svd(c, &pb, k, &so, lambda, V, &res));
+    lt_event_begin(lt_comm_timer(c), LT_EV_PCA_EIGEN);
+    lt_status st = lt_petsc_top_svd(c, &pb, k, &so, lambda, V, &res);
+    lt_event_end(lt_comm_timer(c), LT_EV_PCA_EIGEN, 0);
+    LT_CALL(st);
     for (int i = 0; i < k; i++) lambda[i] *= lambda[i];
     info->slepc_iterations = res.iterations;
     info->slepc_matvecs = res.matvecs;
-    info->seconds_solve = lt_wtime() - t0;
     /* The Gram diagonal (total variance, constant columns): one more pass. */
     for (int64_t j = 0; j < ds->d; j++) ss[j] = 0;
     lt_column_sq_dev(ds->x, ds->nloc, ds->d, mean, ss);
@@ -58,7 +59,6 @@ static lt_status csr_moments(lt_comm *c, const lt_csr *m, double *mean, double *
 lt_status lt_pca_fit_csr(lt_comm *c, const lt_pca_opts *o, const struct lt_csr *m, lt_pca **out)
 {
     *out = NULL;
-    double t0 = lt_wtime();
     if (!lt_petsc_available())
         return lt_petsc_require("PCA of a sparse matrix without densifying it ([pca] method = slepc)");
     LT_CHECK(o->method == LT_PCA_SLEPC || o->method == LT_PCA_AUTO, LT_ERR_ARG,
@@ -88,22 +88,24 @@ lt_status lt_pca_fit_csr(lt_comm *c, const lt_pca_opts *o, const struct lt_csr *
     snprintf(p->info.reason, sizeof p->info.reason,
              o->method == LT_PCA_AUTO ? "auto: sparse data, the implicitly centred operator keeps them sparse"
                                       : "requested");
-    LT_CALL_GOTO(st, csr_moments(c, m, p->mean, ss), fail);
-    p->info.seconds_mean = lt_wtime() - t0;
+    lt_event_begin(lt_comm_timer(c), LT_EV_PCA_MEAN);
+    st = csr_moments(c, m, p->mean, ss);
+    lt_event_end(lt_comm_timer(c), LT_EV_PCA_MEAN, 0);
+    if (st != LT_OK) goto fail;
     lt_svd_problem pb = {.n = m->n, .d = d, .row0 = m->row0, .nloc = m->nloc, .indptr = m->indptr,
                          .indices = m->indices, .data = m->data, .mean = p->mean};
     lt_svd_opts so = {.solver = (lt_svd_solver)o->slepc_solver, .tol = o->slepc_tol};
     lt_svd_result res = {0};
-    double t1 = lt_wtime();
-    LT_CALL_GOTO(st, lt_petsc_top_svd(c, &pb, k, &so, lambda, V, &res), fail);
-    p->info.seconds_solve = lt_wtime() - t1;
+    lt_event_begin(lt_comm_timer(c), LT_EV_PCA_EIGEN);
+    st = lt_petsc_top_svd(c, &pb, k, &so, lambda, V, &res);
+    lt_event_end(lt_comm_timer(c), LT_EV_PCA_EIGEN, 0);
+    if (st != LT_OK) goto fail;
     for (int64_t i = 0; i < k; i++) lambda[i] *= lambda[i];
     p->info.slepc_iterations = res.iterations;
     p->info.slepc_matvecs = res.matvecs;
     LT_CALL_GOTO(st, lt_pca_variance_stats(p, ss), fail);
     lt_pca_finish(p, lambda, V);
     free(work);
-    p->info.seconds_total = lt_wtime() - t0;
     *out = p;
     return LT_OK;
 fail:

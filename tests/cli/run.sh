@@ -45,6 +45,12 @@ assert b["timings"]["stages"]["scores"]["wall_max"] > 0
 ev = b["timings"]["events"]
 assert ev["train_step"]["count"] > 0 and ev["kmeans_iter"]["count"] > 0, ev.keys()
 assert ev["pca_gram"]["count"] == 1 and ev["train_step"]["flops_total"] > 0
+# The eigensolver's known FLOPs are counted; a space's seconds are its share
+# of the k-means and scores stages, read from the same clock.
+assert ev["pca_eigen"]["count"] == 1 and ev["pca_eigen"]["flops_total"] > 0
+st = b["timings"]["stages"]
+for s in ("pca", "autoencoder"):
+    assert 0 < b["spaces"][s]["seconds"] <= st["kmeans"]["wall_max"] + st["scores"]["wall_max"] + 1e-9
 print("mismatches:", bad) if bad else None
 sys.exit(1 if bad else 0)
 PY
