@@ -11,7 +11,8 @@
 #include "lt_comm.h"
 
 /* Duplicates `parent` so that latent's traffic never mixes with the caller's;
- * errors on it come back as codes (MPI_ERRORS_RETURN). Collective over parent. */
+ * errors on it come back as codes (MPI_ERRORS_RETURN). Collective over parent;
+ * a failed allocation is agreed (every rank returns it). */
 lt_status lt_comm_create(MPI_Comm parent, lt_comm **out);
 /* The duplicated communicator, for libraries that take one. Not collective. */
 MPI_Comm lt_comm_handle(const lt_comm *c);

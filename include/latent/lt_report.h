@@ -53,7 +53,7 @@ lt_status lt_timing_reduce(lt_comm *c, const lt_timer *t, lt_timing_summary *out
  * "stages": {"<stage>": {"count", "wall_max", "wall_min", "wall_avg",
  * "comm_max", "bytes_total"}}, "events": {"<event>": {the same fields and
  * "flops_total", "gflops" (flops_total / wall_max)}}}; stages and events that
- * never ran are left out. Collective. */
+ * never ran are left out. Collective; the status is agreed. */
 lt_status lt_metrics_set_timings(lt_metrics *m, const lt_timer *t, lt_comm *c);
 
 /* The event table as PETSc's -log_view prints it: one line per stage and

@@ -159,9 +159,17 @@ int main(int argc, char **argv)
     lt_cli cli = {.argc = argc, .argv = argv, .stop = &stop_requested};
     install_signal_handlers();
     lt_timer_init(&cli.timer);
-    if (lt_comm_create(MPI_COMM_WORLD, &cli.comm) != LT_OK) {
-        fprintf(stderr, "latent: cannot set up MPI\n");
+    lt_status st0 = lt_comm_create(MPI_COMM_WORLD, &cli.comm);
+    if (st0 == LT_ERR_MPI) {
+        fprintf(stderr, "latent: cannot set up MPI: %s\n", lt_error_message());
         MPI_Abort(MPI_COMM_WORLD, 1);
+    }
+    if (st0 != LT_OK) { /* agreed by lt_comm_create: every rank stops here */
+        int rank = 0;
+        MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+        if (rank == 0) fprintf(stderr, "latent: error: cannot set up MPI: %s\n", lt_error_message());
+        MPI_Finalize();
+        return lt_status_exit_code(st0);
     }
     lt_comm_set_timer(cli.comm, &cli.timer);
     const char *cmd = argc > 1 ? argv[1] : "--help";

@@ -121,6 +121,11 @@ static lt_status scatter_figure(lt_run *r, const lt_plot_opts *po)
         lt_scatter_panel p[2];
         double *cen = lt_calloc(4 * (size_t)r->cfg.kmeans.n_clusters + 4, sizeof(double));
         char path[LT_PATH_MAX + 256], title[256];
+        if (!cen) {
+            lt_dataset_destroy(&sp);
+            lt_dataset_destroy(&sa);
+            return lt_comm_agree(r->c, LT_ERR_MEM);
+        }
         char tp[96], ta[96];
         /* Wider spaces show their first two coordinates: say so. */
         snprintf(tp, sizeof tp, sp->d > 2 ? "PCA scores (first 2 of %lld)" : "PCA scores", (long long)sp->d);
@@ -130,7 +135,7 @@ static lt_status scatter_figure(lt_run *r, const lt_plot_opts *po)
         fill_panel(&p[1], sa, &r->space[LT_SPACE_AE], cen + 2 * r->cfg.kmeans.n_clusters + 2, ta, "AE");
         snprintf(title, sizeof title, "%s: %lld %s rows (x = k-means centers)", r->cfg.deck_name,
                  (long long)sp->n, r->eval_is_test ? "test" : "training");
-        st = cen ? figure_path(r, "latent_spaces", path, sizeof path) : LT_ERR_MEM;
+        st = figure_path(r, "latent_spaces", path, sizeof path);
         lt_label_names ln;
         if (st == LT_OK) st = lt_run_label_names(r, &ln);
         if (st == LT_OK) {

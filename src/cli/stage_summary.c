@@ -60,11 +60,18 @@ lt_status lt_stage_table(lt_run *r)
     return lt_comm_agree(r->c, st);
 }
 
+/* ctx: the metrics and the first failure (the callback returns nothing). */
+typedef struct {
+    lt_metrics *m;
+    lt_status st;
+} config_put;
+
 static void put_config(const char *section, const char *key, const char *value, void *ctx)
 {
+    config_put *p = ctx;
     char path[256];
     snprintf(path, sizeof path, "config.%s.%s", section, key);
-    lt_metrics_set_string(ctx, path, value);
+    if (p->st == LT_OK) p->st = lt_metrics_set_string(p->m, path, value);
 }
 
 static lt_status metrics_space(lt_run *r, int s)
@@ -115,10 +122,13 @@ static lt_status metrics_models(lt_run *r)
     return LT_OK;
 }
 
-lt_status lt_stage_metrics(lt_run *r)
+/* This rank's part: the setters allocate, so the caller agrees. */
+static lt_status metrics_local(lt_run *r)
 {
     lt_metrics *m = r->m;
-    lt_config_foreach(&r->cfg, put_config, m);
+    config_put cp = {m, LT_OK};
+    lt_config_foreach(&r->cfg, put_config, &cp);
+    LT_CALL(cp.st);
     LT_CALL(lt_metrics_set_string(m, "latent_version", LATENT_VERSION));
     LT_CALL(lt_metrics_set_number(m, "ranks", lt_comm_size(r->c)));
     lt_version v[16];
@@ -134,8 +144,14 @@ lt_status lt_stage_metrics(lt_run *r)
     LT_CALL(lt_metrics_set_string(m, "data.evaluation_rows", r->eval_is_test ? "test" : "train"));
     LT_CALL(metrics_models(r));
     for (int s = 0; s < LT_NSPACES; s++) LT_CALL(metrics_space(r, s));
-    LT_CALL(lt_metrics_set_timings(m, &r->cli->timer, r->c));
+    return LT_OK;
+}
+
+lt_status lt_stage_metrics(lt_run *r)
+{
+    LT_CALL(lt_comm_agree(r->c, metrics_local(r)));
+    LT_CALL(lt_metrics_set_timings(r->m, &r->cli->timer, r->c));
     char path[LT_PATH_MAX + 256];
     LT_CALL(lt_run_path(r, "metrics.json", path, sizeof path));
-    return lt_metrics_write(r->c, m, path);
+    return lt_metrics_write(r->c, r->m, path);
 }

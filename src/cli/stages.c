@@ -14,8 +14,9 @@ static lt_status load_blobs(lt_comm *c, const lt_cfg_data *d, lt_dataset **out)
 {
     double *centers = NULL, *stds = NULL;
     int k = 0;
-    LT_CALL(lt_blobs_parse_centers(d->centers, d->n_features, &k, &centers));
-    lt_status st = lt_blobs_parse_std(d->cluster_std, k, &stds);
+    lt_status st = lt_blobs_parse_centers(d->centers, d->n_features, &k, &centers);
+    if (st == LT_OK) st = lt_blobs_parse_std(d->cluster_std, k, &stds);
+    st = lt_comm_agree(c, st); /* the parsers allocate: one rank can fail */
     if (st == LT_OK) {
         lt_blobs_opts o = {.n_samples = d->n_samples, .n_features = d->n_features, .n_centers = k,
                            .centers = centers, .cluster_std = stds, .box_lo = d->center_box_lo,

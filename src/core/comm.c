@@ -38,16 +38,23 @@ lt_timer *lt_comm_timer(const lt_comm *c) { return c ? c->timer : NULL; }
 
 lt_status lt_comm_create(MPI_Comm parent, lt_comm **out)
 {
-    lt_comm *c;
-    LT_ALLOC(c, 1);
-    if (MPI_Comm_dup(parent, &c->comm) != MPI_SUCCESS) {
-        free(c);
-        LT_FAIL(LT_ERR_MPI, "MPI_Comm_dup failed");
-    }
+    *out = NULL;
+    lt_comm tmp = {.comm = MPI_COMM_NULL};
+    if (MPI_Comm_dup(parent, &tmp.comm) != MPI_SUCCESS) LT_FAIL(LT_ERR_MPI, "MPI_Comm_dup failed");
     /* Errors come back as codes so that they become lt_status, not aborts. */
-    MPI_Comm_set_errhandler(c->comm, MPI_ERRORS_RETURN);
-    MPI_Comm_rank(c->comm, &c->rank);
-    MPI_Comm_size(c->comm, &c->size);
+    MPI_Comm_set_errhandler(tmp.comm, MPI_ERRORS_RETURN);
+    MPI_Comm_rank(tmp.comm, &tmp.rank);
+    MPI_Comm_size(tmp.comm, &tmp.size);
+    /* The allocation can fail on one rank: agreed on the new communicator,
+     * which the ranks then free together (MPI_Comm_free is collective). */
+    lt_comm *c = lt_malloc(sizeof *c);
+    lt_status st = lt_comm_agree(&tmp, c ? LT_OK : LT_ERR_MEM);
+    if (st != LT_OK) {
+        free(c);
+        MPI_Comm_free(&tmp.comm);
+        return st;
+    }
+    *c = tmp;
     *out = c;
     return LT_OK;
 }

@@ -114,6 +114,7 @@ static lt_status probe_first_line(const char *path, const lt_read_opts *o, FILE 
         if (line[len - 1] == '\n') line[len - 1] = '\0';
         if (!is_blank(line)) break;
     }
+    if (len < 0 && ferror(f)) LT_RAISE_GOTO(st, done, LT_ERR_IO, "%s: read error: %s", path, strerror(errno));
     if (len <= 0) LT_RAISE_GOTO(st, done, LT_ERR_DATA, "%s: empty file (no data rows)", path);
     p->sep = o->csv_separator ? o->csv_separator : detect_sep(line);
     p->header = o->csv_header >= 0 ? o->csv_header : !all_numeric(line, p->sep);

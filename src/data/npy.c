@@ -102,6 +102,7 @@ static lt_status read_header(const char *path, npy_info *in)
     size_t got = fread(pre, 1, sizeof pre, f);
     lt_status st = LT_OK;
     char *h = NULL;
+    if (ferror(f)) LT_RAISE_GOTO(st, done, LT_ERR_IO, "%s: read error: %s", path, strerror(errno));
     if (got < 10 || memcmp(pre, "\x93NUMPY", 6) != 0)
         LT_RAISE_GOTO(st, done, LT_ERR_FORMAT, "%s: not a .npy file (bad magic)", path);
     int major = pre[6];
@@ -117,7 +118,8 @@ static lt_status read_header(const char *path, npy_info *in)
     if (!(h = lt_malloc((size_t)hlen + 1))) LT_RAISE_GOTO(st, done, LT_ERR_MEM, "out of memory");
     if (fseek(f, (long)(major == 1 ? 10 : 12), SEEK_SET) != 0 ||
         fread(h, 1, (size_t)hlen, f) != (size_t)hlen)
-        LT_RAISE_GOTO(st, done, LT_ERR_FORMAT, "%s: truncated .npy header", path);
+        LT_RAISE_GOTO(st, done, ferror(f) ? LT_ERR_IO : LT_ERR_FORMAT, "%s: %s", path,
+                      ferror(f) ? "read error in the .npy header" : "truncated .npy header");
     h[hlen] = '\0';
     LT_CALL_GOTO(st, parse_header(path, h, in), done);
 done:

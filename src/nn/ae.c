@@ -316,7 +316,7 @@ lt_status nn_hist_push(lt_train_history *h, double train, double val, double sec
                          &h->comm_seconds};
         for (int i = 0; i < 5; i++) {
             double *p = realloc(*a[i], sizeof(double) * (size_t)cap);
-            LT_CHECK(p, LT_ERR_MEM, "cannot grow the loss history to %d epochs", cap);
+            LT_CHECK(p, LT_ERR_MEM, "out of memory growing the loss history to %d epochs", cap);
             *a[i] = p;
         }
         h->cap = cap;

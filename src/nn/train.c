@@ -426,7 +426,9 @@ static lt_status run_epoch(lt_comm *c, lt_ae *ae, const lt_train_opts *o, plan *
     if (val) LT_CALL(lt_ae_evaluate(c, ae, val, &vl));
     ae->epoch = e + 1;
     ae->step = 0;
-    LT_CALL(nn_hist_push(&ae->hist, train, vl, times[0], (double)acc.rows / times[0], times[1]));
+    /* The history grows by doubling, which can fail on one rank: agreed. */
+    LT_CALL(lt_comm_agree(
+        c, nn_hist_push(&ae->hist, train, vl, times[0], (double)acc.rows / times[0], times[1])));
     report(cb, ctx, 1, ae, o, p->nb, p->nb, times[0]);
     LT_CHECK(!acc.stop || ae->epoch >= o->epochs, LT_ERR_INTERRUPTED,
              "training stopped on request at the end of epoch %d", ae->epoch);

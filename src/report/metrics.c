@@ -19,7 +19,7 @@ lt_status lt_metrics_create(lt_metrics **out)
     m->root = cJSON_CreateObject();
     if (!m->root) {
         free(m);
-        LT_FAIL(LT_ERR_MEM, "cannot create JSON document");
+        LT_FAIL(LT_ERR_MEM, "out of memory creating the metrics document");
     }
     *out = m;
     return LT_OK;
@@ -59,7 +59,7 @@ static lt_status walk_create(cJSON *root, const char *path, cJSON **parent, char
         cJSON *child = cJSON_GetObjectItemCaseSensitive(node, leaf);
         if (!child) {
             child = cJSON_AddObjectToObject(node, leaf);
-            LT_CHECK(child, LT_ERR_MEM, "cannot add '%s' to metrics", leaf);
+            LT_CHECK(child, LT_ERR_MEM, "out of memory adding '%s' to metrics", leaf);
         }
         LT_CHECK(cJSON_IsObject(child), LT_ERR_ARG,
                  "metrics path '%s': '%s' already holds a value, not an object", path, leaf);
@@ -74,7 +74,7 @@ static lt_status walk_create(cJSON *root, const char *path, cJSON **parent, char
 static lt_status set_item(lt_metrics *m, const char *path, cJSON *item)
 {
     LT_CHECK(m, LT_ERR_ARG, "NULL metrics");
-    if (!item) LT_FAIL(LT_ERR_MEM, "cannot create JSON value for '%s'", path ? path : "");
+    if (!item) LT_FAIL(LT_ERR_MEM, "out of memory creating the metrics value '%s'", path ? path : "");
     cJSON *parent = NULL;
     char leaf[LT_KEY_MAX];
     lt_status st = walk_create(m->root, path, &parent, leaf);
@@ -86,7 +86,7 @@ static lt_status set_item(lt_metrics *m, const char *path, cJSON *item)
         cJSON_ReplaceItemInObjectCaseSensitive(parent, leaf, item);
     else if (!cJSON_AddItemToObject(parent, leaf, item)) {
         cJSON_Delete(item);
-        LT_FAIL(LT_ERR_MEM, "cannot add '%s' to metrics", path);
+        LT_FAIL(LT_ERR_MEM, "out of memory adding '%s' to metrics", path);
     }
     return LT_OK;
 }
@@ -200,15 +200,21 @@ static lt_status set_event(lt_metrics *m, const char *group, int e, const lt_tim
     return LT_OK;
 }
 
+static lt_status set_timings(lt_metrics *m, const lt_timing_summary *ts)
+{
+    LT_CALL(lt_metrics_set_number(m, "timings.ranks", ts->nranks));
+    LT_CALL(lt_metrics_set_number(m, "timings.total_wall_max", ts->total_wall_max));
+    for (int e = 0; e < LT_EV_COUNT; e++) {
+        if (e < LT_STAGE_COUNT ? ts->wall_max[e] <= 0 : ts->count_max[e] == 0) continue;
+        LT_CALL(set_event(m, e < LT_STAGE_COUNT ? "stages" : "events", e, ts));
+    }
+    return LT_OK;
+}
+
 lt_status lt_metrics_set_timings(lt_metrics *m, const lt_timer *t, lt_comm *c)
 {
     lt_timing_summary ts;
     LT_CALL(lt_timing_reduce(c, t, &ts));
-    LT_CALL(lt_metrics_set_number(m, "timings.ranks", ts.nranks));
-    LT_CALL(lt_metrics_set_number(m, "timings.total_wall_max", ts.total_wall_max));
-    for (int e = 0; e < LT_EV_COUNT; e++) {
-        if (e < LT_STAGE_COUNT ? ts.wall_max[e] <= 0 : ts.count_max[e] == 0) continue;
-        LT_CALL(set_event(m, e < LT_STAGE_COUNT ? "stages" : "events", e, &ts));
-    }
-    return LT_OK;
+    /* The setters allocate: agreed, so that no rank skips what follows. */
+    return lt_comm_agree(c, set_timings(m, &ts));
 }

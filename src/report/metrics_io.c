@@ -43,7 +43,7 @@ lt_status lt_metrics_write(lt_comm *c, const lt_metrics *m, const char *path)
         if (!m || !path || !*path)
             st = lt_error_raise(LT_ERR_ARG, __FILE__, __LINE__, "metrics write: NULL argument");
         else if (!(text = cJSON_Print(m->root)))
-            st = lt_error_raise(LT_ERR_MEM, __FILE__, __LINE__, "cannot print metrics JSON");
+            st = lt_error_raise(LT_ERR_MEM, __FILE__, __LINE__, "out of memory printing metrics.json");
         else
             st = write_atomic(path, text);
         cJSON_free(text);

@@ -103,14 +103,16 @@ lt_status lt_results_begin(lt_comm *c, const char *final_dir, int force, lt_resu
 {
     *out = NULL;
     lt_results *r = lt_calloc(1, sizeof *r);
-    lt_status st = r ? LT_OK : LT_ERR_MEM;
+    lt_status st = r ? LT_OK : LT_ERR_MEM, made = LT_ERR_INTERNAL;
     if (st == LT_OK) {
         r->force = force;
-        if (lt_comm_rank(c) == 0) st = begin_local(r, final_dir, force);
+        if (lt_comm_rank(c) == 0) st = made = begin_local(r, final_dir, force);
     }
     st = lt_comm_agree(c, st);
     if (st == LT_OK) st = lt_comm_agree(c, lt_comm_bcast(c, r, sizeof *r, 0));
     if (st != LT_OK) {
+        /* Rank 0 made the folder, another rank failed: nothing may stay. */
+        if (made == LT_OK) remove_tree(r->partial);
         free(r);
         return st;
     }

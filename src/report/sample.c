@@ -66,7 +66,11 @@ static lt_status gather0(lt_comm *c, const void *send, int64_t nsend, size_t byt
 {
     int p = lt_comm_size(c);
     int64_t *cnt = lt_calloc(4 * (size_t)p, sizeof *cnt);
-    if (!cnt) return LT_ERR_MEM;
+    lt_status st = lt_comm_agree(c, cnt ? LT_OK : LT_ERR_MEM); /* before the exchange */
+    if (st != LT_OK) {
+        free(cnt);
+        return st;
+    }
     int64_t *sd = cnt + p, *rc = cnt + 2 * p, *rd = cnt + 3 * p, off = 0;
     cnt[0] = nsend * (int64_t)bytes;
     if (lt_comm_rank(c) == 0)
@@ -75,7 +79,7 @@ static lt_status gather0(lt_comm *c, const void *send, int64_t nsend, size_t byt
             rd[r] = off;
             off += rc[r];
         }
-    lt_status st = lt_comm_alltoallv(c, send, cnt, sd, recv, rc, rd);
+    st = lt_comm_alltoallv(c, send, cnt, sd, recv, rc, rd);
     free(cnt);
     return st;
 }

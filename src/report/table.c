@@ -55,7 +55,7 @@ static lt_status push(lt_table *t, lt_table_row **row)
     if (t->n == t->cap) {
         int cap = t->cap ? 2 * t->cap : 16;
         lt_table_row *r = realloc(t->rows, (size_t)cap * sizeof *r);
-        LT_CHECK(r, LT_ERR_MEM, "table of %d rows", cap);
+        LT_CHECK(r, LT_ERR_MEM, "out of memory growing a table to %d rows", cap);
         t->rows = r;
         t->cap = cap;
     }

@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# Fault-injection sweep (issue 14; docs/reliability.md, "Fault injection").
+#
+# latent_fault (tests/fault/fault_shim.c) fails the N-th allocation or I/O
+# call of latent's own code on one rank. First every command runs once per
+# rank count with counting only, which lists each call with its site (the
+# return address, or LT_FAULT_DEPTH frames). Then each case fails one call
+# and checks that the run
+#   - ends within 60 s (no hang),
+#   - exits with the same code on every rank (no crash), non-zero unless the
+#     failure is one latent deliberately survives (then the results exist),
+#   - prints "latent: error: MESSAGE" naming the failure ("memory" for an
+#     allocation),
+#   - leaves no results folder, no "<dir>.partial-*" and no "*.tmp.*" file,
+#   - under ASan: no memory error and no leak with a frame in src/.
+#
+# Default (CI): one case per distinct (kind, site, rank role): rank 0 and
+# the last rank, 2 ranks and 4 (alternating by site), for the commands run,
+# pca, train, kmeans, score, encode and info on a small seed-000 deck.
+# --full: every N instead (the same checks; hours).
+#
+# Environment: LATENT_FAULT (the binary), MPIEXEC, LT_TMP, LT_SOURCE_DIR;
+# LT_FAULT_JOBS (cases at once, default 2), LT_FAULT_DEPTH (default 1),
+# LT_FAULT_COMMANDS, LT_FAULT_NPS ("2 4"), LT_FAULT_KEEP=1 keeps the folder,
+# LT_FAULT_DRYRUN=1 stops after counting.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+src=${LT_SOURCE_DIR:-$(cd "$here/../.." && pwd)}
+bin=${LATENT_FAULT:?set LATENT_FAULT to the latent_fault binary}
+mpi=${MPIEXEC:-mpirun}
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+export OPENBLAS_NUM_THREADS=1
+# Every rank's own exit code is the check: mpirun must not kill the others
+# when the first one exits with an error.
+export OMPI_MCA_orte_abort_on_non_zero_status=0
+# Open MPI leaks at MPI_Finalize: leaks are judged below (frames in src/ only).
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}:abort_on_error=0"
+export LSAN_OPTIONS="${LSAN_OPTIONS:-exitcode=0}"
+unset LT_FAULT_N LT_FAULT_KIND LT_FAULT_RANK LT_FAULT_LOG
+
+# ---- one case: "ID CMD NP RANK KIND N" (called through xargs) -------------
+if [ "${1:-}" = --case ]; then
+  read -r id cmd np rank kind n <<< "$2"
+  work=$3
+  d=$work/c$id
+  rm -rf "$d"; mkdir -p "$d/log"
+  args=$(cat "$work/args.$cmd")
+  ASAN_OPTIONS="$ASAN_OPTIONS:log_path=$d/asan" LT_FAULT_LOG=$d/log LT_FAULT_N=$n \
+    LT_FAULT_KIND=$kind LT_FAULT_RANK=$rank LT_FAULT_DEPTH=${LT_FAULT_DEPTH:-1} \
+    timeout -k 5 "${LT_FAULT_TIMEOUT:-60}" "$mpi" -n "$np" -x LT_FAULT_LOG -x LT_FAULT_N -x LT_FAULT_KIND \
+      -x LT_FAULT_RANK -x LT_FAULT_DEPTH -x ASAN_OPTIONS -x LSAN_OPTIONS \
+      "$bin" $cmd $args --output.dir="$d/out" > "$d/stdout" 2> "$d/stderr" < /dev/null
+  rc=$?
+  verdict=ok; why=
+  bad() { verdict=FAIL; why="${why:+$why; }$1"; }
+  site=$(awk '/^FAIL/ {print $4 " " $5}' "$d"/log/rank*.log 2>/dev/null | head -1)
+  codes=$(for r in $(seq 0 $((np - 1))); do
+            awk '/^exit/ {print $2; f=1} END {if (!f) print "none"}' "$d/log/rank$r.log" 2>/dev/null ||
+            echo none; done | sort -u | tr '\n' ' ')
+  msg=$(grep -m1 '^latent: error: ' "$d/stderr" | cut -c16-)
+  if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then bad "hang (killed after ${LT_FAULT_TIMEOUT:-60} s)"
+  elif [ -z "$site" ]; then verdict=unreached
+  elif [ "$(echo $codes | wc -w)" != 1 ] || [ "$codes" = "none " ]; then
+    bad "exit codes differ or a rank died: $codes"
+  elif [ "$codes" = "0 " ]; then
+    verdict=survived
+    if [ "$cmd" != info ] && [ ! -d "$d/out" ]; then bad "exit 0 without results"; fi
+  else
+    [ -n "$msg" ] || bad "no error message"
+    if [ "$kind" = alloc ] && ! echo "$msg" | grep -qi memory; then
+      bad "message does not name the allocation"; fi
+    [ -e "$d/out" ] && bad "results folder left behind"
+  fi
+  left=$(find "$d" -path "$d/log" -prune -o \( -name '*.partial-*' -o -name '*.tmp.*' \) -print | head -3)
+  [ -n "$left" ] && bad "left behind: $left"
+  for f in "$d"/asan*; do
+    [ -f "$f" ] || continue
+    if grep -q 'ERROR: AddressSanitizer\|runtime error' "$f" ||
+       awk -v s="$src/src/" 'BEGIN{RS=""} /leak of/ && index($0, s) {f=1} END{exit !f}' "$f"; then
+      bad "sanitizer report: $f"; fi
+  done
+  echo "$verdict|$id|$cmd|np$np|rank$rank|$kind|$n|$site|${codes% }|$msg|$why"
+  [ "$verdict" = FAIL ] || [ -n "${LT_FAULT_KEEP:-}" ] || rm -rf "$d"
+  exit 0
+fi
+
+# ---- setup ------------------------------------------------------------------
+full=0; [ "${1:-}" = --full ] && full=1
+commands=${LT_FAULT_COMMANDS:-run pca train kmeans score encode info}
+nps=${LT_FAULT_NPS:-2 4}
+jobs=${LT_FAULT_JOBS:-2}
+work=${LT_TMP:-/tmp}/fault-sweep.$$
+rm -rf "$work"; mkdir -p "$work"
+t0=$(date +%s)
+deck=$work/deck.ini
+# seed 000 (inputs/seed000.ini) made small: 600 rows, 2 epochs, 2 k-means starts.
+sed -e 's/^n_samples = .*/n_samples = 600/' -e 's/^epochs = .*/epochs = 2/' \
+    -e 's/^n_init = .*/n_init = 2/' "$src/inputs/seed000.ini" > "$deck"
+prep() { "$mpi" -n 2 "$bin" "$@" > "$work/prep.log" 2>&1 || { cat "$work/prep.log"; echo "sweep: setup failed: $*"; exit 1; }; }
+prep train "$deck" --output.dir="$work/prep_train"
+prep kmeans "$deck" --output.dir="$work/prep_km"
+prep generate "$deck" --output.dir="$work/prep_data" --output.format=npy
+for c in run pca train kmeans; do echo "$deck" > "$work/args.$c"; done
+echo "$deck --labels $work/prep_km/labels_kmeans.npy" > "$work/args.score"
+echo "$deck --model $work/prep_train/ae_model.h5" > "$work/args.encode"
+echo "$work/prep_data/train.npy" > "$work/args.info"
+
+# ---- count pass ---------------------------------------------------------------
+for c in $commands; do
+  for np in $nps; do
+    d=$work/count.$c.$np; mkdir -p "$d"
+    LT_FAULT_LOG=$d LT_FAULT_N=0 LT_FAULT_DEPTH=${LT_FAULT_DEPTH:-1} \
+      "$mpi" -n "$np" -x LT_FAULT_LOG -x LT_FAULT_N -x LT_FAULT_DEPTH "$bin" $c $(cat "$work/args.$c") \
+      --output.dir="$d/out" > "$d/stdout" 2>&1 ||
+      { cat "$d/stdout"; echo "sweep: count run of $c on $np ranks failed"; exit 1; }
+  done
+done
+
+# Cases: every call (--full) or the first call of each (kind, site) per rank
+# role (first, last); the rank count alternates with the site's index.
+for c in $commands; do
+  for np in $nps; do
+    for r in 0 $((np - 1)); do
+      role=$([ $r = 0 ] && echo first || echo last)
+      awk -v c=$c -v np=$np -v r=$r -v role=$role '/^call/ {print c, np, r, $2, $3, role, $4}' \
+        "$work/count.$c.$np/rank$r.log"
+    done
+  done
+done > "$work/calls"
+awk -v full=$full -v nps="$nps" '
+  BEGIN { n = split(nps, P, " ") }
+  full { print $1, $2, $3, $4, $5; next }
+  { site = $4 " " $7; r = site " " $6 " " $2 }
+  !(site in idx) { idx[site] = ++nsite; order[nsite] = site }
+  !((site " " $6) in roles) { roles[site " " $6] = 1; rl[site] = rl[site] " " $6 }
+  !(r in first) { first[r] = $1 " " $2 " " $3 " " $4 " " $5 }
+  END {
+    for (s = 1; s <= nsite; s++) {
+      site = order[s]; m = split(rl[site], R, " ")
+      for (q = 1; q <= m; q++) {
+        k = site " " R[q]; pick = ""
+        for (t = 0; t < n && pick == ""; t++) {
+          np = P[(s + q + t) % n + 1]
+          if ((k " " np) in first) pick = first[k " " np]
+        }
+        print pick
+      }
+    }
+  }' "$work/calls" |
+  awk '{print NR, $0}' > "$work/cases"
+ncalls=$(wc -l < "$work/calls"); ncases=$(wc -l < "$work/cases")
+nsites=$(awk '{print $4, $7}' "$work/calls" | sort -u | wc -l)
+echo "sweep: $ncalls calls counted ($(awk '$4=="alloc"' "$work/calls" | wc -l) allocation, $(awk '$4=="io"' "$work/calls" | wc -l) I/O) over commands [$commands] on [$nps] ranks; $nsites distinct sites; $ncases cases"
+
+[ -n "${LT_FAULT_DRYRUN:-}" ] && { echo "dry run: $work"; exit 0; }
+
+# ---- the cases ------------------------------------------------------------------
+export mpi bin src
+xargs -P "$jobs" -I{} bash "$0" --case {} "$work" < "$work/cases" > "$work/results"
+sort -t'|' -k2,2n "$work/results" > "$work/results.sorted"
+nf=$(grep -c '^FAIL' "$work/results"); nok=$(grep -c '^ok' "$work/results")
+nsurv=$(grep -c '^survived' "$work/results"); nun=$(grep -c '^unreached' "$work/results")
+echo "sweep: $ncases cases in $(( $(date +%s) - t0 )) s: $nok failed cleanly, $nsurv survived (exit 0, results complete), $nun not reached, $nf FAILED"
+if [ "$nsurv" -gt 0 ]; then echo "survived (failure tolerated):"; grep '^survived' "$work/results.sorted" | cut -d'|' -f3-8 | sort -u -t'|' -k6,6 | sed 's/^/  /'; fi
+if [ "$nf" -gt 0 ]; then echo "FAILED:"; grep '^FAIL' "$work/results.sorted" | sed 's/^/  /'; fi
+echo "per-case results: $work/results.sorted"
+[ "$nf" -eq 0 ] && [ -z "${LT_FAULT_KEEP:-}" ] && rm -rf "$work"
+[ "$nf" -eq 0 ]
