@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include "lt_error.h"
 #include "lt_timer.h"
 
@@ -37,6 +38,20 @@ void lt_comm_set_timer(lt_comm *c, lt_timer *t);
  * so its messages stand alone).
  * Call it before acting on any result that could have failed on one rank. */
 lt_status lt_comm_agree(lt_comm *c, lt_status local);
+/* Agrees that pointer p (just allocated with lt_malloc/lt_calloc) is non-NULL
+ * on every rank; if not, every rank frees its p, sets it NULL and returns
+ * the agreed LT_ERR_MEM from the enclosing function (the ranks where the
+ * allocation succeeded would otherwise leak it). */
+#define LT_AGREE_ALLOC(c, p)                                                   \
+    do {                                                                       \
+        lt_status lt_a_ = lt_comm_agree((c), (p) ? LT_OK : LT_ERR_MEM);        \
+        if (lt_a_ != LT_OK) {                                                  \
+            free(p);                                                           \
+            (p) = NULL;                                                        \
+            lt_error_trace(__FILE__, __LINE__, "allocation of " #p);           \
+            return lt_a_;                                                      \
+        }                                                                      \
+    } while (0)
 
 /* In-place reductions; n may be 0. */
 lt_status lt_comm_sum_d(lt_comm *c, double *buf, int64_t n);

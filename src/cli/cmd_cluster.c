@@ -41,7 +41,7 @@ static lt_status predict_test(lt_cmd *x, const lt_kmeans *km, double *inertia)
     *inertia = NAN;
     if (x->test->n == 0) return LT_OK;
     int32_t *lab = lt_malloc(sizeof(int32_t) * (size_t)(x->test->nloc + 1));
-    LT_CALL(lt_comm_agree(x->c, lab ? LT_OK : LT_ERR_MEM));
+    LT_AGREE_ALLOC(x->c, lab);
     lt_status st = lt_kmeans_predict(x->c, km, x->test, lab, inertia);
     if (st == LT_OK) st = lt_cmd_write_labels(x, "labels_kmeans_test.npy", x->test, lab);
     free(lab);

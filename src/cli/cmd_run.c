@@ -16,9 +16,13 @@ static lt_status stage_data(lt_run *r)
     if (lt_source_is_sc(r->cfg.data.source)) LT_CALL(lt_stage_load_sc(r->c, &r->cfg, &all, &r->sc));
     else LT_CALL(lt_stage_load(r->c, &r->cfg, &all));
     lt_timer_stop(t, LT_STAGE_DATA);
-    LT_CALL(lt_print_summary(r->c, "dataset", all, 12));
+    lt_status st = lt_print_summary(r->c, "dataset", all, 12);
+    if (st != LT_OK) {
+        lt_dataset_destroy(&all);
+        return st;
+    }
     lt_timer_start(t, LT_STAGE_PREPROCESS);
-    lt_status st = lt_stage_preprocess(r->c, &r->cfg, &all, &r->train, &r->test);
+    st = lt_stage_preprocess(r->c, &r->cfg, &all, &r->train, &r->test);
     lt_timer_stop(t, LT_STAGE_PREPROCESS);
     lt_dataset_destroy(&all);
     r->eval_is_test = !strcmp(r->cfg.metrics.rows, "test") && r->test && r->test->n > 0;

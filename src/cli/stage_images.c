@@ -49,7 +49,7 @@ static lt_status extremes(lt_run *r, int64_t m, int worst, errrow *out, int64_t 
         if (isfinite(r->ae_rowerr[i])) keep(loc, &cnt, m, (errrow){r->ae_rowerr[i], X->row0 + i}, worst);
     for (int64_t q = cnt; q < m; q++) loc[q] = (errrow){0, -1};
     errrow *all = lt_malloc(sizeof *all * (size_t)(m * lt_comm_size(r->c)));
-    LT_CALL(lt_comm_agree(r->c, all ? LT_OK : LT_ERR_MEM));
+    LT_AGREE_ALLOC(r->c, all);
     lt_status st = lt_comm_allgather(r->c, loc, (int64_t)sizeof loc[0] * m, all);
     *got = 0;
     for (int64_t q = 0; st == LT_OK && q < m * lt_comm_size(r->c); q++)
@@ -124,7 +124,7 @@ static lt_status first_rows_figure(lt_run *r, const lt_plot_opts *po, int64_t m)
     int64_t ids[NSHOW];
     for (int64_t q = 0; q < m; q++) ids[q] = q;
     float *buf = lt_malloc(sizeof *buf * (size_t)(4 * md));
-    LT_CALL(lt_comm_agree(r->c, buf ? LT_OK : LT_ERR_MEM));
+    LT_AGREE_ALLOC(r->c, buf);
     lt_status st = image_rows(r, ids, m, noisy, buf);
     if (st == LT_OK) st = write_blocks(r, buf, m);
     const float *rows[4] = {buf, buf + md, buf + 2 * md, buf + 3 * md};
@@ -152,7 +152,7 @@ static lt_status best_worst_figure(lt_run *r, const lt_plot_opts *po, int64_t m)
     if ((m = got[0]) < 1) return LT_OK; /* the same count on every rank */
     const int64_t md = m * SIDE * SIDE;
     float *buf = lt_malloc(sizeof *buf * (size_t)(8 * md));
-    LT_CALL(lt_comm_agree(r->c, buf ? LT_OK : LT_ERR_MEM));
+    LT_AGREE_ALLOC(r->c, buf);
     char cap[4][NSHOW][24];
     const char *caps[4 * NSHOW];
     for (int w = 0; w < 2; w++)

@@ -56,7 +56,7 @@ lt_status lt_stage_pca(lt_run *r)
     const lt_dataset *ev = lt_run_eval(r, LT_SPACE_RAW);
     r->pca_rowerr = to_float(rowerr, ev->nloc);
     free(rowerr);
-    LT_CALL(lt_comm_agree(c, r->pca_rowerr ? LT_OK : LT_ERR_MEM));
+    LT_AGREE_ALLOC(c, r->pca_rowerr);
     lt_log_mse(c, "PCA", r->pca_mse_train, r->pca_mse_test);
     return LT_OK;
 }

@@ -65,7 +65,7 @@ static lt_status distinct_labels(const lt_run *r, const int32_t *lab, int64_t nl
     *out = top >= (1 << 20) ? INT64_MAX : 0;
     if (top < 0 || top >= (1 << 20)) return LT_OK;
     int64_t *cnt = lt_calloc((size_t)top + 1, sizeof *cnt);
-    LT_CALL(lt_comm_agree(r->c, cnt ? LT_OK : LT_ERR_MEM));
+    LT_AGREE_ALLOC(r->c, cnt);
     for (int64_t i = 0; i < nloc; i++) cnt[lab[i] < 0 ? 0 : lab[i]] += lab[i] >= 0;
     lt_status st = lt_comm_sum_i64(r->c, cnt, top + 1);
     for (int64_t q = 0; st == LT_OK && q <= top; q++) *out += cnt[q] > 0;

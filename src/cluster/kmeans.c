@@ -185,7 +185,12 @@ lt_status lt_kmeans_fit(lt_comm *c, const lt_kmeans_opts *o, const lt_dataset *X
     lt_kmeans *km = NULL;
     lt_status st = ws_alloc(&w, X, k, trials, lt_comm_size(c));
     if (st == LT_OK && (st = km_alloc(X, k, &km)) != LT_OK) ws_free(&w);
-    LT_CALL(lt_comm_agree(c, st));
+    int mine = st == LT_OK; /* this rank holds both */
+    st = lt_comm_agree(c, st);
+    if (st != LT_OK) {
+        if (mine) ws_free(&w), lt_kmeans_destroy(&km);
+        return st;
+    }
     st = fit_restarts(c, o, X, &w, km);
     ws_free(&w);
     if (st != LT_OK) {

@@ -32,7 +32,7 @@ static lt_status farthest_rows(lt_comm *c, const lt_dataset *X, const kmws *w, i
                                int64_t *ids)
 {
     farpt *all = lt_calloc((size_t)(m * (lt_comm_size(c) + 1)), sizeof *all);
-    LT_CALL(lt_comm_agree(c, all ? LT_OK : LT_ERR_MEM));
+    LT_AGREE_ALLOC(c, all);
     farpt *mine = all + m * lt_comm_size(c);
     for (int64_t q = 0; q < m; q++) mine[q] = (farpt){-1.0, INT64_MAX};
     for (int64_t i = 0; i < X->nloc; i++) {

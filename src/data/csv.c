@@ -283,7 +283,7 @@ static lt_status to_blocks(lt_comm *c, const char *path, int64_t d, float *x, in
     LT_CHECK(n > 0, LT_ERR_DATA, "%s: no data rows", path);
     lt_dataset src = {.n = n, .d = d, .row0 = g0, .nloc = m, .x = x, .y = y};
     int64_t *dest = lt_malloc(sizeof(int64_t) * (size_t)m);
-    LT_CALL(lt_comm_agree(c, dest ? LT_OK : LT_ERR_MEM));
+    LT_AGREE_ALLOC(c, dest);
     for (int64_t i = 0; i < m; i++) dest[i] = g0 + i;
     lt_status st = lt_dataset_redistribute(c, &src, dest, n, out);
     free(dest);

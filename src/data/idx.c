@@ -122,7 +122,7 @@ static lt_status gz_rows(lt_comm *c, idx_src *s, int64_t row0, int64_t nloc, uns
 {
     int64_t rb = s->in.rowbytes, per = IDX_CHUNK / rb > 0 ? IDX_CHUNK / rb : 1;
     unsigned char *buf = lt_malloc((size_t)(per * rb));
-    LT_CALL(lt_comm_agree(c, buf ? LT_OK : LT_ERR_MEM));
+    LT_AGREE_ALLOC(c, buf);
     lt_status st = LT_OK;
     for (int64_t first = 0; st == LT_OK && first < s->in.n; first += per) {
         int64_t cnt = s->in.n - first < per ? s->in.n - first : per;
@@ -152,7 +152,7 @@ static lt_status src_rows(lt_comm *c, idx_src *s, int64_t row0, int64_t nloc, un
 static lt_status read_images(lt_comm *c, idx_src *s, lt_dataset *ds)
 {
     unsigned char *u = lt_malloc((size_t)(ds->nloc * ds->d));
-    LT_CALL(lt_comm_agree(c, u ? LT_OK : LT_ERR_MEM));
+    LT_AGREE_ALLOC(c, u);
     lt_status st = src_rows(c, s, ds->row0, ds->nloc, u);
     for (int64_t k = 0; st == LT_OK && k < ds->nloc * ds->d; k++) ds->x[k] = (float)u[k] / 255.0f;
     free(u);

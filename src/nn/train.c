@@ -365,7 +365,7 @@ static lt_status keep_partial(lt_comm *c, lt_ae *ae, const epoch_acc *acc, doubl
     free(ae->part.loss);
     ae->part.nranks = 0;
     ae->part.loss = lt_malloc(sizeof(double) * (size_t)lt_comm_size(c));
-    LT_CALL(lt_comm_agree(c, ae->part.loss ? LT_OK : LT_ERR_MEM));
+    LT_AGREE_ALLOC(c, ae->part.loss);
     LT_CALL(lt_comm_allgather(c, &acc->loss, sizeof acc->loss, ae->part.loss));
     double t[2] = {seconds, acc->comm};
     LT_CALL(lt_comm_max_d(c, t, 2));
