@@ -229,27 +229,33 @@ lt_status lt_h5_read_attr_double(lt_h5 *f, const char *obj, const char *name, do
 }
 
 /* The string of an open string attribute, read in its own type (variable
- * or fixed length, any character set): malloc'ed, or NULL on failure. */
-static char *attr_string(hid_t a)
+ * or fixed length, any character set) into *out (malloc'ed). LT_ERR_MEM
+ * (raised by lt_malloc) when the copy cannot be allocated, LT_ERR_FORMAT
+ * (not raised: the caller names the attribute) when HDF5 cannot read it. */
+static lt_status attr_string(hid_t a, char **out)
 {
     hid_t t = H5Aget_type(a);
     char *s = NULL;
+    lt_status st = LT_ERR_FORMAT;
     if (t >= 0 && H5Tis_variable_str(t) > 0) {
         char *v = NULL;
         if (H5Aread(a, t, &v) >= 0) {
             s = lt_malloc(v ? strlen(v) + 1 : 1);
+            st = s ? LT_OK : LT_ERR_MEM;
             if (s) strcpy(s, v ? v : "");
         }
         if (v) H5free_memory(v);
     } else if (t >= 0) {
         size_t n = H5Tget_size(t);
         s = n > 0 ? lt_calloc(n + 1, 1) : NULL;
-        if (s && H5Aread(a, t, s) < 0) free(s), s = NULL;
+        st = n == 0 ? LT_ERR_FORMAT : s ? LT_OK : LT_ERR_MEM;
+        if (s && H5Aread(a, t, s) < 0) free(s), s = NULL, st = LT_ERR_FORMAT;
         if (s && H5Tget_strpad(t) == H5T_STR_SPACEPAD) /* Fortran style */
             for (size_t i = strlen(s); i > 0 && s[i - 1] == ' '; i--) s[i - 1] = '\0';
     }
     lt_h5_close_id(&t, H5Tclose);
-    return s;
+    *out = s;
+    return st;
 }
 
 lt_status lt_h5_read_attr_str(lt_h5 *f, const char *obj, const char *name, char *buf, size_t cap)
@@ -263,7 +269,7 @@ lt_status lt_h5_read_attr_str(lt_h5 *f, const char *obj, const char *name, char 
     if (st == LT_OK && cls != H5T_STRING)
         st = lt_error_raise(LT_ERR_FORMAT, __FILE__, __LINE__, "%s: %s is not a string", f->path,
                             attr_desc(d, sizeof d, obj, name));
-    if (st == LT_OK && !(s = attr_string(a)))
+    if (st == LT_OK && (st = attr_string(a, &s)) == LT_ERR_FORMAT)
         st = lt_error_raise(LT_ERR_FORMAT, __FILE__, __LINE__, "%s: cannot read %s", f->path,
                             attr_desc(d, sizeof d, obj, name));
     if (st == LT_OK && strlen(s) >= cap)
