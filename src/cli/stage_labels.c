@@ -37,8 +37,8 @@ static lt_status count_pairs(lt_run *r, int s, int64_t nlab, int64_t **out)
 {
     const lt_dataset *ev = lt_run_eval(r, s);
     const lt_kmeans *km = r->space[s].km;
-    int64_t *t = calloc((size_t)(nlab * km->k + 1), sizeof *t);
-    LT_CALL(lt_comm_agree(r->c, t ? LT_OK : LT_ERR_MEM));
+    int64_t *t = lt_calloc((size_t)(nlab * km->k + 1), sizeof *t);
+    LT_AGREE_ALLOC(r->c, t);
     for (int64_t i = 0; i < ev->nloc; i++)
         if (ev->y[i] >= 0 && ev->y[i] < nlab) t[ev->y[i] * km->k + km->labels[i]]++;
     lt_status st = lt_comm_sum_i64(r->c, t, nlab * km->k);

@@ -168,7 +168,8 @@ sort -t'|' -k2,2n "$work/results" > "$work/results.sorted"
 nf=$(grep -c '^FAIL' "$work/results"); nok=$(grep -c '^ok' "$work/results")
 nsurv=$(grep -c '^survived' "$work/results"); nun=$(grep -c '^unreached' "$work/results")
 # CPU seconds of every process the sweep ran (independent of the load).
-cpu=$(times | awk 'NR == 2 { split($1, u, "m"); split($2, s, "m"); printf "%.0f", u[1] * 60 + u[2] + s[1] * 60 + s[2] }')
+times > "$work/times" # in this shell: a $(...) subshell has no children yet
+cpu=$(awk 'NR == 2 { split($1, u, "m"); split($2, s, "m"); printf "%.0f", u[1] * 60 + u[2] + s[1] * 60 + s[2] }' "$work/times")
 echo "sweep: $ncases cases in $(( $(date +%s) - t0 )) s ($cpu CPU s, load $(cut -d' ' -f1 /proc/loadavg)): $nok failed cleanly, $nsurv survived (exit 0, results complete), $nun not reached, $nf FAILED"
 if [ "$nsurv" -gt 0 ]; then echo "survived (failure tolerated):"; grep '^survived' "$work/results.sorted" | cut -d'|' -f3-8 | sort -u -t'|' -k6,6 | sed 's/^/  /'; fi
 if [ "$nf" -gt 0 ]; then echo "FAILED:"; grep '^FAIL' "$work/results.sorted" | sed 's/^/  /'; fi
