@@ -70,6 +70,7 @@ static void run_destroy(lt_run *r)
     lt_dataset *ds[] = {r->train, r->test, r->pca_train, r->pca_test, r->ae_train, r->ae_test};
     for (size_t i = 0; i < sizeof ds / sizeof ds[0]; i++) lt_dataset_destroy(&ds[i]);
     for (int s = 0; s < LT_NSPACES; s++) lt_kmeans_destroy(&r->space[s].km);
+    for (int s = 0; s < LT_NSPACES; s++) lt_dataset_destroy(&r->tsne[s]);
     lt_pca_destroy(&r->pca);
     lt_ae_destroy(&r->ae);
     free(r->pca_rowerr);

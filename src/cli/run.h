@@ -37,6 +37,7 @@ typedef struct lt_run {
     float *ae_rowerr;
     lt_space_result space[LT_NSPACES];
     lt_sc_state *sc;            /* single-cell sources: names, labels, genes kept */
+    lt_dataset *tsne[LT_NSPACES]; /* t-SNE of each space on the evaluation rows, or NULL */
 } lt_run;
 
 /* Rows that are clustered and scored in a space (0 = raw, ...). */

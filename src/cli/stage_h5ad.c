@@ -7,6 +7,7 @@
  * recomputed on a two-column dataset of row numbers (lt_split depends only on
  * n, the fraction and the seed), and each per-cell array is sent to its
  * original row (lt_dataset_redistribute). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,6 +126,41 @@ static lt_status add_obsm(lt_run *r, const row_ids *ids, out_parts *p, const cha
     return LT_OK;
 }
 
+/* t-SNE of a space exists on the evaluation rows only: the other cells get
+ * NaN coordinates (anndata and scanpy plot them as missing). */
+static lt_status add_tsne(lt_run *r, const row_ids *ids, out_parts *p, const char *name,
+                          const lt_dataset *e)
+{
+    const lt_dataset *other = r->eval_is_test ? r->train : r->test;
+    float *nan = lt_malloc(sizeof *nan * (size_t)(other->nloc * e->d + 1));
+    LT_CALL(lt_comm_agree(r->c, nan ? LT_OK : LT_ERR_MEM));
+    for (int64_t i = 0; i < other->nloc * e->d; i++) nan[i] = NAN;
+    lt_dataset *m = NULL;
+    lt_status st = merge(r, ids, p->o.n, e->d, r->eval_is_test ? nan : e->x,
+                         r->eval_is_test ? e->x : nan, NULL, NULL, &m);
+    free(nan);
+    LT_CALL(st);
+    p->keep[p->nkeep++] = m;
+    p->o.obsm_name[p->o.nobsm] = name;
+    p->o.obsm[p->o.nobsm++] = m;
+    return LT_OK;
+}
+
+/* obsm/X_tsne_SPACE for each embedded space, and scanpy's X_tsne: the
+ * embedding of the autoencoder codes if made, else of the PCA scores, else
+ * of the input. */
+static lt_status add_tsnes(lt_run *r, const row_ids *ids, out_parts *p)
+{
+    static const char *names[LT_NSPACES] = {"X_tsne_raw", "X_tsne_pca", "X_tsne_autoencoder"};
+    int last = -1;
+    for (int s = 0; s < LT_NSPACES; s++)
+        if (r->tsne[s]) {
+            LT_CALL(add_tsne(r, ids, p, names[s], r->tsne[s]));
+            last = s;
+        }
+    return last >= 0 ? add_tsne(r, ids, p, "X_tsne", r->tsne[last]) : LT_OK;
+}
+
 /* k-means labels of a space: known on the evaluation rows only. */
 static lt_status add_kmeans(lt_run *r, const row_ids *ids, out_parts *p, int s)
 {
@@ -223,6 +259,7 @@ static lt_status build(lt_run *r, const row_ids *ids, out_parts *p)
         LT_CALL(add_pca(r, p, in));
     }
     if (r->ae) LT_CALL(add_obsm(r, ids, p, "X_latent", r->ae_train, r->ae_test));
+    LT_CALL(add_tsnes(r, ids, p));
     for (int s = 0; s < LT_NSPACES; s++)
         if (r->space[s].done) LT_CALL(add_kmeans(r, ids, p, s));
     return LT_OK;

@@ -226,6 +226,11 @@ lt_status lt_stage_tsne(lt_run *r)
                       .key = key, .npy = npy, .figure = fig,
                       .colour = r->space[s].done ? r->space[s].km->labels : NULL};
         lt_status st = tsne_run_job(&j, X, &r->cli->timer);
+        if (st == LT_OK) { /* kept for results.h5ad (obsm/X_tsne) */
+            lt_dataset_destroy(&r->tsne[s]);
+            r->tsne[s] = j.emb;
+            j.emb = NULL;
+        }
         lt_dataset_destroy(&j.emb);
         LT_CALL(st);
     }

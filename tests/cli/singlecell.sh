@@ -73,6 +73,16 @@ check=$LT_SOURCE_DIR/tests/cli/check_results_h5ad.py
 run 2 run "$deck" --preprocess.test_fraction=0.3 --metrics.rows=test --output.dir="$WORK/split"
 expect_rc 0 "split run"
 /usr/bin/python3 "$check" "$WORK/split" 146 75 12 cell_type 1 >"$WORK/py" 2>&1 || { cat "$WORK/py"; fail "results.h5ad with a split"; }
+# With t-SNE of the PCA scores on the test cells: obsm/X_tsne(_pca), NaN for the training cells.
+run 2 run "$deck" --preprocess.test_fraction=0.3 --metrics.rows=test --tsne.enabled=true --tsne.spaces=pca \
+  --tsne.perplexity=10 --tsne.n_iter=300 --output.dir="$WORK/tsne"
+expect_rc 0 "split run with t-SNE"
+/usr/bin/python3 "$check" "$WORK/tsne" 146 75 12 cell_type 1 >"$WORK/py" 2>&1 || { cat "$WORK/py"; fail "results.h5ad with t-SNE"; }
+/usr/bin/python3 -W ignore -c "
+import anndata, sys, numpy as np
+a = anndata.read_h5ad(sys.argv[1] + '/results.h5ad')
+assert set(a.obsm) == {'X_pca', 'X_tsne', 'X_tsne_pca'} and np.isnan(a.obsm['X_tsne'][:, 0]).sum() == 146 - 44
+" "$WORK/tsne" >"$WORK/py" 2>&1 || { cat "$WORK/py"; fail "X_tsne keys or NaN rows"; }
 [ -f "$WORK/real_10x/results.h5ad" ] && fail "10x input wrote results.h5ad without format = h5ad"
 run 1 run "$deck" --data.source=10x --data.path="$fx/tenx_v3.h5" --data.obs_key= --singlecell.min_genes=0 \
   --singlecell.min_cells=3 --singlecell.n_top_genes=50 --output.format=h5ad --output.dir="$WORK/tenx_h5ad"
