@@ -135,7 +135,7 @@ static const lt_key keys[] = {
  {"tsne","min_grad_norm",K_REAL,F(tsne,min_grad_norm),"1e-7",0,1e30,NULL,"stop when the gradient norm falls to this (checked every n_iter_check iterations)"},
  {"tsne","n_iter_without_progress",K_INT,F(tsne,n_iter_without_progress),"300",1,1e9,NULL,"stop after this many iterations without a lower KL (250 = the exaggeration phase's own limit)"},
  {"tsne","n_iter_check",K_INT,F(tsne,n_iter_check),"50",1,1e9,NULL,"iterations between checks of KL and gradient norm"},
- {"tsne","init",K_ENUM,F(tsne,init),"pca",0,0,"pca|random","initial positions: the first two PCA scores scaled to std 1e-4 (scikit-learn 1.2), or seeded N(0, 1e-4^2) (the same bits on any rank count)"},
+ {"tsne","init",K_ENUM,F(tsne,init),"pca",0,0,"pca|random","initial positions: the first two PCA scores scaled to std 1e-4 (scikit-learn 1.2), or seeded N(0, 1e-4^2); either gives the same bits on any rank count"},
  {"tsne","method",K_ENUM,F(tsne,method),"fft",0,0,"fft|exact","repulsion: FFT-accelerated interpolation with an exact near field, or exact O(n^2) (a reference for small n)"},
  {"tsne","fft_nodes",K_INT,F(tsne,fft_nodes),"3",2,8,NULL,"fft: Lagrange interpolation nodes per box and dimension"},
  {"tsne","fft_spacing",K_REAL,F(tsne,fft_spacing),"1",1e-3,1e3,NULL,"fft: node spacing in embedding units"},

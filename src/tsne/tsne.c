@@ -8,7 +8,7 @@
 
 #include "latent/lt_log.h"
 #include "latent/lt_name.h"
-#include "latent/lt_pca.h"
+#include <cblas.h>
 #include "latent/lt_rng.h"
 
 #include <float.h>
@@ -97,6 +97,113 @@ static void init_random(uint64_t seed, int64_t row0, int64_t nloc, double *y)
     }
 }
 
+/* scikit-learn's PCA start from a covariance that is the same bits on every
+ * rank count: the mean is an exact sum; the centred values are rounded to
+ * B-bit integers per column (scale: a power of two above the column's
+ * largest |x - mean|), so every partial sum of products is an integer below
+ * 2^53 and DGEMM over blocks of up to 2^(53 - 2B) rows is exact in any
+ * order; blocks are added as int64. The eigenpairs of the replicated
+ * covariance then agree everywhere, and so does every row's score. */
+#define PCA_BLOCK_ROWS 4096
+
+static int init_bits(int64_t n)
+{
+    int ln = 1;
+    while (ln < 62 && ((int64_t)1 << ln) < n) ln++;
+    int b = (62 - ln) / 2; /* n products of 2B bits fit in int64 */
+    if (b > 20) b = 20;    /* 2^12 rows x 2^40 < 2^53 */
+    return b;
+}
+
+static lt_status exact_mean(lt_comm *c, const lt_dataset *X, double *mean)
+{
+    int64_t d = X->d;
+    lt_xsum *s = lt_calloc((size_t)d, sizeof *s);
+    LT_CALL(lt_comm_agree(c, s ? LT_OK : LT_ERR_MEM));
+    for (int64_t j = 0; j < d; j++) lt_xsum_init(&s[j]);
+    for (int64_t i = 0; i < X->nloc; i++)
+        for (int64_t j = 0; j < d; j++) lt_xsum_add(&s[j], X->x[i * d + j]);
+    lt_status st = lt_xsum_allreduce(c, s, (int)d);
+    for (int64_t j = 0; st == LT_OK && j < d; j++) mean[j] = lt_xsum_value(&s[j]) / (double)X->n;
+    free(s);
+    return st;
+}
+
+/* G (d x d, upper and lower) = sum_i (x_i - mean)(x_i - mean)^T, quantised. */
+static lt_status exact_gram(lt_comm *c, const lt_dataset *X, const double *mean, double *G)
+{
+    int64_t d = X->d, n = X->n;
+    int b = init_bits(n);
+    double *amax = lt_calloc((size_t)d, sizeof *amax), *scale = lt_calloc((size_t)d, sizeof *scale);
+    double *q = lt_malloc(sizeof(double) * (size_t)(PCA_BLOCK_ROWS * d + 1));
+    double *blk = lt_malloc(sizeof(double) * (size_t)(d * d + 1));
+    int64_t *acc = lt_calloc((size_t)(d * d + 1), sizeof *acc);
+    lt_status st = lt_comm_agree(c, amax && scale && q && blk && acc ? LT_OK : LT_ERR_MEM);
+    for (int64_t i = 0; st == LT_OK && i < X->nloc; i++)
+        for (int64_t j = 0; j < d; j++) amax[j] = fmax(amax[j], fabs(X->x[i * d + j] - mean[j]));
+    if (st == LT_OK) st = lt_comm_max_d(c, amax, d);
+    for (int64_t j = 0; st == LT_OK && j < d; j++) {
+        int e;
+        frexp(amax[j] > 0 ? amax[j] : 1.0, &e); /* amax < 2^e */
+        scale[j] = ldexp(1.0, b - e);            /* |q| <= 2^b */
+    }
+    for (int64_t i0 = 0; st == LT_OK && i0 < X->nloc; i0 += PCA_BLOCK_ROWS) {
+        int64_t m = X->nloc - i0 < PCA_BLOCK_ROWS ? X->nloc - i0 : PCA_BLOCK_ROWS;
+        for (int64_t i = 0; i < m; i++)
+            for (int64_t j = 0; j < d; j++)
+                q[i * d + j] = nearbyint((X->x[(i0 + i) * d + j] - mean[j]) * scale[j]);
+        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)d, (int)m, 1.0, q, (int)d, 0.0, blk,
+                    (int)d);
+        for (int64_t a = 0; a < d; a++)
+            for (int64_t e = a; e < d; e++) acc[a * d + e] += (int64_t)blk[a * d + e];
+    }
+    if (st == LT_OK) st = lt_comm_sum_i64(c, acc, d * d);
+    for (int64_t a = 0; st == LT_OK && a < d; a++)
+        for (int64_t e = a; e < d; e++)
+            G[a * d + e] = G[e * d + a] = (double)acc[a * d + e] / (scale[a] * scale[e]);
+    free(amax), free(scale), free(q), free(blk), free(acc);
+    return st;
+}
+
+/* LAPACK (Fortran). */
+void dsyevr_(const char *jobz, const char *range, const char *uplo, const int *n, double *a,
+             const int *lda, const double *vl, const double *vu, const int *il, const int *iu,
+             const double *abstol, int *m, double *w, double *z, const int *ldz, int *isuppz,
+             double *work, const int *lwork, int *iwork, const int *liwork, int *info);
+
+/* The two leading eigenvectors of G (destroyed) into V (2 x d), each with
+ * its largest |entry| positive (latent's PCA sign rule). Not collective. */
+static lt_status top_two(double *G, int d, double *V)
+{
+    int il = d - 1, iu = d, m = 0, info = 0, lwork = -1, liwork = -1, iq = 0;
+    double none = 0, abstol = 0, wq = 0, w[2] = {0, 0};
+    double *Z = lt_malloc(sizeof(double) * 2 * (size_t)d);
+    int isuppz[4];
+    LT_CHECK(Z != NULL, LT_ERR_MEM, "out of memory for the t-SNE PCA start");
+    dsyevr_("V", "I", "U", &d, G, &d, &none, &none, &il, &iu, &abstol, &m, w, Z, &d, isuppz, &wq,
+            &lwork, &iq, &liwork, &info);
+    lwork = (int)wq + 1, liwork = iq + 1;
+    double *work = info == 0 ? lt_malloc(sizeof(double) * (size_t)lwork) : NULL;
+    int *iwork = info == 0 ? lt_malloc(sizeof(int) * (size_t)liwork) : NULL;
+    lt_status st = work && iwork ? LT_OK : info ? LT_ERR_LIB : LT_ERR_MEM;
+    if (st == LT_OK)
+        dsyevr_("V", "I", "U", &d, G, &d, &none, &none, &il, &iu, &abstol, &m, w, Z, &d, isuppz,
+                work, &lwork, iwork, &liwork, &info);
+    if (st == LT_OK && (info != 0 || m != 2))
+        st = lt_error_raise(LT_ERR_NUMERIC, __FILE__, __LINE__,
+                            "t-SNE PCA start: dsyevr failed (info = %d)", info);
+    for (int k = 0; st == LT_OK && k < 2; k++) {
+        const double *z = Z + (int64_t)(1 - k) * d; /* descending */
+        int jmax = 0;
+        for (int j = 0; j < d; j++)
+            if (fabs(z[j]) > fabs(z[jmax])) jmax = j;
+        double sg = z[jmax] < 0 ? -1.0 : 1.0;
+        for (int j = 0; j < d; j++) V[k * d + j] = sg * z[j];
+    }
+    free(Z), free(work), free(iwork);
+    return st;
+}
+
 /* scikit-learn: the first two PCA scores, both divided by the standard
  * deviation (ddof 0) of the first and times 1e-4. */
 static lt_status init_pca(lt_comm *c, const lt_dataset *X, double *y)
@@ -107,22 +214,28 @@ static lt_status init_pca(lt_comm *c, const lt_dataset *X, double *y)
                                                         "columns (the input has %lld): use "
                                                         "init = random",
                                                         (long long)X->d)));
-    lt_pca_opts po;
-    lt_pca_opts_default(&po);
-    po.n_components = 2;
-    lt_pca *pca = NULL;
-    lt_dataset *S = NULL;
-    LT_CALL(lt_pca_fit(c, &po, X, &pca));
-    lt_status st = lt_pca_transform(c, pca, X, &S);
-    lt_pca_destroy(&pca);
-    LT_CALL(st);
+    int64_t d = X->d;
+    double *mean = lt_calloc((size_t)d, sizeof *mean);
+    double *G = lt_calloc((size_t)(d * d), sizeof *G), *V = lt_calloc(2 * (size_t)d, sizeof *V);
+    lt_status st = lt_comm_agree(c, mean && G && V ? LT_OK : LT_ERR_MEM);
+    if (st == LT_OK) st = exact_mean(c, X, mean);
+    if (st == LT_OK) st = exact_gram(c, X, mean, G);
+    if (st == LT_OK) st = lt_comm_agree(c, top_two(G, (int)d, V));
+    for (int64_t i = 0; st == LT_OK && i < X->nloc; i++) {
+        double s0 = 0, s1 = 0;
+        for (int64_t j = 0; j < d; j++) {
+            double e = X->x[i * d + j] - mean[j];
+            s0 += e * V[j], s1 += e * V[d + j];
+        }
+        y[2 * i] = s0, y[2 * i + 1] = s1;
+    }
     lt_xsum m[2];
     lt_xsum_init(&m[0]), lt_xsum_init(&m[1]);
-    for (int64_t i = 0; i < S->nloc; i++) lt_xsum_add(&m[0], S->x[2 * i]);
-    st = lt_xsum_allreduce(c, m, 1);
-    double mean = lt_xsum_value(&m[0]) / (double)X->n;
-    for (int64_t i = 0; i < S->nloc; i++) {
-        double e = S->x[2 * i] - mean;
+    for (int64_t i = 0; st == LT_OK && i < X->nloc; i++) lt_xsum_add(&m[0], y[2 * i]);
+    if (st == LT_OK) st = lt_xsum_allreduce(c, m, 1);
+    double mu = lt_xsum_value(&m[0]) / (double)X->n;
+    for (int64_t i = 0; st == LT_OK && i < X->nloc; i++) {
+        double e = y[2 * i] - mu;
         lt_xsum_add(&m[1], e * e);
     }
     if (st == LT_OK) st = lt_xsum_allreduce(c, &m[1], 1);
@@ -130,11 +243,11 @@ static lt_status init_pca(lt_comm *c, const lt_dataset *X, double *y)
     if (st == LT_OK && !(sd > 0))
         st = lt_error_raise(LT_ERR_DATA, __FILE__, __LINE__,
                             "t-SNE init = pca: the first PCA score is constant");
-    for (int64_t i = 0; st == LT_OK && i < S->nloc; i++) {
-        y[2 * i] = S->x[2 * i] / sd * 1e-4;
-        y[2 * i + 1] = S->x[2 * i + 1] / sd * 1e-4;
+    for (int64_t i = 0; st == LT_OK && i < X->nloc; i++) {
+        y[2 * i] = y[2 * i] / sd * 1e-4;
+        y[2 * i + 1] = y[2 * i + 1] / sd * 1e-4;
     }
-    lt_dataset_destroy(&S);
+    free(mean), free(G), free(V);
     return st;
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # t-SNE from the command line (issue 17): `latent tsne DECK` and the [tsne]
-# stage of `latent run`. With init = random the embedding file is the same
-# bytes on 1 and 2 ranks; metrics.json holds KL, iterations, time per phase
+# stage of `latent run`. With init = random or pca the embedding file is the
+# same bytes on 1 and 2 ranks; metrics.json holds KL, iterations, time per phase
 # and the quality figures; bad input is one clear error on every rank count,
 # with no results folder left behind.
 . "$(dirname "$0")/common.inc"
@@ -20,6 +20,11 @@ done
 [ "$(npy_rows "$WORK/t1/tsne_embedding.npy")" = "240 2" ] || fail "tsne: embedding is not 240 x 2"
 cmp -s "$WORK/t1/tsne_embedding.npy" "$WORK/t2/tsne_embedding.npy" || fail "tsne: embedding differs between 1 and 2 ranks"
 [ -f "$WORK/t1/figures/tsne.png" ] || fail "tsne: no figure"
+for np in 1 2; do  # the PCA start is an exact-sum PCA: the same bits too
+  run $np tsne "$deck" --tsne.init=pca --output.dir="$WORK/p$np"
+  expect_rc 0 "tsne init=pca np=$np"
+done
+cmp -s "$WORK/p1/tsne_embedding.npy" "$WORK/p2/tsne_embedding.npy" || fail "tsne init=pca: embedding differs between 1 and 2 ranks"
 /usr/bin/python3 - "$WORK/t1/metrics.json" "$WORK/t2/metrics.json" <<'PY' || fail "tsne: metrics.json"
 import json, sys
 a, b = (json.load(open(p))["tsne"] for p in sys.argv[1:])

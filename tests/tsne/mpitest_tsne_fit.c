@@ -1,4 +1,4 @@
-/* t-SNE end to end on 1, 2 and 4 ranks: with init = random the embedding's
+/* t-SNE end to end on 1, 2 and 4 ranks: with init = random or pca the embedding's
  * bits equal those of rank 0 recomputing alone; bad input is an agreed,
  * clear error on every rank. */
 #include "tsne_testutil.h"
@@ -17,16 +17,16 @@ static double *fit_all(lt_comm *c, const lt_tsne_opts *o, int64_t n, lt_tsne_inf
     return all;
 }
 
-static void check_bits(lt_tsne_method m)
+static void check_bits(lt_tsne_method m, lt_tsne_init init)
 {
     lt_comm *c = lt_test_comm();
     const int64_t n = 300;
     lt_tsne_opts o;
     lt_tsne_opts_default(&o);
-    o.init = LT_TSNE_INIT_RANDOM;
+    o.init = init;
     o.seed = 11;
     o.method = m;
-    o.n_iter = 300; /* 250 exaggerated + 50 */
+    o.n_iter = init == LT_TSNE_INIT_PCA ? 260 : 300; /* 250 exaggerated + the rest */
     lt_tsne_info info, i1;
     double *y = fit_all(c, &o, n, &info);
     int same = 1;
@@ -46,14 +46,17 @@ static void check_bits(lt_tsne_method m)
         lt_comm_destroy(&solo);
     }
     LT_ASSERT_ALL(same);
-    ck_assert_int_eq(info.n_iter, 300);
+    ck_assert_int_eq(info.n_iter, o.n_iter);
     ck_assert(isfinite(info.kl) && info.kl > 0);
     free(y);
 }
 
-START_TEST(fft_bits_independent_of_ranks) { check_bits(LT_TSNE_FFT); }
+START_TEST(fft_bits_independent_of_ranks) { check_bits(LT_TSNE_FFT, LT_TSNE_INIT_RANDOM); }
 END_TEST
-START_TEST(exact_bits_independent_of_ranks) { check_bits(LT_TSNE_EXACT); }
+START_TEST(exact_bits_independent_of_ranks) { check_bits(LT_TSNE_EXACT, LT_TSNE_INIT_RANDOM); }
+END_TEST
+/* The PCA start's covariance is an exact sum too (tsne.c, exact_gram). */
+START_TEST(pca_start_bits_independent_of_ranks) { check_bits(LT_TSNE_FFT, LT_TSNE_INIT_PCA); }
 END_TEST
 
 static void expect_error(lt_dataset *X, const lt_tsne_opts *o, lt_status code, const char *text)
@@ -100,9 +103,10 @@ static Suite *make(void)
 {
     Suite *s = suite_create("tsne_fit_mpi");
     TCase *t = tcase_create("core");
-    tcase_set_timeout(t, 120);
+    tcase_set_timeout(t, 300); /* seconds on a quiet machine; the shared one is slower */
     tcase_add_test(t, fft_bits_independent_of_ranks);
     tcase_add_test(t, exact_bits_independent_of_ranks);
+    tcase_add_test(t, pca_start_bits_independent_of_ranks);
     tcase_add_test(t, bad_input_is_a_clear_error);
     suite_add_tcase(s, t);
     return s;
