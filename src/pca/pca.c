@@ -218,6 +218,17 @@ static void grid_create(lt_comm *c, lt_pca_grid *g)
     Cblacs_gridinfo(g->ctxt2d, &pr, &pc, &g->myrow, &g->mycol);
 }
 
+lt_status lt_pca_conclude(lt_status st, lt_pca *p, double *work, const double *lambda,
+                          const double *V, const double *ss, lt_pca **out)
+{
+    if (st == LT_OK) st = lt_pca_variance_stats(p, ss);
+    if (st == LT_OK) lt_pca_finish(p, lambda, V);
+    free(work);
+    if (st != LT_OK) lt_pca_destroy(&p);
+    *out = p;
+    return st;
+}
+
 /* scikit-learn's bookkeeping from the Gram eigenpairs, then the sign rule:
  * the entry of largest |value| in each component is made positive. */
 void lt_pca_finish(lt_pca *p, const double *lambda, const double *V)
@@ -289,12 +300,7 @@ lt_status lt_pca_fit(lt_comm *c, const lt_pca_opts *o, const lt_dataset *train, 
     double *lambda = work, *V = work + o->n_components, *ss = V + o->n_components * train->d;
     st = solve(c, o, &g, train, p, lambda, V, ss);
     if (g.ctxt1d >= 0) Cblacs_gridexit(g.ctxt1d);
-    if (st != LT_OK) goto fail;
-    LT_CALL_GOTO(st, lt_pca_variance_stats(p, ss), fail);
-    lt_pca_finish(p, lambda, V);
-    free(work);
-    *out = p;
-    return LT_OK;
+    return lt_pca_conclude(st, p, work, lambda, V, ss, out);
 fail:
     free(work);
     lt_pca_destroy(&p);

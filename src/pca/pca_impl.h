@@ -66,6 +66,11 @@ lt_status lt_pca_solve_svd(lt_comm *c, const lt_pca_opts *o, const lt_pca_grid *
  * the sign rule from the eigenpairs (local). */
 lt_status lt_pca_variance_stats(lt_pca *p, const double *ss);
 void lt_pca_finish(lt_pca *p, const double *lambda, const double *V);
+/* The end of every fit, given the solver's status st: the two above, then
+ * *out = p, or p destroyed on failure; work (holding lambda, V, ss) is
+ * freed either way. Returns the status. */
+lt_status lt_pca_conclude(lt_status st, lt_pca *p, double *work, const double *lambda,
+                          const double *V, const double *ss, lt_pca **out);
 
 /* slepc.c: the top k of SLEPc's truncated SVD (lt_petsc.h), squared. Without
  * PETSc an agreed LT_ERR_ARG that says how to build with it. */

@@ -99,15 +99,10 @@ lt_status lt_pca_fit_csr(lt_comm *c, const lt_pca_opts *o, const struct lt_csr *
     lt_event_begin(lt_comm_timer(c), LT_EV_PCA_EIGEN);
     st = lt_petsc_top_svd(c, &pb, k, &so, lambda, V, &res);
     lt_event_end(lt_comm_timer(c), LT_EV_PCA_EIGEN, 0);
-    if (st != LT_OK) goto fail;
-    for (int64_t i = 0; i < k; i++) lambda[i] *= lambda[i];
+    for (int64_t i = 0; st == LT_OK && i < k; i++) lambda[i] *= lambda[i];
     p->info.slepc_iterations = res.iterations;
     p->info.slepc_matvecs = res.matvecs;
-    LT_CALL_GOTO(st, lt_pca_variance_stats(p, ss), fail);
-    lt_pca_finish(p, lambda, V);
-    free(work);
-    *out = p;
-    return LT_OK;
+    return lt_pca_conclude(st, p, work, lambda, V, ss, out);
 fail:
     free(work);
     lt_pca_destroy(&p);

@@ -100,7 +100,7 @@ static void heap_push(double *hd, int64_t *hi, int64_t *cnt, int64_t k, double d
     hd[pos] = d, hi[pos] = i;
 }
 
-static double exact_d2(const float *a, const float *b, int64_t d)
+double lt_tsne_exact_d2(const float *a, const float *b, int64_t d)
 {
     double s = 0;
     for (int64_t t = 0; t < d; t++) {
@@ -157,7 +157,7 @@ static void screen_tile(knnws *w, int64_t i0, int64_t ti, int64_t j0, int64_t tj
                 tau = *cnt < k ? INFINITY : hd[0];
                 thr = tau == INFINITY ? INFINITY : nextafterf((float)(tau - nx), INFINITY);
                 if (!(w->nyc[j] * keep - 2.0f * dr[b] <= thr)) continue;
-                double e = exact_d2(w->x + i * d, bx + j * d, d);
+                double e = lt_tsne_exact_d2(w->x + i * d, bx + j * d, d);
                 w->refined++;
                 if (*cnt < k || pair_less(e, gj, hd[0], hi[0])) heap_push(hd, hi, cnt, k, e, gj);
             }

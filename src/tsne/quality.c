@@ -26,16 +26,6 @@ static void keep_smallest(double *val, int64_t *idx, int *cnt, double v, int64_t
     val[p] = v, idx[p] = j;
 }
 
-static double sqdist(const float *a, const float *b, int64_t d)
-{
-    double s = 0;
-    for (int64_t t = 0; t < d; t++) {
-        double e = (double)a[t] - (double)b[t];
-        s += e * e;
-    }
-    return s;
-}
-
 /* The most frequent label among the QK neighbours (ties: the smallest, as
  * scikit-learn's KNeighborsClassifier through scipy's mode). */
 static int32_t vote(const int32_t *y, const int64_t *nb)
@@ -62,8 +52,8 @@ static void score_row(int64_t i, int64_t m, int64_t d, const float *X, const flo
             dx[l] = -1.0;
             continue;
         }
-        dx[l] = sqdist(X + i * d, X + l * d, d);
-        keep_smallest(ev, en, &ec, sqdist(E + 2 * i, E + 2 * l, 2), l);
+        dx[l] = lt_tsne_exact_d2(X + i * d, X + l * d, d);
+        keep_smallest(ev, en, &ec, lt_tsne_exact_d2(E + 2 * i, E + 2 * l, 2), l);
         keep_smallest(xv, xn, &xc, dx[l], l);
     }
     /* rank of j among the input distances from i: 1 + rows strictly before it */

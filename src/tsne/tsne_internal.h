@@ -7,6 +7,9 @@
 /* A squared distance as scikit-learn hands it to the bandwidth search:
  * rounded to float32. */
 double lt_tsne_sklearn_sqdist(double d2);
+/* The exact squared distance of two float rows, summed in double in column
+ * order (knn.c; the neighbour search and the quality measures share it). */
+double lt_tsne_exact_d2(const float *a, const float *b, int64_t d);
 
 /* Near field of the FFT repulsion (near.c): all positions binned. */
 typedef struct tsne_near {
