@@ -11,7 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Applies the recipe to the file at path (opened read-write). */
+/* Applies the recipe to the file at path (opened read-write). LT_FUZZ_TRACE=1
+ * prints each edit to stderr (to read a finding). */
 int lt_fuzz_h5_apply(const char *path, const uint8_t *recipe, size_t size);
 int lt_fuzz_copy(const char *from, const char *to);
 
