@@ -6,12 +6,12 @@
 #                                          findings in build/fuzz/artifacts/NAME, log build/fuzz/NAME.log
 #   scripts/fuzz.sh merge NAME             minimised corpus (seeds + work + committed) -> tests/fuzz/corpus/NAME
 #   scripts/fuzz.sh stats NAME             executions, edges and features of the last campaign
-# NAME: npy csv idx h5 deck ae pca ckpt h5ad tenx mtx (or "all" for seeds and merge).
+# NAME: npy csv idx h5 deck ae pca ckpt h5ad tenx mtx metrics (or "all" for seeds and merge).
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 root=$PWD
 b=$root/build/fuzz
-all=(npy csv idx h5 deck ae pca ckpt h5ad tenx mtx)
+all=(npy csv idx h5 deck ae pca ckpt h5ad tenx mtx metrics)
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1
 # Failed allocations return NULL (the readers must cope) instead of being
 # reported. No leak detection here: LeakSanitizer's tracer crashes now and
@@ -85,6 +85,9 @@ make_seeds() {
     seed mtx "$t/all" "\\x$(printf %02x $flags)$(le16 "$(stat -c %s "$t/matrix.mtx")")$(le16 "$(stat -c %s "$t/barcodes.tsv")")"
     rm -rf "$t"
   done
+  lit metrics '{"data": {"evaluation_rows": "test"}, "autoencoder": {"parameters": 320, "loss_history": {"train": [0.5, null, 1e308]}}}'
+  lit metrics '{"a": [1, 2, {"b": "\\u00e9\\ud83d\\ude00"}], "ranks": -0.0e-400}'
+  lit metrics '[1, 2]'
   for n in "${all[@]}"; do echo "seeds/$n: $(ls "$b/seeds/$n" | wc -l) files"; done
 }
 
