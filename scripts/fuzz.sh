@@ -6,6 +6,7 @@
 #                                          findings in build/fuzz/artifacts/NAME, log build/fuzz/NAME.log
 #   scripts/fuzz.sh merge NAME             minimised corpus (seeds + work + committed) -> tests/fuzz/corpus/NAME
 #   scripts/fuzz.sh stats NAME             executions, edges and features of the last campaign
+#   scripts/fuzz.sh cov NAME               edges (cov) and features (ft) the committed corpus reaches
 # NAME: npy csv idx h5 deck ae pca ckpt h5ad tenx mtx metrics (or "all" for seeds and merge).
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
@@ -120,6 +121,12 @@ merge)
     cp "$out"/crash-* "$out"/leak-* "$out"/timeout-* "$out"/oom-* "$tmp"/ 2>/dev/null
     rm -rf "$out" && mv "$tmp" "$out" && chmod 755 "$out"
     echo "corpus/$name: $(ls "$out" | wc -l) files, $(du -sk "$out" | cut -f1) KB; $(grep -E 'MERGE-OUTER: [0-9]+ new files' "$b/$name.merge.log" | tail -1)"
+  done ;;
+cov)
+  for name in $(names "${2:-all}"); do
+    l=$(cd "$b" && nice -n 19 "$b/tests/fuzz/fuzz_$name" -runs=0 -close_fd_mask=1 -timeout=20 -rss_limit_mb=3072 \
+          -max_len=${MAXLEN:-65536} "$root/tests/fuzz/corpus/$name" 2>&1 | grep -E 'INITED|DONE' | tail -1)
+    echo "$name: $(ls "$root/tests/fuzz/corpus/$name" | wc -l) files, $(du -sk "$root/tests/fuzz/corpus/$name" | cut -f1) KB, $l"
   done ;;
 stats)
   log=$b/$2.log

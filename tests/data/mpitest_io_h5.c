@@ -1,5 +1,7 @@
 #include "mpitest_io_util.h"
 
+#include <hdf5.h>
+
 static lt_read_opts opts(const char *dataset, const char *labels)
 {
     lt_read_opts o;
@@ -89,6 +91,43 @@ START_TEST(bad_files)
 }
 END_TEST
 
+/* Rank 0 writes path with data set "X" of rows x cols floats, chunked and
+ * deflated; zeros written when `write`, else nothing stored (found by
+ * fuzz_h5: the reader allocated every declared value). */
+static void declared_only(const char *path, hsize_t rows, hsize_t cols, int write)
+{
+    if (lt_comm_rank(lt_test_comm()) == 0) {
+        hsize_t dims[2] = {rows, cols}, chunk[2] = {1024, cols};
+        hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+        hid_t sp = H5Screate_simple(2, dims, NULL), pl = H5Pcreate(H5P_DATASET_CREATE);
+        H5Pset_chunk(pl, 2, chunk);
+        H5Pset_deflate(pl, 9);
+        hid_t d = H5Dcreate2(f, "X", H5T_NATIVE_FLOAT, sp, H5P_DEFAULT, pl, H5P_DEFAULT);
+        float *z = write ? calloc(rows * cols, sizeof *z) : NULL;
+        if (z) H5Dwrite(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, z);
+        free(z);
+        ck_assert(d >= 0);
+        H5Dclose(d), H5Pclose(pl), H5Sclose(sp), H5Fclose(f);
+    }
+    lt_comm_barrier(lt_test_comm());
+}
+
+START_TEST(declared_but_not_stored)
+{
+    char p[512];
+    lt_test_path(p, sizeof p, "declared.h5");
+    declared_only(p, 1u << 20, 1000, 0); /* 4 GB declared, nothing stored */
+    expect(p, "X", NULL, LT_ERR_FORMAT, "'X' declares 4.19e+09 bytes of values but the file stores only 0 bytes");
+    /* 4 MB of zeros deflate about 1000:1 and are real data */
+    declared_only(p, 1u << 14, 64, 1);
+    lt_read_opts o = opts("X", NULL);
+    lt_dataset *ds = NULL;
+    LT_ASSERT_OK(lt_h5_read(lt_test_comm(), p, &o, &ds));
+    ck_assert_int_eq(ds->n, 1 << 14);
+    lt_dataset_destroy(&ds);
+}
+END_TEST
+
 START_TEST(failed_write_leaves_no_file)
 {
     lt_comm *c = lt_test_comm();
@@ -129,6 +168,7 @@ static Suite *make(void)
     tcase_add_test(t, round_trip_with_labels);
     tcase_add_test(t, h5py_file_double_and_int64);
     tcase_add_test(t, bad_files);
+    tcase_add_test(t, declared_but_not_stored);
     tcase_add_test(t, failed_write_leaves_no_file);
     tcase_add_test(t, read_any_dispatch);
     suite_add_tcase(s, t);
