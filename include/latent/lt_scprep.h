@@ -4,8 +4,8 @@
  * after which only the selected genes become the dense row-sharded
  * lt_dataset the other stages take. Every statistic is a reduction over
  * all ranks in double; results do not depend on the rank count beyond
- * the order of floating-point sums. See docs/formats.md for the formulas
- * and where they follow scanpy. */
+ * the order of floating-point sums. See docs/singlecell.md for the
+ * formulas and where they follow scanpy. */
 #ifndef LT_SCPREP_H
 #define LT_SCPREP_H
 
