@@ -26,7 +26,7 @@ seed = 1
 dir = $work/gen
 EOD
 if [ ! -s "$file" ]; then
-  "${mpi[@]}" "$latent" generate "$work/gen.ini"
+  "${mpi[@]}" "$latent" generate "$work/gen.ini" --force
   mv "$work/gen/counts.h5ad" "$file"
 fi
 cat >"$work/pca.ini" <<EOD

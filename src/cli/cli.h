@@ -77,8 +77,6 @@ lt_status lt_stage_preprocess(lt_comm *c, const lt_config *cfg, lt_dataset **all
 /* Writes ds to <dir>/<stem>.<format> ([output] format). Collective. */
 lt_status lt_stage_write(lt_comm *c, const lt_config *cfg, const char *dir, const char *stem,
                          const lt_dataset *ds);
-/* mkdir -p on rank 0 (collective). */
-lt_status lt_cli_mkdirs(lt_comm *c, const char *dir);
 /* Prints shape, per-column statistics and label counts (rank 0). Collective. */
 lt_status lt_print_summary(lt_comm *c, const char *title, const lt_dataset *ds, int max_cols);
 /* Logs "<what>: reconstruction MSE train X, test Y" (rank 0); a NaN test MSE

@@ -1,65 +1,59 @@
 /* `latent generate` and `latent info`. */
-#include <errno.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli.h"
 #include "latent/lt_io.h"
 #include "latent/lt_log.h"
+#include "latent/lt_report.h"
 
-/* mkdir -p on rank 0, agreed. */
-lt_status lt_cli_mkdirs(lt_comm *c, const char *dir)
+/* The data sets of `latent generate`, written into the results folder dir. */
+static lt_status generate_into(lt_cli *cli, const lt_config *cfg, const char *dir)
 {
-    lt_status st = LT_OK;
-    if (lt_comm_rank(c) == 0) {
-        char buf[LT_PATH_MAX];
-        snprintf(buf, sizeof buf, "%s", dir);
-        for (char *p = buf + 1;; p++) {
-            if (*p != '/' && *p) continue;
-            char keep = *p;
-            *p = '\0';
-            if (mkdir(buf, 0755) != 0 && errno != EEXIST) {
-                st = lt_error_raise(LT_ERR_IO, __FILE__, __LINE__, "cannot create folder '%s': %s",
-                                    buf, strerror(errno));
-                break;
-            }
-            if (!(*p = keep)) break;
-        }
+    lt_comm *c = cli->comm;
+    if (!strcmp(cfg->data.source, "counts")) { /* sparse counts: written as users have them */
+        char path[LT_PATH_MAX + 32];
+        snprintf(path, sizeof path, "%s/counts.h5ad", dir);
+        return lt_stage_write_counts(c, cfg, path);
     }
-    return lt_comm_agree(c, st);
+    lt_dataset *all = NULL, *train = NULL, *test = NULL;
+    lt_timer_start(&cli->timer, LT_STAGE_DATA);
+    LT_CALL(lt_stage_load(c, cfg, &all));
+    lt_timer_stop(&cli->timer, LT_STAGE_DATA);
+    lt_status st = lt_print_summary(c, "dataset", all, 12);
+    lt_timer_start(&cli->timer, LT_STAGE_PREPROCESS);
+    if (st == LT_OK) st = lt_stage_preprocess(c, cfg, &all, &train, &test);
+    lt_timer_stop(&cli->timer, LT_STAGE_PREPROCESS);
+    lt_timer_start(&cli->timer, LT_STAGE_REPORT);
+    if (st == LT_OK) st = lt_stage_write(c, cfg, dir, "train", train);
+    if (st == LT_OK) st = lt_stage_write(c, cfg, dir, "test", test);
+    lt_timer_stop(&cli->timer, LT_STAGE_REPORT);
+    if (st == LT_OK) st = lt_print_summary(c, "train (scaled)", train, 12);
+    if (st == LT_OK) st = lt_print_summary(c, "test (scaled)", test, 12);
+    lt_dataset_destroy(&all);
+    lt_dataset_destroy(&train);
+    lt_dataset_destroy(&test);
+    return st;
 }
 
+/* Written like every results folder (lt_results_begin): into
+ * <dir>.partial-*, renamed to [output] dir only when complete, so a failed
+ * run leaves no half-written data set; an existing folder needs --force. */
 lt_status lt_cmd_generate(lt_cli *cli)
 {
     lt_config cfg;
     lt_comm *c = cli->comm;
     LT_CALL(lt_cli_setup(cli, &cfg));
-    if (!strcmp(cfg.data.source, "counts")) { /* sparse counts: written as users have them */
-        char path[LT_PATH_MAX + 32];
-        snprintf(path, sizeof path, "%s/counts.h5ad", cfg.output.dir);
-        LT_CALL(lt_cli_mkdirs(c, cfg.output.dir));
-        return lt_stage_write_counts(c, &cfg, path);
+    lt_results *res = NULL;
+    LT_CALL(lt_results_begin(c, cfg.output.dir, cfg.output.force, &res));
+    lt_status st = generate_into(cli, &cfg, lt_results_dir(res));
+    st = lt_results_commit(c, st, &res);
+    if (st != LT_OK) {
+        lt_results_abort(c, &res);
+        return st;
     }
-    lt_dataset *all = NULL, *train = NULL, *test = NULL;
-    lt_timer_start(&cli->timer, LT_STAGE_DATA);
-    LT_CALL(lt_stage_load(c, &cfg, &all));
-    lt_timer_stop(&cli->timer, LT_STAGE_DATA);
-    lt_status st = lt_print_summary(c, "dataset", all, 12);
-    lt_timer_start(&cli->timer, LT_STAGE_PREPROCESS);
-    if (st == LT_OK) st = lt_stage_preprocess(c, &cfg, &all, &train, &test);
-    lt_timer_stop(&cli->timer, LT_STAGE_PREPROCESS);
-    lt_timer_start(&cli->timer, LT_STAGE_REPORT);
-    if (st == LT_OK) st = lt_cli_mkdirs(c, cfg.output.dir);
-    if (st == LT_OK) st = lt_stage_write(c, &cfg, cfg.output.dir, "train", train);
-    if (st == LT_OK) st = lt_stage_write(c, &cfg, cfg.output.dir, "test", test);
-    lt_timer_stop(&cli->timer, LT_STAGE_REPORT);
-    if (st == LT_OK) st = lt_print_summary(c, "train (scaled)", train, 12);
-    if (st == LT_OK) st = lt_print_summary(c, "test (scaled)", test, 12);
-    if (st == LT_OK) lt_log(c, "\nwrote %s/train.* and %s/test.* (%s)\n", cfg.output.dir, cfg.output.dir, cfg.output.format);
-    lt_dataset_destroy(&all);
-    lt_dataset_destroy(&train);
-    lt_dataset_destroy(&test);
-    return st;
+    if (!strcmp(cfg.data.source, "counts")) lt_log(c, "\nwrote %s/counts.h5ad\n", cfg.output.dir);
+    else lt_log(c, "\nwrote %s/train.* and %s/test.* (%s)\n", cfg.output.dir, cfg.output.dir, cfg.output.format);
+    return LT_OK;
 }
 
 /* How the values are stored in the file, for `latent info` (rank 0 only). */

@@ -66,13 +66,14 @@ static char *dupstr(const char *s)
     return t;
 }
 
-static int count_fields(const char *line, int sep)
+/* The number of fields of line in *k (LT_ERR_MEM if the copy fails). */
+static lt_status count_fields(const char *line, int sep, int *k)
 {
     char *tmp = dupstr(line);
-    if (!tmp) return -1;
-    int k = split(tmp, sep, NULL, 0);
+    if (!tmp) return LT_ERR_MEM;
+    *k = split(tmp, sep, NULL, 0);
     free(tmp);
-    return k;
+    return LT_OK;
 }
 
 static int detect_sep(const char *line)
@@ -87,18 +88,21 @@ static int detect_sep(const char *line)
     return nbest ? best : ' ';
 }
 
-static int all_numeric(const char *line, int sep)
+/* Whether every field of line is a number, in *ok (LT_ERR_MEM if the copy
+ * fails: a guess would take a data row for a header). */
+static lt_status all_numeric(const char *line, int sep, int *ok)
 {
     char *tmp = dupstr(line), *f[4096];
-    if (!tmp) return 0;
-    int k = split(tmp, sep, f, 4096), ok = 1;
-    for (int i = 0; i < k && i < 4096 && ok; i++) {
+    if (!tmp) return LT_ERR_MEM;
+    int k = split(tmp, sep, f, 4096);
+    *ok = 1;
+    for (int i = 0; i < k && i < 4096 && *ok; i++) {
         char *end;
         strtod(f[i], &end);
-        ok = end != f[i] && *end == '\0';
+        *ok = end != f[i] && *end == '\0';
     }
     free(tmp);
-    return ok;
+    return LT_OK;
 }
 
 /* Rank 0: the first non-blank line decides separator, header and width. */
@@ -117,8 +121,10 @@ static lt_status probe_first_line(const char *path, const lt_read_opts *o, FILE 
     if (len < 0 && ferror(f)) LT_RAISE_GOTO(st, done, LT_ERR_IO, "%s: read error: %s", path, strerror(errno));
     if (len <= 0) LT_RAISE_GOTO(st, done, LT_ERR_DATA, "%s: empty file (no data rows)", path);
     p->sep = o->csv_separator ? o->csv_separator : detect_sep(line);
-    p->header = o->csv_header >= 0 ? o->csv_header : !all_numeric(line, p->sep);
-    p->ncols = count_fields(line, p->sep);
+    int numeric = 0;
+    if (o->csv_header < 0 && (st = all_numeric(line, p->sep, &numeric)) != LT_OK) goto done;
+    p->header = o->csv_header >= 0 ? o->csv_header : !numeric;
+    if ((st = count_fields(line, p->sep, &p->ncols)) != LT_OK) goto done;
     p->data_start = p->header ? pos : 0;
     p->lines_before = p->header ? lineno : 0;
 done:

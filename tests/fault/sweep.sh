@@ -50,7 +50,7 @@ if [ "${1:-}" = --case ]; then
     LT_FAULT_KIND=$kind LT_FAULT_RANK=$rank LT_FAULT_DEPTH=${LT_FAULT_DEPTH:-1} \
     timeout -k 5 "${LT_FAULT_TIMEOUT:-60}" "$mpi" -n "$np" -x LT_FAULT_LOG -x LT_FAULT_N -x LT_FAULT_KIND \
       -x LT_FAULT_RANK -x LT_FAULT_DEPTH -x ASAN_OPTIONS -x LSAN_OPTIONS \
-      "$bin" $cmd $args --output.dir="$d/out" > "$d/stdout" 2> "$d/stderr" < /dev/null
+      "$bin" "${cmd%%.*}" $args --output.dir="$d/out" > "$d/stdout" 2> "$d/stderr" < /dev/null
   rc=$?
   verdict=ok; why=
   bad() { verdict=FAIL; why="${why:+$why; }$1"; }
@@ -65,7 +65,7 @@ if [ "${1:-}" = --case ]; then
     bad "exit codes differ or a rank died: $codes"
   elif [ "$codes" = "0 " ]; then
     verdict=survived
-    if [ "$cmd" != info ] && [ ! -d "$d/out" ]; then bad "exit 0 without results"; fi
+    if [ "${cmd%%.*}" != info ] && [ ! -d "$d/out" ]; then bad "exit 0 without results"; fi
   else
     [ -n "$msg" ] || bad "no error message"
     if [ "$kind" = alloc ] && ! echo "$msg" | grep -qi memory; then
@@ -87,7 +87,7 @@ fi
 
 # ---- setup ------------------------------------------------------------------
 full=0; [ "${1:-}" = --full ] && full=1
-commands=${LT_FAULT_COMMANDS:-run pca train kmeans score encode info}
+commands=${LT_FAULT_COMMANDS:-run pca train kmeans score encode decode info generate generate.csv generate.h5 info.csv info.h5}
 nps=${LT_FAULT_NPS:-2 4}
 jobs=${LT_FAULT_JOBS:-4}
 # Under ASan a case takes twice as long: each site is failed on one rank
@@ -104,18 +104,27 @@ sed -e 's/^n_samples = .*/n_samples = 600/' -e 's/^epochs = .*/epochs = 2/' \
 prep() { "$mpi" -n 2 "$bin" "$@" > "$work/prep.log" 2>&1 || { cat "$work/prep.log"; echo "sweep: setup failed: $*"; exit 1; }; }
 prep train "$deck" --output.dir="$work/prep_train"
 prep kmeans "$deck" --output.dir="$work/prep_km"
-prep generate "$deck" --output.dir="$work/prep_data" --output.format=npy
+for f in npy csv hdf5; do prep generate "$deck" --output.dir="$work/prep_$f" --output.format=$f; done
 for c in run pca train kmeans; do echo "$deck" > "$work/args.$c"; done
 echo "$deck --labels $work/prep_km/labels_kmeans.npy" > "$work/args.score"
 echo "$deck --model $work/prep_train/ae_model.h5" > "$work/args.encode"
-echo "$work/prep_data/train.npy" > "$work/args.info"
+# decode: the codes (width = bottleneck) back through the model
+echo "$deck --model $work/prep_train/ae_model.h5 --data.source=npy --data.path=$work/prep_train/ae_codes_train.npy" > "$work/args.decode"
+# generate with a test split (the rows are redistributed), in every format
+echo "$deck --preprocess.test_fraction=0.2 --output.format=npy" > "$work/args.generate"
+echo "$deck --preprocess.test_fraction=0.2 --output.format=csv" > "$work/args.generate.csv"
+echo "$deck --preprocess.test_fraction=0.2 --output.format=hdf5" > "$work/args.generate.h5"
+# the readers: .npy with labels, CSV, HDF5 with labels
+echo "$work/prep_npy/train.npy --data.labels_path=$work/prep_npy/train_labels.npy" > "$work/args.info"
+echo "$work/prep_csv/train.csv" > "$work/args.info.csv"
+echo "$work/prep_hdf5/train.h5 --data.labels_dataset=y" > "$work/args.info.h5"
 
 # ---- count pass ---------------------------------------------------------------
 for c in $commands; do
   for np in $nps; do
     d=$work/count.$c.$np; mkdir -p "$d"
     LT_FAULT_LOG=$d LT_FAULT_N=0 LT_FAULT_DEPTH=${LT_FAULT_DEPTH:-1} \
-      "$mpi" -n "$np" -x LT_FAULT_LOG -x LT_FAULT_N -x LT_FAULT_DEPTH "$bin" $c $(cat "$work/args.$c") \
+      "$mpi" -n "$np" -x LT_FAULT_LOG -x LT_FAULT_N -x LT_FAULT_DEPTH "$bin" "${c%%.*}" $(cat "$work/args.$c") \
       --output.dir="$d/out" > "$d/stdout" 2>&1 ||
       { cat "$d/stdout"; echo "sweep: count run of $c on $np ranks failed"; exit 1; }
   done
