@@ -185,17 +185,18 @@ LT_CLONES(static, void, corr_group,
           (pin, wp, ci, W, k, co, b, ho, wo, out, act_relu))
 
 /* ---- kernel gradient tiles ----
- * dW[(dy, t0 + i), co0 + j] += sum over output pixels and lanes of
- * p[(oy + dy, ox) tap t0 + i] * dz[(oy, ox), co0 + j]. */
+ * va[(i NC + j) V ..] += over rows [0, nr) and pixels of lanes of
+ * p[(oy, ox) tap i] * dz[(oy, ox), j]: NT taps x NC output channels, the
+ * vector accumulators (not yet summed over lanes) kept in va between rows. */
 #define DW_TILE(NT, NC)                                                                         \
     static inline __attribute__((always_inline)) void dw_##NT##_##NC(                           \
-        const float *p, int64_t prow, int ci, const float *dz, int co, int ho, int wo,          \
-        float *dw)                                                                              \
+        const float *p, int64_t prow, int ci, const float *dz, int co, int nr, int wo,          \
+        float *va)                                                                              \
     {                                                                                           \
         vf acc[NT][NC];                                                                         \
         for (int i = 0; i < NT; i++)                                                            \
-            for (int j = 0; j < NC; j++) acc[i][j] = (vf){0};                                   \
-        for (int oy = 0; oy < ho; oy++) {                                                       \
+            for (int j = 0; j < NC; j++) acc[i][j] = ld(va + ((int64_t)i * NC + j) * V);         \
+        for (int oy = 0; oy < nr; oy++) {                                                       \
             const float *pr = p + oy * prow, *dr = dz + (int64_t)oy * wo * co * V;              \
             for (int ox = 0; ox < wo; ox++) {                                                   \
                 vf x[NT], g[NC];                                                                \
@@ -206,11 +207,7 @@ LT_CLONES(static, void, corr_group,
             }                                                                                   \
         }                                                                                       \
         for (int i = 0; i < NT; i++)                                                            \
-            for (int j = 0; j < NC; j++) {                                                      \
-                float s = 0.0f;                                                                 \
-                for (int v = 0; v < V; v++) s += acc[i][j][v];                                  \
-                dw[(int64_t)i * co + j] += s;                                                   \
-            }                                                                                   \
+            for (int j = 0; j < NC; j++) stv(va + ((int64_t)i * NC + j) * V, acc[i][j]);         \
     }
 DW_TILE(12, 1)
 DW_TILE(1, 1)
@@ -221,25 +218,53 @@ DW_TILE(1, 4)
 DW_TILE(3, 8)
 DW_TILE(1, 8)
 
-#define DW_ROW(BIG, NC)                                                                         \
-    for (; t + BIG <= kci; t += BIG)                                                             \
-        dw_##BIG##_##NC(pin + (int64_t)dy * prow + (int64_t)t * V, prow, ci, dz + (int64_t)co0 * V, co, ho, wo, dW + ((int64_t)dy * kci + t) * co + co0); \
-    for (; t < kci; t++)                                                                         \
-        dw_1_##NC(pin + (int64_t)dy * prow + (int64_t)t * V, prow, ci, dz + (int64_t)co0 * V, co, ho, wo, dW + ((int64_t)dy * kci + t) * co + co0);
+/* Taps per chunk: a multiple of every big tile (3, 6, 8, 12), so that only
+ * the last chunk of a kernel row has 1-tap tiles. */
+#define DW_TB 24
 
+/* The tiles of taps [t0, t0 + tn) for output row oy (input row oy + dy). */
+#define DW_ROW(BIG, NC)                                                                         \
+    for (; t + BIG <= t0 + tn; t += BIG)                                                         \
+        dw_##BIG##_##NC(prow_p + (int64_t)t * V, prow, ci, dzr, co, 1, wo, va + (int64_t)(t - t0) * NC * V); \
+    for (; t < t0 + tn; t++)                                                                     \
+        dw_1_##NC(prow_p + (int64_t)t * V, prow, ci, dzr, co, 1, wo, va + (int64_t)(t - t0) * NC * V);
+
+/* dW[(dy, t), co0 + j] += sum over output pixels and lanes of
+ * p[(oy + dy, ox) tap t] * dz[(oy, ox), co0 + j]. Row by row, with all tap
+ * tiles of a chunk passing over one output row before the next: the row of
+ * output gradients of the channel block (wo x nc vectors) stays in L1 while
+ * they do, instead of being streamed from L2 once per tile. Each
+ * accumulator still sums its pixels in row-major order, then its lanes. */
 LT_CLONE_BODY void dw_group_body(const float *pin, int wp, int ci, const float *dz, int k, int co,
                                  int ho, int wo, float *dW)
 {
     const int64_t prow = (int64_t)wp * ci * V;
     const int kci = k * ci;
+    float va[DW_TB * 8 * V] __attribute__((aligned(64)));
     for (int dy = 0; dy < k; dy++)
         for (int co0 = 0; co0 < co;) {
-            int left = co - co0, nc = left >= 8 ? 8 : left >= 4 ? 4 : left >= 2 ? 2 : 1, t = 0;
-            switch (nc) {
-            case 8: DW_ROW(3, 8) break;
-            case 4: DW_ROW(6, 4) break;
-            case 2: DW_ROW(8, 2) break;
-            default: DW_ROW(12, 1) break;
+            int left = co - co0, nc = left >= 8 ? 8 : left >= 4 ? 4 : left >= 2 ? 2 : 1;
+            for (int t0 = 0; t0 < kci; t0 += DW_TB) {
+                const int tn = kci - t0 < DW_TB ? kci - t0 : DW_TB;
+                memset(va, 0, sizeof(float) * (size_t)tn * nc * V);
+                for (int oy = 0; oy < ho; oy++) {
+                    const float *prow_p = pin + (int64_t)(oy + dy) * prow;
+                    const float *dzr = dz + ((int64_t)oy * wo * co + co0) * V;
+                    int t = t0;
+                    switch (nc) {
+                    case 8: DW_ROW(3, 8) break;
+                    case 4: DW_ROW(6, 4) break;
+                    case 2: DW_ROW(8, 2) break;
+                    default: DW_ROW(12, 1) break;
+                    }
+                }
+                for (int i = 0; i < tn; i++)
+                    for (int j = 0; j < nc; j++) {
+                        const float *a = va + ((int64_t)i * nc + j) * V;
+                        float s = 0.0f;
+                        for (int v = 0; v < V; v++) s += a[v];
+                        dW[((int64_t)dy * kci + t0 + i) * co + co0 + j] += s;
+                    }
             }
             co0 += nc;
         }
