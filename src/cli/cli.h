@@ -79,6 +79,10 @@ lt_status lt_stage_write(lt_comm *c, const lt_config *cfg, const char *dir, cons
                          const lt_dataset *ds);
 /* Prints shape, per-column statistics and label counts (rank 0). Collective. */
 lt_status lt_print_summary(lt_comm *c, const char *title, const lt_dataset *ds, int max_cols);
+/* Every effective deck value into metrics.json as "config.<section>.<key>"
+ * (strings). Local: the setters allocate, so the caller agrees. */
+struct lt_metrics;
+lt_status lt_cli_put_config(struct lt_metrics *m, const lt_config *cfg);
 /* Logs "<what>: reconstruction MSE train X, test Y" (rank 0); a NaN test MSE
    means there were no test rows and is printed as such, not as "nan". */
 void lt_log_mse(const lt_comm *c, const char *what, double train, double test);

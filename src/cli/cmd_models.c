@@ -64,28 +64,12 @@ lt_status lt_cmd_begin(lt_cli *cli, const char *name, int needs, lt_cmd *x)
     return st;
 }
 
-/* ctx: the metrics and the first failure (the callback returns nothing). */
-typedef struct {
-    lt_metrics *m;
-    lt_status st;
-} config_put;
-
-static void put_config(const char *section, const char *key, const char *value, void *ctx)
-{
-    config_put *p = ctx;
-    char path[256];
-    snprintf(path, sizeof path, "config.%s.%s", section, key);
-    if (p->st == LT_OK) p->st = lt_metrics_set_string(p->m, path, value);
-}
-
 /* Local setters first, agreed, then the collective parts: a failing setter
  * on one rank must not skip a collective the others enter. */
 static lt_status set_common(lt_cmd *x)
 {
     lt_metrics *m = x->m;
-    config_put cp = {m, LT_OK};
-    lt_config_foreach(&x->cfg, put_config, &cp);
-    LT_CALL(cp.st);
+    LT_CALL(lt_cli_put_config(m, &x->cfg));
     LT_CALL(lt_metrics_set_string(m, "latent_version", LATENT_VERSION));
     LT_CALL(lt_metrics_set_string(m, "command", x->name));
     LT_CALL(lt_metrics_set_number(m, "ranks", lt_comm_size(x->c)));

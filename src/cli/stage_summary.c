@@ -74,6 +74,13 @@ static void put_config(const char *section, const char *key, const char *value, 
     if (p->st == LT_OK) p->st = lt_metrics_set_string(p->m, path, value);
 }
 
+lt_status lt_cli_put_config(lt_metrics *m, const lt_config *cfg)
+{
+    config_put cp = {m, LT_OK};
+    lt_config_foreach(cfg, put_config, &cp);
+    return cp.st;
+}
+
 static lt_status metrics_space(lt_run *r, int s)
 {
     const lt_space_result *x = &r->space[s];
@@ -126,9 +133,7 @@ static lt_status metrics_models(lt_run *r)
 static lt_status metrics_local(lt_run *r)
 {
     lt_metrics *m = r->m;
-    config_put cp = {m, LT_OK};
-    lt_config_foreach(&r->cfg, put_config, &cp);
-    LT_CALL(cp.st);
+    LT_CALL(lt_cli_put_config(m, &r->cfg));
     LT_CALL(lt_metrics_set_string(m, "latent_version", LATENT_VERSION));
     LT_CALL(lt_metrics_set_number(m, "ranks", lt_comm_size(r->c)));
     lt_version v[16];

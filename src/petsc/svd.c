@@ -223,6 +223,19 @@ static const char *solver_type(lt_svd_solver s)
     }
 }
 
+/* The distributed vector v gathered into row (d doubles) on every rank. */
+static PetscErrorCode gather_row(shell *s, Vec v, int64_t d, double *row)
+{
+    const PetscScalar *vf;
+    PetscFunctionBeginUser;
+    PetscCall(VecScatterBegin(s->to_all, v, s->full, INSERT_VALUES, SCATTER_FORWARD));
+    PetscCall(VecScatterEnd(s->to_all, v, s->full, INSERT_VALUES, SCATTER_FORWARD));
+    PetscCall(VecGetArrayRead(s->full, &vf));
+    memcpy(row, vf, sizeof(double) * (size_t)d);
+    PetscCall(VecRestoreArrayRead(s->full, &vf));
+    PetscFunctionReturn(0);
+}
+
 /* Copies the k converged right vectors (gathered) and values out. */
 static PetscErrorCode take_triplets(SVD svd, shell *s, Vec v, int64_t k, int64_t d, double *sigma,
                                     double *V, double *maxerr)
@@ -231,16 +244,11 @@ static PetscErrorCode take_triplets(SVD svd, shell *s, Vec v, int64_t k, int64_t
     *maxerr = 0;
     for (int64_t i = 0; i < k; i++) {
         PetscReal sg, err;
-        const PetscScalar *vf;
         PetscCall(SVDGetSingularTriplet(svd, (PetscInt)i, &sg, NULL, v));
         PetscCall(SVDComputeError(svd, (PetscInt)i, SVD_ERROR_RELATIVE, &err));
         if (err > *maxerr) *maxerr = err;
         sigma[i] = sg;
-        PetscCall(VecScatterBegin(s->to_all, v, s->full, INSERT_VALUES, SCATTER_FORWARD));
-        PetscCall(VecScatterEnd(s->to_all, v, s->full, INSERT_VALUES, SCATTER_FORWARD));
-        PetscCall(VecGetArrayRead(s->full, &vf));
-        memcpy(V + i * d, vf, sizeof(double) * (size_t)d);
-        PetscCall(VecRestoreArrayRead(s->full, &vf));
+        PetscCall(gather_row(s, v, d, V + i * d));
     }
     PetscFunctionReturn(0);
 }
@@ -270,16 +278,11 @@ static PetscErrorCode take_eigenpairs(EPS eps, shell *s, Vec v, int64_t k, int64
     for (int64_t i = 0; i < k; i++) {
         PetscScalar lam;
         PetscReal err;
-        const PetscScalar *vf;
         PetscCall(EPSGetEigenpair(eps, (PetscInt)i, &lam, NULL, v, NULL));
         PetscCall(EPSComputeError(eps, (PetscInt)i, EPS_ERROR_RELATIVE, &err));
         if (err > *maxerr) *maxerr = err;
         sigma[i] = lam > 0 ? sqrt(lam) : 0;
-        PetscCall(VecScatterBegin(s->to_all, v, s->full, INSERT_VALUES, SCATTER_FORWARD));
-        PetscCall(VecScatterEnd(s->to_all, v, s->full, INSERT_VALUES, SCATTER_FORWARD));
-        PetscCall(VecGetArrayRead(s->full, &vf));
-        memcpy(V + i * d, vf, sizeof(double) * (size_t)d);
-        PetscCall(VecRestoreArrayRead(s->full, &vf));
+        PetscCall(gather_row(s, v, d, V + i * d));
     }
     PetscFunctionReturn(0);
 }
