@@ -287,7 +287,9 @@ static lt_status scatter_round(lt_comm *c, const mtx_header *h, const trip_buf *
     for (int k = 0; k < p; k++) rc[k] = rd[k] = 0;
     rc[0] = want * (int64_t)sizeof *send;
     if (st == LT_OK)
-        st = lt_comm_alltoallv(c, send, sc, sd, mine->t + mine->n, rc, rd);
+        /* nothing received yet and nothing to receive: no buffer at all (no
+         * offset on a NULL pointer; UBSan, found by fuzz_mtx) */
+        st = lt_comm_alltoallv(c, send, sc, sd, mine->t ? mine->t + mine->n : NULL, rc, rd);
     if (st == LT_OK) mine->n += want;
     free(send);
     free(cnt);
