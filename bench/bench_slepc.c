@@ -3,25 +3,34 @@
  * prints iterations, products with X and X^T, the largest relative
  * difference of the k variances from the full SVD, and peak RSS.
  *
- *   mpirun -np P bench_slepc FILE.npy K [full|nofull]   dense rows from a file
- *   mpirun -np P bench_slepc --sparse N D DENSITY K [densify]
- *       N x D CSR with DENSITY non-zeros per row on average (values in
- *       (0, 1], columns uniform, keyed by global row: the same matrix on any
- *       rank count); densify also runs the dense slepc path on a dense copy.
+ *   mpirun -np P bench_slepc FILE.npy K [full|nofull [SOLVER]]   dense rows from a file
+ *   mpirun -np P bench_slepc --sparse FILE.h5ad K [densify]
+ *       the CSR X of an .h5ad (bench/slepc_sparse.py make writes one; its
+ *       svds mode times SciPy on the same matrix); densify also runs the
+ *       dense slepc and ScaLAPACK covariance paths on a dense copy.
  * PETSC_OPTIONS (e.g. -svd_ncv 120) reach the SVD object. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 
 #include "latent/lt_comm_mpi.h"
 #include "latent/lt_io.h"
 #include "latent/lt_pca.h"
 #include "latent/lt_petsc.h"
-#include "latent/lt_rng.h"
 #include "latent/lt_sparse.h"
 #include "latent/lt_timer.h"
+
+/* CPU seconds of this process (the figure that survives a shared, busy
+ * machine better than wall time; both are printed). */
+static double cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
 
 static double peak_mb(lt_comm *c)
 {
@@ -42,12 +51,15 @@ static double max_rel(const lt_pca *p, const lt_pca *ref)
     return m;
 }
 
-static void report(lt_comm *c, const char *what, const lt_pca *p, const lt_pca *ref, double sec)
+static void report(lt_comm *c, const char *what, const lt_pca *p, const lt_pca *ref, double sec,
+                   double cpu0)
 {
+    double cpu = cpu_s() - cpu0;
+    lt_comm_max_d(c, &cpu, 1);
     if (lt_comm_rank(c) == 0)
-        printf("%-22s P=%d  %8.3f s  its %4lld  products %5lld  max rel var diff %.2e  peak RSS "
+        printf("%-26s P=%d  wall %8.3f s  cpu %8.3f s  its %4lld  products %5lld  max rel var diff %.2e  peak RSS "
                "%.0f MB/rank  ev[0] %.6g ev[k-1] %.6g\n",
-               what, lt_comm_size(c), sec, (long long)p->info.slepc_iterations,
+               what, lt_comm_size(c), sec, cpu, (long long)p->info.slepc_iterations,
                (long long)p->info.slepc_matvecs, max_rel(p, ref), peak_mb(c), p->explained_variance[0],
                p->explained_variance[p->n_components - 1]);
     else
@@ -55,7 +67,7 @@ static void report(lt_comm *c, const char *what, const lt_pca *p, const lt_pca *
     fflush(stdout);
 }
 
-static lt_status dense(lt_comm *c, const char *path, int64_t k, int full)
+static lt_status dense(lt_comm *c, const char *path, int64_t k, int full, const char *only)
 {
     lt_read_opts ro;
     lt_read_opts_default(&ro);
@@ -68,20 +80,21 @@ static lt_status dense(lt_comm *c, const char *path, int64_t k, int full)
     lt_pca *ref = NULL, *p = NULL;
     if (full) {
         o.method = LT_PCA_SVD;
-        double t = lt_wtime();
+        double t = lt_wtime(), c0 = cpu_s();
         LT_CALL(lt_pca_fit(c, &o, ds, &ref));
-        report(c, "svd (ScaLAPACK)", ref, NULL, lt_wtime() - t);
+        report(c, "svd (ScaLAPACK)", ref, NULL, lt_wtime() - t, c0);
     }
     for (int s = 0; s < 3; s++) {
+        if (only && !strstr(only, lt_pca_slepc_solver_name(s))) continue;
         o.method = LT_PCA_SLEPC;
         o.slepc_solver = s;
         lt_comm_barrier(c);
-        double t = lt_wtime();
+        double t = lt_wtime(), c0 = cpu_s();
         lt_status st = lt_pca_fit(c, &o, ds, &p);
         double sec = lt_wtime() - t;
         char what[64];
         snprintf(what, sizeof what, "slepc %s", lt_pca_slepc_solver_name(s));
-        if (st == LT_OK) report(c, what, p, ref, sec);
+        if (st == LT_OK) report(c, what, p, ref, sec, c0);
         else if (lt_comm_rank(c) == 0) printf("%-22s failed: %s\n", what, lt_error_message());
         lt_pca_destroy(&p);
     }
@@ -90,66 +103,54 @@ static lt_status dense(lt_comm *c, const char *path, int64_t k, int full)
     return LT_OK;
 }
 
-/* Row i has about density * D entries at uniform columns (sorted, no repeats). */
-static lt_status make_csr(lt_comm *c, int64_t n, int64_t d, double density, lt_csr **out)
+static lt_status sparse(lt_comm *c, const char *path, int64_t k, int densify)
 {
-    int64_t row0, nloc;
-    lt_shard_range(n, lt_comm_size(c), lt_comm_rank(c), &row0, &nloc);
-    int64_t per = (int64_t)(density * (double)d + 0.5);
-    LT_CALL(lt_csr_create(c, n, d, nloc * per, out));
-    lt_csr *m = *out;
-    int64_t p = 0;
-    for (int64_t i = 0; i < nloc; i++) {
-        m->indptr[i] = p;
-        /* a random stride walk: per columns in [0, d), ascending */
-        lt_rng r;
-        lt_rng_init(&r, 19, 0, (uint64_t)(row0 + i));
-        double step = (double)d / (double)per;
-        for (int64_t t = 0; t < per; t++) {
-            int64_t col = (int64_t)((double)t * step + lt_rng_uniform(&r) * step);
-            if (col >= d) col = d - 1;
-            m->indices[p] = (int32_t)col;
-            m->data[p] = (float)(0.05 + lt_rng_uniform(&r) * (1.0 + (double)(col % 17)));
-            p++;
-        }
-    }
-    m->indptr[nloc] = p;
-    m->nnz = p;
-    return LT_OK;
-}
-
-static lt_status sparse(lt_comm *c, int64_t n, int64_t d, double density, int64_t k, int densify)
-{
-    lt_csr *m = NULL;
-    LT_CALL(make_csr(c, n, d, density, &m));
-    int64_t nnz = 0;
+    lt_sc_read_opts ro;
+    lt_sc_read_opts_default(&ro);
+    lt_scdata *sc = NULL;
+    LT_CALL(lt_h5ad_read(c, path, &ro, &sc));
+    lt_csr *m = sc->x;
+    int64_t nnz = 0, n = m->n, d = m->d;
     LT_CALL(lt_csr_nnz_global(c, m, &nnz));
     if (lt_comm_rank(c) == 0)
-        printf("sparse %lld x %lld, %lld non-zeros (%.1f%%), k = %lld\n", (long long)n, (long long)d,
-               (long long)nnz, 100.0 * (double)nnz / ((double)n * (double)d), (long long)k);
+        printf("%s: sparse %lld x %lld, %lld non-zeros (%.2f%%), k = %lld\n", path, (long long)n,
+               (long long)d, (long long)nnz, 100.0 * (double)nnz / ((double)n * (double)d),
+               (long long)k);
     lt_pca_opts o;
     lt_pca_opts_default(&o);
     o.n_components = k;
     o.method = LT_PCA_SLEPC;
     lt_pca *ps = NULL, *pd = NULL;
-    lt_comm_barrier(c);
-    double t = lt_wtime();
-    LT_CALL(lt_pca_fit_csr(c, &o, m, &ps));
-    report(c, "slepc lanczos (CSR)", ps, NULL, lt_wtime() - t);
+    for (int s = 0; s < 2; s++) {
+        o.slepc_solver = s;
+        lt_comm_barrier(c);
+        double t = lt_wtime(), c0 = cpu_s();
+        LT_CALL(lt_pca_fit_csr(c, &o, m, &ps));
+        char what[64];
+        snprintf(what, sizeof what, "slepc %s (CSR)", lt_pca_slepc_solver_name(s));
+        report(c, what, ps, NULL, lt_wtime() - t, c0);
+        if (s == 0) lt_pca_destroy(&ps);
+    }
     if (densify) {
         lt_dataset *ds = NULL;
-        t = lt_wtime();
+        double t = lt_wtime(), c0 = cpu_s();
         LT_CALL(lt_csr_densify(c, m, NULL, d, &ds));
         double tdens = lt_wtime() - t;
-        lt_csr_destroy(&m);
-        t = lt_wtime();
-        LT_CALL(lt_pca_fit(c, &o, ds, &pd));
+        lt_scdata_destroy(&sc);
         if (lt_comm_rank(c) == 0) printf("densify: %.3f s\n", tdens);
-        report(c, "slepc lanczos (dense)", pd, ps, lt_wtime() - t);
+        o.slepc_solver = LT_SVD_CROSS;
+        t = lt_wtime(), c0 = cpu_s();
+        LT_CALL(lt_pca_fit(c, &o, ds, &pd));
+        report(c, "slepc krylovschur (dense)", pd, ps, lt_wtime() - t, c0);
+        lt_pca_destroy(&pd);
+        o.method = LT_PCA_COVARIANCE;
+        t = lt_wtime(), c0 = cpu_s();
+        LT_CALL(lt_pca_fit(c, &o, ds, &pd));
+        report(c, "covariance (ScaLAPACK)", pd, ps, lt_wtime() - t, c0);
         lt_dataset_destroy(&ds);
     }
     lt_pca_destroy(&ps), lt_pca_destroy(&pd);
-    lt_csr_destroy(&m);
+    lt_scdata_destroy(&sc);
     return LT_OK;
 }
 
@@ -159,13 +160,11 @@ int main(int argc, char **argv)
     lt_comm *c = NULL;
     lt_status st = lt_comm_create(MPI_COMM_WORLD, &c);
     if (st == LT_OK) st = lt_petsc_init(c);
-    if (st == LT_OK && argc >= 7 && !strcmp(argv[1], "--sparse"))
-        st = sparse(c, atoll(argv[2]), atoll(argv[3]), atof(argv[4]), atoll(argv[5]),
-                    argc > 6 && !strcmp(argv[6], "densify"));
-    else if (st == LT_OK && argc >= 6 && !strcmp(argv[1], "--sparse"))
-        st = sparse(c, atoll(argv[2]), atoll(argv[3]), atof(argv[4]), atoll(argv[5]), 0);
+    if (st == LT_OK && argc >= 4 && !strcmp(argv[1], "--sparse"))
+        st = sparse(c, argv[2], atoll(argv[3]), argc > 4 && !strcmp(argv[4], "densify"));
     else if (st == LT_OK && argc >= 3)
-        st = dense(c, argv[1], atoll(argv[2]), !(argc > 3 && !strcmp(argv[3], "nofull")));
+        st = dense(c, argv[1], atoll(argv[2]), !(argc > 3 && !strcmp(argv[3], "nofull")),
+                   argc > 4 ? argv[4] : NULL);
     else if (st == LT_OK) {
         if (lt_comm_rank(c) == 0) fprintf(stderr, "usage: see bench/bench_slepc.c\n");
         st = LT_ERR_ARG;

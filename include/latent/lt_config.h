@@ -87,7 +87,7 @@ typedef struct {
 } lt_cfg_autoencoder;
 
 typedef struct {
-    char optimizer[16];       /* sgd adam rmsprop */
+    char optimizer[16];       /* sgd adam rmsprop lbfgs */
     char loss[16];            /* mse bce */
     double learning_rate, momentum;
     int nesterov;
@@ -101,6 +101,8 @@ typedef struct {
     double min_delta;
     int64_t checkpoint_every; /* epochs, 0 = off */
     int flush_denormals;      /* subnormal floats read and written as 0 while training */
+    int64_t lbfgs_max_fun, lbfgs_history; /* optimizer = lbfgs (issue 19) */
+    double lbfgs_tol;
 } lt_cfg_train;
 
 typedef struct {

@@ -22,7 +22,9 @@
 
 typedef enum { LT_ACT_LINEAR = 0, LT_ACT_SIGMOID, LT_ACT_RELU, LT_ACT_TANH } lt_activation;
 typedef enum { LT_LOSS_MSE = 0, LT_LOSS_BCE } lt_loss;
-typedef enum { LT_OPT_SGD = 0, LT_OPT_ADAM, LT_OPT_RMSPROP } lt_optimizer;
+/* LBFGS: full-batch L-BFGS by PETSc/TAO (TAOLMVM, More-Thuente line search;
+ * builds with PETSc, src/nn/lbfgs.c): one epoch = one L-BFGS iteration. */
+typedef enum { LT_OPT_SGD = 0, LT_OPT_ADAM, LT_OPT_RMSPROP, LT_OPT_LBFGS } lt_optimizer;
 
 /* Name <-> enum ("linear", "sigmoid", "relu", "tanh"; "mse", "bce";
  * "sgd", "adam", "rmsprop"). Parsers fail with LT_ERR_CONFIG on unknown
@@ -148,6 +150,11 @@ typedef struct lt_train_opts {
      * with the model at a consistent position (epoch, step) to checkpoint.
      * NULL: never. */
     volatile sig_atomic_t *stop_request;
+    /* lbfgs (scikit-learn's MLPRegressor(solver='lbfgs') meanings): epochs is
+     * max_iter (L-BFGS iterations), batch_size is ignored (full batch). */
+    int64_t lbfgs_max_fun;  /* objective-and-gradient evaluations: 15000 */
+    int lbfgs_history;      /* pairs kept (scipy's maxcor): 10 */
+    double lbfgs_tol;       /* stop when max_i |g_i| <= tol: 1e-4 */
 } lt_train_opts;
 
 /* Keras' defaults as listed above. Not collective. */

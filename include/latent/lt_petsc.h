@@ -71,6 +71,9 @@ static inline int lt_petsc_available(void) { return 1; }
 lt_status lt_petsc_require(const char *what);
 /* "PETSc 3.18.5, SLEPc 3.18.2". */
 void lt_petsc_version(char *buf, size_t cap);
+/* LT_OK for a PETSc error code 0; else LT_ERR_LIB, keeping the message the
+ * error handler recorded (or making one), with a trace line for expr. */
+lt_status lt_petsc_status(int e, const char *file, int line, const char *expr);
 /* Collective. sigma (k, descending) and V (k x d right singular vectors as
  * rows, replicated on every rank). Fewer than k converged triplets is
  * LT_ERR_NUMERIC. Without PETSc: LT_ERR_ARG with the build hint. */

@@ -203,6 +203,9 @@ lt_status lt_train_opts_from_config(const lt_config *cfg, lt_train_opts *o)
     o->patience = (int)t->patience;
     o->min_delta = t->min_delta;
     o->flush_denormals = t->flush_denormals;
+    o->lbfgs_max_fun = t->lbfgs_max_fun;
+    o->lbfgs_history = (int)t->lbfgs_history;
+    o->lbfgs_tol = t->lbfgs_tol;
     return LT_OK;
 }
 

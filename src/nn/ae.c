@@ -15,7 +15,7 @@ static const lt_name loss_names[] = {{"mse", LT_LOSS_MSE},
                                      {"bce", LT_LOSS_BCE},
                                      {"binary_crossentropy", LT_LOSS_BCE},
                                      {"mean_squared_error", LT_LOSS_MSE}};
-static const lt_name opt_names[] = {{"sgd", LT_OPT_SGD}, {"adam", LT_OPT_ADAM}, {"rmsprop", LT_OPT_RMSPROP}};
+static const lt_name opt_names[] = {{"sgd", LT_OPT_SGD}, {"adam", LT_OPT_ADAM}, {"rmsprop", LT_OPT_RMSPROP}, {"lbfgs", LT_OPT_LBFGS}};
 
 LT_NAME_FUNCTIONS(lt_activation, lt_activation_name, lt_activation_parse, act_names, "activation")
 LT_NAME_FUNCTIONS(lt_loss, lt_loss_name, lt_loss_parse, loss_names, "loss")
@@ -51,6 +51,9 @@ void lt_train_opts_default(lt_train_opts *o)
     o->epochs = 1;
     o->shuffle = 1;
     o->flush_denormals = 1;
+    o->lbfgs_max_fun = 15000;
+    o->lbfgs_history = 10;
+    o->lbfgs_tol = 1e-4;
 }
 
 static lt_status check_common(const lt_ae_opts *o)

@@ -85,4 +85,11 @@ lt_status nn_hist_push(lt_train_history *h, double train, double val, double sec
                        double comm);
 void nn_hist_free(lt_train_history *h);
 
+/* lbfgs.c: lt_ae_fit for LT_OPT_LBFGS (after check_fit). Full batch: each
+ * objective-and-gradient evaluation is one pass over the local rows and one
+ * allreduce; TAO runs on every rank on identical values, so the parameters
+ * are the same on every rank. Without PETSc an agreed LT_ERR_ARG. */
+lt_status nn_fit_lbfgs(lt_comm *c, lt_ae *ae, const lt_train_opts *o, const lt_dataset *train,
+                       const lt_dataset *val, lt_epoch_cb cb, void *cb_ctx);
+
 #endif

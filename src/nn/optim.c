@@ -13,6 +13,7 @@ int nn_optim_nstate(lt_optimizer o)
     case LT_OPT_SGD: return 1;     /* velocity (unused without momentum) */
     case LT_OPT_ADAM: return 2;    /* m, v */
     case LT_OPT_RMSPROP: return 1; /* mean square */
+    case LT_OPT_LBFGS: return 0;   /* TAO holds its own (src/nn/lbfgs.c) */
     }
     return 0;
 }
@@ -27,7 +28,7 @@ static int in01(double x) { return x >= 0.0 && x < 1.0; }
 
 lt_status nn_optim_check(const lt_train_opts *o)
 {
-    LT_CHECK(o->optimizer >= LT_OPT_SGD && o->optimizer <= LT_OPT_RMSPROP, LT_ERR_ARG,
+    LT_CHECK(o->optimizer >= LT_OPT_SGD && o->optimizer <= LT_OPT_LBFGS, LT_ERR_ARG,
              "unknown optimizer %d", (int)o->optimizer);
     LT_CHECK(isfinite(o->lr), LT_ERR_ARG, "learning rate must be finite");
     LT_CHECK(in01(o->momentum), LT_ERR_ARG, "momentum must be in [0, 1), got %g", o->momentum);
@@ -124,5 +125,6 @@ void nn_optim_update(const lt_train_opts *o, float *w, const float *g, float *st
     case LT_OPT_SGD: sgd(o, w, g, state, n); break;
     case LT_OPT_ADAM: adam(o, w, g, state, state + n, n, t); break;
     case LT_OPT_RMSPROP: rmsprop(o, w, g, state, n); break;
+    case LT_OPT_LBFGS: break; /* never a minibatch update */
     }
 }

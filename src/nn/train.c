@@ -463,6 +463,12 @@ lt_status lt_ae_fit(lt_comm *c, lt_ae *ae, const lt_train_opts *o, const lt_data
                     const lt_dataset *val, lt_epoch_cb cb, void *cb_ctx)
 {
     LT_CALL(lt_comm_agree(c, check_fit(ae, o, train, val)));
+    if (o->optimizer == LT_OPT_LBFGS) {
+        unsigned fp = fp_flush_begin(o->flush_denormals);
+        lt_status st = nn_fit_lbfgs(c, ae, o, train, val, cb, cb_ctx);
+        fp_flush_end(fp);
+        return st;
+    }
     LT_CALL(lt_comm_agree(c, prepare_state(ae, o)));
     plan p;
     LT_CALL(plan_alloc(c, &p, train, o->batch_size, o->noise_factor > 0.0));

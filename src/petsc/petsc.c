@@ -35,7 +35,7 @@ static PetscErrorCode record_error(MPI_Comm comm, int line, const char *func, co
     return n;
 }
 
-lt_status lt_petsc_status(PetscErrorCode e, const char *file, int line, const char *expr)
+lt_status lt_petsc_status(int e, const char *file, int line, const char *expr)
 {
     if (!e) return LT_OK;
     /* A code returned without PetscError (none so far) still gets a message. */

@@ -7,9 +7,6 @@
 
 #include "latent/lt_petsc.h"
 
-/* LT_OK for 0; else LT_ERR_LIB, keeping the message the error handler
- * recorded (or making one), with a trace line for expr. Local. */
-lt_status lt_petsc_status(PetscErrorCode e, const char *file, int line, const char *expr);
 
 /* A PETSc call inside a function that cleans up at `label`. */
 #define LT_PETSC_GOTO(st, expr, label)                                     \

@@ -1,6 +1,7 @@
 /* PCA against scikit-learn references and against a 1-rank fit of the same
  * data on MPI_COMM_SELF (the rank-count invariance), for every method. */
 #include "pca_fixture.h"
+#include "latent/lt_petsc.h"
 
 static const lt_pca_method methods[] = {LT_PCA_REPLICATED, LT_PCA_COVARIANCE, LT_PCA_SVD};
 
@@ -109,9 +110,15 @@ START_TEST(auto_choice_is_recorded)
     lt_pca_opts o = opts(2, LT_PCA_AUTO);
     lt_pca *p = NULL;
     LT_ASSERT_OK(lt_pca_fit(c, &o, wide, &p));
-    ck_assert_int_eq(p->info.method, LT_PCA_SVD);
+    /* with PETSc, wide data and k <= n / 5 go to SLEPc's truncated SVD */
+    ck_assert_int_eq(p->info.method, lt_petsc_available() ? LT_PCA_SLEPC : LT_PCA_SVD);
     ck_assert_ptr_nonnull(strstr(p->info.reason, "d = 700 > n = 40"));
     lt_pca_destroy(&p);
+    o.n_components = 9; /* k > n / 5: the full SVD */
+    LT_ASSERT_OK(lt_pca_fit(c, &o, wide, &p));
+    ck_assert_int_eq(p->info.method, LT_PCA_SVD);
+    lt_pca_destroy(&p);
+    o.n_components = 2;
     LT_ASSERT_OK(lt_pca_fit(c, &o, rd, &p));
     ck_assert_int_eq(p->info.method, LT_PCA_REPLICATED);
     lt_pca_destroy(&p);
