@@ -23,7 +23,9 @@
 # LT_FAULT_JOBS (cases at once, default 4: a case mostly waits on start-up), LT_FAULT_DEPTH (default 1),
 # LT_FAULT_COMMANDS, LT_FAULT_NPS ("2 4"), LT_FAULT_KEEP=1 keeps the folder,
 # LT_FAULT_DRYRUN=1 stops after counting, LT_FAULT_ROLES=both|alternate
-# (default: both, alternate under ASan), LT_FAULT_TIMEOUT (60 s).
+# (default: both, alternate under ASan), LT_FAULT_TIMEOUT (60 s; 120 s under
+# ASan: a whole 4-rank ASan run that survives its failure took over 60 s at
+# load 30, and a hang never ends, so any bound above the slowest run finds it).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 src=${LT_SOURCE_DIR:-$(cd "$here/../.." && pwd)}
@@ -93,6 +95,7 @@ jobs=${LT_FAULT_JOBS:-4}
 # Under ASan a case takes twice as long: each site is failed on one rank
 # role, rank 0 and the last rank alternating (both roles in release).
 alt=0; [ "${LT_SANITIZE:-OFF}" = ON ] && alt=1
+[ "${LT_SANITIZE:-OFF}" = ON ] && export LT_FAULT_TIMEOUT=${LT_FAULT_TIMEOUT:-120}
 [ -n "${LT_FAULT_ROLES:-}" ] && { [ "$LT_FAULT_ROLES" = alternate ] && alt=1 || alt=0; }
 work=${LT_TMP:-/tmp}/fault-sweep.$$
 rm -rf "$work"; mkdir -p "$work"
