@@ -20,7 +20,9 @@ static inline float nn_expf(float x)
     p = p * r + 1.6666665459e-1f;
     p = p * r + 5.0000001201e-1f;
     p = p * r * r + r + 1.0f;
-    uint32_t bits = (uint32_t)((int32_t)n + 127) << 23;
+    /* NaN (a diverged or corrupt model) gives NaN through p; converting it to
+     * int would be undefined (UBSan, found by fuzz_ae), so 0 instead. */
+    uint32_t bits = (uint32_t)((n == n ? (int32_t)n : 0) + 127) << 23;
     float scale;
     memcpy(&scale, &bits, sizeof scale);
     return p * scale;
