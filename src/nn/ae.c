@@ -181,7 +181,9 @@ static void glorot_init(lt_ae *ae)
     }
 }
 
-static lt_status ae_alloc(const lt_ae_opts *o, lt_ae **out)
+/* The architecture checked and laid out (layers, offsets, nparams); the
+ * parameters are not allocated yet. */
+static lt_status ae_plan(const lt_ae_opts *o, lt_ae **out)
 {
     *out = NULL;
     lt_ae *ae;
@@ -206,6 +208,24 @@ static lt_status ae_alloc(const lt_ae_opts *o, lt_ae **out)
         lt_layer_kind k = ae->layers[l].spec.kind;
         ae->grouped |= k == LT_LAYER_CONV2D || k == LT_LAYER_MAXPOOL2D || k == LT_LAYER_UPSAMPLE2D;
     }
+    *out = ae;
+    return LT_OK;
+}
+
+lt_status nn_ae_count_params(const lt_ae_opts *o, int64_t *n)
+{
+    lt_ae *ae = NULL;
+    LT_CALL(ae_plan(o, &ae));
+    *n = ae->nparams;
+    free(ae);
+    return LT_OK;
+}
+
+static lt_status ae_alloc(const lt_ae_opts *o, lt_ae **out)
+{
+    lt_ae *ae = NULL;
+    LT_CALL(ae_plan(o, &ae));
+    int64_t off = ae->nparams;
     ae->params = lt_calloc((size_t)off + 1, sizeof(float));
     /* Two extra slots ride along in the gradient allreduce: the batch loss and
      * the stop request (see lt_train_opts.stop_request). */

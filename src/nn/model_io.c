@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define NN_FORMAT "latent-autoencoder"
 
@@ -294,6 +295,26 @@ static lt_status bcast_body(lt_comm *c, lt_ae *ae)
     return LT_OK;
 }
 
+/* Rank 0: the header's architecture is outside data; parameters (and
+ * optimizer state) far beyond what the file can hold would be allocated
+ * before the arrays are read (60 GB for a few kB, found by fuzz_ae). */
+static lt_status check_size(const char *path, const header *h)
+{
+    int64_t np = 0;
+    struct stat sb;
+    if (nn_ae_count_params(&h->arch, &np) != LT_OK) {
+        lt_error_clear(); /* lt_ae_create reports it, on every rank */
+        return LT_OK;
+    }
+    double want = 4.0 * (double)np * (1 + (h->state_kind >= 0 ? nn_optim_nstate(h->state_kind) : 0));
+    double have = stat(path, &sb) == 0 ? (double)sb.st_size : 0;
+    LT_CHECK(want <= (double)(1 << 20) || want <= 1e4 * have, LT_ERR_FORMAT,
+             "%s: model header describes %lld parameters (%.3g bytes), more than the file (%.0f "
+             "bytes) can hold",
+             path, (long long)np, want, have);
+    return LT_OK;
+}
+
 lt_status lt_ae_load(lt_comm *c, const char *path, lt_ae **out)
 {
     header h;
@@ -304,6 +325,7 @@ lt_status lt_ae_load(lt_comm *c, const char *path, lt_ae **out)
     int root = lt_comm_rank(c) == 0;
     if (root) st = lt_h5_open(path, &f);
     if (root && st == LT_OK) st = read_header(f, path, &h);
+    if (root && st == LT_OK) st = check_size(path, &h);
     st = lt_comm_agree(c, st);
     lt_ae *ae = NULL;
     if (st == LT_OK) st = lt_comm_bcast(c, &h, sizeof h, 0);

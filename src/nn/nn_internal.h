@@ -69,6 +69,8 @@ lt_status nn_workspace(lt_ae *ae, int64_t rows);
 /* Optimizer update of n parameters with gradient g, identical on all ranks.
  * Returns LT_ERR_ARG on bad hyper-parameters (checked by nn_optim_check). */
 int nn_optim_nstate(lt_optimizer o);
+/* Parameters of a model of that architecture (checked; nothing allocated). */
+lt_status nn_ae_count_params(const lt_ae_opts *o, int64_t *n);
 lt_status nn_optim_check(const lt_train_opts *o);
 double nn_optim_lr(const lt_train_opts *o);
 void nn_optim_update(const lt_train_opts *o, float *w, const float *g, float *state, int64_t n,
