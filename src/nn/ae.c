@@ -197,11 +197,18 @@ static lt_status ae_plan(const lt_ae_opts *o, lt_ae **out)
     }
     ae->nw = ae->arch.nlayers - 1;
     int64_t off = 0;
+    int huge = 0;
     for (int l = 0; l < ae->nw; l++) {
         ae->woff[l] = off;
-        off += lt_layer_nweights(&ae->layers[l]);
+        huge |= __builtin_add_overflow(off, lt_layer_nweights(&ae->layers[l]), &off);
         ae->boff[l] = off;
-        off += lt_layer_nbias(&ae->layers[l]);
+        huge |= __builtin_add_overflow(off, lt_layer_nbias(&ae->layers[l]), &off);
+    }
+    /* Widths may come from a model file: a count that overflows (found by
+     * fuzz_ckpt) is refused like any other impossible architecture. */
+    if (huge || off > ((int64_t)1 << 40)) {
+        free(ae);
+        LT_FAIL(LT_ERR_ARG, "autoencoder of more than 2^40 parameters (widths too large)");
     }
     ae->nparams = off;
     for (int l = 0; l < ae->nw; l++) {
