@@ -63,15 +63,42 @@ lt_status lt_comm_max_i64(lt_comm *c, int64_t *buf, int64_t n);
 lt_status lt_comm_min_i64(lt_comm *c, int64_t *buf, int64_t n);
 /* Exclusive prefix sum over ranks of one value (rank 0 gets 0). */
 lt_status lt_comm_exscan_i64(lt_comm *c, int64_t value, int64_t *out);
-lt_status lt_comm_bcast(lt_comm *c, void *buf, int64_t bytes, int root);
 lt_status lt_comm_barrier(lt_comm *c);
+
+/* Messages: a broadcast, gather or exchange can fail on one rank only (a
+ * truncated or failed receive: MPI_ERRORS_RETURN reports it where it
+ * happened), and a rank that returned early would leave the others in the
+ * next collective. So each returns a status agreed by every rank (one more
+ * one-int allreduce): the lt_comm_xfer_ transfer, then lt_comm_agree. The
+ * transfers are separate functions so that the fault shim (tests/fault)
+ * can fail one at its caller's site (always inlined, even at -O0, so the
+ * return address is that site); call the agreed ones. */
+#define LT_COMM_INLINE static inline __attribute__((always_inline))
+lt_status lt_comm_xfer_bcast(lt_comm *c, void *buf, int64_t bytes, int root);
+lt_status lt_comm_xfer_allgather(lt_comm *c, const void *in, int64_t bytes, void *out);
+lt_status lt_comm_xfer_alltoallv(lt_comm *c, const void *send, const int64_t *scount,
+                                 const int64_t *sdispl, void *recv, const int64_t *rcount,
+                                 const int64_t *rdispl);
+LT_COMM_INLINE lt_status lt_comm_bcast(lt_comm *c, void *buf, int64_t bytes, int root)
+{
+    return lt_comm_agree(c, lt_comm_xfer_bcast(c, buf, bytes, root));
+}
 /* Gathers `bytes` from each rank into `out` (size*bytes) on every rank. */
-lt_status lt_comm_allgather(lt_comm *c, const void *in, int64_t bytes, void *out);
+LT_COMM_INLINE lt_status lt_comm_allgather(lt_comm *c, const void *in, int64_t bytes, void *out)
+{
+    return lt_comm_agree(c, lt_comm_xfer_allgather(c, in, bytes, out));
+}
 /* All-to-all of variable byte counts (counts/displacements in bytes). */
-lt_status lt_comm_alltoallv(lt_comm *c, const void *send, const int64_t *scount,
-                            const int64_t *sdispl, void *recv, const int64_t *rcount,
-                            const int64_t *rdispl);
-/* Ring shift: send `sbytes` to rank+1, receive up to `rcap` from rank-1. */
+LT_COMM_INLINE lt_status lt_comm_alltoallv(lt_comm *c, const void *send, const int64_t *scount,
+                                          const int64_t *sdispl, void *recv,
+                                          const int64_t *rcount, const int64_t *rdispl)
+{
+    return lt_comm_agree(c, lt_comm_xfer_alltoallv(c, send, scount, sdispl, recv, rcount, rdispl));
+}
+/* Ring shift: send `sbytes` to rank+1, receive up to `rcap` from rank-1.
+ * Not agreed (a ring of P shifts would pay P agreements): a failed or short
+ * shift is this rank's alone; the caller keeps shifting, so its neighbours
+ * are not left waiting, and agrees after the last shift. */
 lt_status lt_comm_ring_shift(lt_comm *c, const void *send, int64_t sbytes, void *recv,
                              int64_t rcap, int64_t *rbytes);
 

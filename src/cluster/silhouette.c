@@ -149,9 +149,10 @@ static lt_status ring(lt_comm *c, silws *w)
      * neighbours wait for it) and the ranks agree after the last shift. */
     lt_status bad = LT_OK;
     for (int s = 1; s <= P; s++) {
-        int64_t got;
-        LT_CALL(lt_comm_ring_shift(c, w->nxt.buf, (int64_t)w->nxt.bytes, w->cur.buf,
-                                   (int64_t)w->cur.bytes, &got));
+        int64_t got = 0;
+        lt_status sh = lt_comm_ring_shift(c, w->nxt.buf, (int64_t)w->nxt.bytes, w->cur.buf,
+                                          (int64_t)w->cur.bytes, &got);
+        if (bad == LT_OK) bad = sh; /* a failed shift too: keep shifting */
         if (bad == LT_OK && got != (int64_t)w->cur.bytes)
             bad = lt_error_raise(LT_ERR_INTERNAL, __FILE__, __LINE__,
                                  "short ring message (%lld of %lld bytes)", (long long)got,

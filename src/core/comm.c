@@ -139,7 +139,7 @@ lt_status lt_comm_exscan_i64(lt_comm *c, int64_t value, int64_t *out)
     return LT_OK;
 }
 
-lt_status lt_comm_bcast(lt_comm *c, void *buf, int64_t bytes, int root)
+lt_status lt_comm_xfer_bcast(lt_comm *c, void *buf, int64_t bytes, int root)
 {
     double t0 = lt_wtime();
     for (int64_t off = 0; off < bytes; off += LT_CHUNK)
@@ -157,7 +157,7 @@ lt_status lt_comm_barrier(lt_comm *c)
     return LT_OK;
 }
 
-lt_status lt_comm_allgather(lt_comm *c, const void *in, int64_t bytes, void *out)
+lt_status lt_comm_xfer_allgather(lt_comm *c, const void *in, int64_t bytes, void *out)
 {
     LT_CHECK(bytes < INT_MAX, LT_ERR_INTERNAL, "allgather of %lld bytes per rank is too large",
              (long long)bytes);
@@ -192,9 +192,9 @@ static lt_status pack_counts(int p, int64_t unit, const int64_t *const v[4], int
     return LT_OK;
 }
 
-lt_status lt_comm_alltoallv(lt_comm *c, const void *send, const int64_t *scount,
-                            const int64_t *sdispl, void *recv, const int64_t *rcount,
-                            const int64_t *rdispl)
+lt_status lt_comm_xfer_alltoallv(lt_comm *c, const void *send, const int64_t *scount,
+                                 const int64_t *sdispl, void *recv, const int64_t *rcount,
+                                 const int64_t *rdispl)
 {
     int p = c->size;
     int64_t unit = common_unit(p, scount, sdispl, rcount, rdispl), total = 0;

@@ -186,8 +186,7 @@ lt_status lt_io_tmpname(lt_comm *c, const char *path, char *tmp, size_t cap)
 {
     /* Rank 0's pid, broadcast, so every rank names the same file. */
     int64_t pid = (int64_t)getpid();
-    lt_status st = lt_comm_agree(c, lt_comm_bcast(c, &pid, sizeof pid, 0));
-    if (st != LT_OK) return st;
+    LT_CALL(lt_comm_bcast(c, &pid, sizeof pid, 0)); /* agreed: see lt_comm.h */
     int len = snprintf(tmp, cap, "%s.tmp.%lld", path, (long long)pid);
     /* Same path and pid on every rank: the length check agrees by itself. */
     LT_CHECK(len > 0 && (size_t)len < cap, LT_ERR_ARG, "%s: path too long", path);

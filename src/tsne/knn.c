@@ -227,9 +227,10 @@ static lt_status ring(lt_comm *c, knnws *w)
     visit_block(w, cur);
     lt_status bad = LT_OK;
     for (int s = 1; s < P; s++) {
-        int64_t got;
-        LT_CALL(lt_comm_ring_shift(c, cur->buf, (int64_t)cur->bytes, nxt->buf,
-                                   (int64_t)nxt->bytes, &got));
+        int64_t got = 0;
+        lt_status sh = lt_comm_ring_shift(c, cur->buf, (int64_t)cur->bytes, nxt->buf,
+                                          (int64_t)nxt->bytes, &got);
+        if (bad == LT_OK) bad = sh; /* a failed shift too: keep shifting (see lt_comm.h) */
         if (bad == LT_OK && got != (int64_t)nxt->bytes)
             bad = lt_error_raise(LT_ERR_INTERNAL, __FILE__, __LINE__,
                                  "short ring message (%lld of %lld bytes)", (long long)got,

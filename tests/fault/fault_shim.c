@@ -10,12 +10,12 @@
  * functions reach) and needs no LD_PRELOAD.
  *
  * Environment:
- *   LT_FAULT_KIND  alloc | io      which calls count (default alloc)
+ *   LT_FAULT_KIND  alloc | io | msg  which calls count (default alloc)
  *   LT_FAULT_N     N >= 1: fail the N-th call of that kind; 0: count only
  *   LT_FAULT_RANK  R, or -1 for the last rank (default 0)
  *   LT_FAULT_LOG   folder: rank<R>.log gets "call KIND ORD SITE FUNC" per call
  *                  (count mode), "FAIL ..." for the injected one, and
- *                  "exit C alloc A io I" when main returns
+ *                  "exit C alloc A io I msg M" when main returns
  *   LT_FAULT_DEPTH return addresses that name a call site (default 1)
  *
  * How a failure looks: local calls fail without doing anything (NULL and
@@ -26,7 +26,16 @@
  * MPI_File_open and the MPI-IO H5Fopen/H5Fcreate fail on every rank when
  * the chosen rank's call is the N-th (the ranks agree inside the wrapper),
  * which is how MPI reports a failed collective open; other HDF5 calls on an
- * MPI-IO file are passed through uncounted. */
+ * MPI-IO file are passed through uncounted.
+ *
+ * Messages (msg): the transfers of the lt_comm layer that carry data from
+ * other ranks (lt_comm_xfer_bcast, _allgather, _alltoallv: what
+ * lt_comm_bcast, lt_comm_allgather and lt_comm_alltoallv do before they
+ * agree; and lt_comm_ring_shift). The real transfer happens on every rank
+ * (the others must not be left waiting in it); then the chosen rank reports
+ * a failed MPI call (LT_ERR_MPI), or, for a ring shift, a message one byte
+ * short, as a truncated receive would. Reductions and lt_comm_agree itself
+ * are not counted. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
@@ -46,14 +55,16 @@
 #include <ini.h>
 #include <cjson/cJSON.h>
 
+#include "latent/lt_comm.h"
 #include "latent/lt_error.h"
 
-enum { K_ALLOC, K_IO };
+enum { K_ALLOC, K_IO, K_MSG, K_KINDS };
+static const char *const kind_name[K_KINDS] = {"alloc", "io", "msg"};
 
 static struct {
     int ready, kind, rank, target_rank, depth, logfd;
     long n;
-    long count[2];
+    long count[K_KINDS];
     int fired;
     void *base;
 } fs = {.logfd = -1};
@@ -69,7 +80,9 @@ static void setup(void)
     if (fs.ready) return;
     fs.ready = 1;
     const char *k = getenv("LT_FAULT_KIND");
-    fs.kind = k && !strcmp(k, "io") ? K_IO : K_ALLOC;
+    fs.kind = K_ALLOC;
+    for (int i = 0; k && i < K_KINDS; i++)
+        if (!strcmp(k, kind_name[i])) fs.kind = i;
     const char *n = getenv("LT_FAULT_N");
     fs.n = n ? atol(n) : 0;
     fs.rank = env_int("OMPI_COMM_WORLD_RANK", env_int("PMIX_RANK", 0));
@@ -124,7 +137,7 @@ static int hit(int kind, const char *what, void *ra)
         char key[256], line[400];
         site_key(ra, key, sizeof key);
         snprintf(line, sizeof line, "%s %s %ld %s %s\n", fire ? "FAIL" : "call",
-                 kind == K_ALLOC ? "alloc" : "io", ord, key, what);
+                 kind_name[kind], ord, key, what);
         log_line(line);
     }
     if (fire) fs.fired = 1;
@@ -492,6 +505,53 @@ H5_LOCAL(herr_t, H5Awrite, (hid_t a, hid_t t, const void *b), (a, t, b), a)
 H5_TRANSFER(H5Dread, )
 H5_TRANSFER(H5Dwrite, const)
 
+/* ---- messages of the lt_comm layer -------------------------------------- */
+
+static lt_status msg_fail(const char *what)
+{
+    return lt_error_raise(LT_ERR_MPI, __FILE__, __LINE__, "%s failed: message truncated (injected)",
+                          what);
+}
+
+lt_status __real_lt_comm_xfer_bcast(lt_comm *, void *, int64_t, int);
+lt_status __wrap_lt_comm_xfer_bcast(lt_comm *c, void *b, int64_t n, int root)
+{
+    int fire = hit(K_MSG, "lt_comm_bcast", RA);
+    lt_status st = __real_lt_comm_xfer_bcast(c, b, n, root);
+    return fire ? msg_fail("MPI_Bcast") : st;
+}
+
+lt_status __real_lt_comm_xfer_allgather(lt_comm *, const void *, int64_t, void *);
+lt_status __wrap_lt_comm_xfer_allgather(lt_comm *c, const void *in, int64_t n, void *out)
+{
+    int fire = hit(K_MSG, "lt_comm_allgather", RA);
+    lt_status st = __real_lt_comm_xfer_allgather(c, in, n, out);
+    return fire ? msg_fail("MPI_Allgather") : st;
+}
+
+lt_status __real_lt_comm_xfer_alltoallv(lt_comm *, const void *, const int64_t *, const int64_t *,
+                                        void *, const int64_t *, const int64_t *);
+lt_status __wrap_lt_comm_xfer_alltoallv(lt_comm *c, const void *s, const int64_t *sc,
+                                        const int64_t *sd, void *r, const int64_t *rc,
+                                        const int64_t *rd)
+{
+    int fire = hit(K_MSG, "lt_comm_alltoallv", RA);
+    lt_status st = __real_lt_comm_xfer_alltoallv(c, s, sc, sd, r, rc, rd);
+    return fire ? msg_fail("MPI_Alltoallv") : st;
+}
+
+/* A ring shift reports one byte fewer than arrived: the caller's check for a
+ * short message is what this reaches. */
+lt_status __real_lt_comm_ring_shift(lt_comm *, const void *, int64_t, void *, int64_t, int64_t *);
+lt_status __wrap_lt_comm_ring_shift(lt_comm *c, const void *s, int64_t sb, void *r, int64_t cap,
+                                    int64_t *got)
+{
+    int fire = hit(K_MSG, "lt_comm_ring_shift", RA);
+    lt_status st = __real_lt_comm_ring_shift(c, s, sb, r, cap, got);
+    if (fire && st == LT_OK && *got > 0) --*got;
+    return st;
+}
+
 /* ---- main: every rank's exit code and the counts, for the sweep -------- */
 
 int __real_main(int argc, char **argv);
@@ -500,8 +560,8 @@ int __wrap_main(int argc, char **argv)
     setup();
     int rc = __real_main(argc, argv);
     char line[160];
-    snprintf(line, sizeof line, "exit %d alloc %ld io %ld\n", rc, fs.count[K_ALLOC],
-             fs.count[K_IO]);
+    snprintf(line, sizeof line, "exit %d alloc %ld io %ld msg %ld\n", rc, fs.count[K_ALLOC],
+             fs.count[K_IO], fs.count[K_MSG]);
     log_line(line);
     return rc;
 }

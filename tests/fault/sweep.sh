@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Fault-injection sweep (issue 14; docs/reliability.md, "Fault injection").
 #
-# latent_fault (tests/fault/fault_shim.c) fails the N-th allocation or I/O
-# call of latent's own code on one rank. First every command runs once per
+# latent_fault (tests/fault/fault_shim.c) fails the N-th allocation, I/O
+# call or message (a broadcast, gather, exchange or ring shift of the
+# lt_comm layer) of latent's own code on one rank. First every command runs once per
 # rank count with counting only, which lists each call with its site (the
 # return address, or LT_FAULT_DEPTH frames). Then each case fails one call
 # and checks that the run
@@ -10,7 +11,7 @@
 #   - exits with the same code on every rank (no crash), non-zero unless the
 #     failure is one latent deliberately survives (then the results exist),
 #   - prints "latent: error: MESSAGE" naming the failure ("memory" for an
-#     allocation),
+#     allocation, "MPI" or "message" for a message),
 #   - leaves no results folder, no "<dir>.partial-*" and no "*.tmp.*" file,
 #   - under ASan: no memory error and no leak with a frame in src/.
 #
@@ -21,7 +22,8 @@
 #
 # Environment: LATENT_FAULT (the binary), MPIEXEC, LT_TMP, LT_SOURCE_DIR;
 # LT_FAULT_JOBS (cases at once, default 4: a case mostly waits on start-up), LT_FAULT_DEPTH (default 1),
-# LT_FAULT_COMMANDS, LT_FAULT_NPS ("2 4"), LT_FAULT_KEEP=1 keeps the folder,
+# LT_FAULT_COMMANDS, LT_FAULT_NPS ("2 4"), LT_FAULT_KINDS ("alloc io msg": the
+# kinds made into cases), LT_FAULT_KEEP=1 keeps the folder,
 # LT_FAULT_DRYRUN=1 stops after counting, LT_FAULT_ROLES=both|alternate
 # (default: both, alternate under ASan), LT_FAULT_TIMEOUT (60 s; 120 s under
 # ASan: a whole 4-rank ASan run that survives its failure took over 60 s at
@@ -72,6 +74,8 @@ if [ "${1:-}" = --case ]; then
     [ -n "$msg" ] || bad "no error message"
     if [ "$kind" = alloc ] && ! echo "$msg" | grep -qi memory; then
       bad "message does not name the allocation"; fi
+    if [ "$kind" = msg ] && ! echo "$msg" | grep -qi 'mpi\|message'; then
+      bad "message does not name the failed message"; fi
     [ -e "$d/out" ] && bad "results folder left behind"
   fi
   left=$(find "$d" -path "$d/log" -prune -o \( -name '*.partial-*' -o -name '*.tmp.*' \) -print | head -3)
@@ -95,6 +99,7 @@ commands=${LT_FAULT_COMMANDS:-run pca train kmeans score encode decode info gene
 nps_default="2 4"; [ "${LT_SANITIZE:-OFF}" = ON ] && nps_default=2
 nps=${LT_FAULT_NPS:-$nps_default}
 jobs=${LT_FAULT_JOBS:-4}
+kinds=${LT_FAULT_KINDS:-alloc io msg}
 # Under ASan a case takes twice as long: each site is failed on one rank
 # role, rank 0 and the last rank alternating (both roles in release).
 alt=0; [ "${LT_SANITIZE:-OFF}" = ON ] && alt=1
@@ -142,7 +147,8 @@ for c in $commands; do
   for np in $nps; do
     for r in 0 $((np - 1)); do
       role=$([ $r = 0 ] && echo first || echo last)
-      awk -v c=$c -v np=$np -v r=$r -v role=$role '/^call/ {print c, np, r, $2, $3, role, $4}' \
+      awk -v c=$c -v np=$np -v r=$r -v role=$role -v kinds=" $kinds " \
+        '/^call/ && index(kinds, " " $2 " ") {print c, np, r, $2, $3, role, $4}' \
         "$work/count.$c.$np/rank$r.log"
     done
   done
@@ -171,7 +177,7 @@ awk -v full=$full -v nps="$nps" -v alt=$alt '
   awk '{print NR, $0}' > "$work/cases"
 ncalls=$(wc -l < "$work/calls"); ncases=$(wc -l < "$work/cases")
 nsites=$(awk '{print $4, $7}' "$work/calls" | sort -u | wc -l)
-echo "sweep: $ncalls calls counted ($(awk '$4=="alloc"' "$work/calls" | wc -l) allocation, $(awk '$4=="io"' "$work/calls" | wc -l) I/O) over commands [$commands] on [$nps] ranks; $nsites distinct sites; $ncases cases"
+echo "sweep: $ncalls calls counted ($(awk '$4=="alloc"' "$work/calls" | wc -l) allocation, $(awk '$4=="io"' "$work/calls" | wc -l) I/O, $(awk '$4=="msg"' "$work/calls" | wc -l) message) over commands [$commands] on [$nps] ranks; $nsites distinct sites; $ncases cases"
 
 [ "$ncases" -gt 0 ] || { echo "sweep: no cases: the count pass logged nothing"; exit 1; }
 [ -n "${LT_FAULT_DRYRUN:-}" ] && { echo "dry run: $work"; exit 0; }
