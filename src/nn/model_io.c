@@ -8,6 +8,7 @@
 #include "latent/lt_io.h"
 
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -222,7 +223,19 @@ static lt_status read_header(lt_h5 *f, const char *path, header *h)
     return LT_OK;
 }
 
-static lt_status read_body(lt_h5 *f, lt_ae *ae)
+/* Rank 0: a NaN or an infinity in a model file (edited, corrupt, or saved by
+ * a run that diverged) would reach every code, reconstruction and score
+ * without an error, and a checkpoint would resume into it: refused. */
+static lt_status check_finite(const char *path, const char *name, const float *v, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++)
+        LT_CHECK(isfinite(v[i]), LT_ERR_FORMAT,
+                 "%s: '%s' holds a non-finite value (%s at index %lld): the model is unusable",
+                 path, name, isnan(v[i]) ? "NaN" : "infinity", (long long)i);
+    return LT_OK;
+}
+
+static lt_status read_body(lt_h5 *f, const char *path, lt_ae *ae)
 {
     char name[64];
     for (int l = 0; l < ae->nw; l++) {
@@ -232,12 +245,15 @@ static lt_status read_body(lt_h5 *f, lt_ae *ae)
         int rank = kernel_dims(L, k);
         snprintf(name, sizeof name, "layer_%d/kernel", l);
         LT_CALL(lt_h5_read_float(f, name, rank, k, ae->params + ae->woff[l]));
+        LT_CALL(check_finite(path, name, ae->params + ae->woff[l], lt_layer_nweights(L)));
         snprintf(name, sizeof name, "layer_%d/bias", l);
         LT_CALL(lt_h5_read_float(f, name, 1, &nb, ae->params + ae->boff[l]));
+        LT_CALL(check_finite(path, name, ae->params + ae->boff[l], nb));
     }
     if (ae->state_kind >= 0) {
         int64_t s[2] = {nn_optim_nstate(ae->state_kind), ae->nparams};
         LT_CALL(lt_h5_read_float(f, "optimizer/state", 2, s, ae->state));
+        LT_CALL(check_finite(path, "optimizer/state", ae->state, s[0] * s[1]));
     }
     if (ae->part.nranks > 0) {
         double s[4];
@@ -330,7 +346,7 @@ lt_status lt_ae_load(lt_comm *c, const char *path, lt_ae **out)
     lt_ae *ae = NULL;
     if (st == LT_OK) st = lt_comm_bcast(c, &h, sizeof h, 0);
     if (st == LT_OK) st = model_from_header(c, &h, &ae);
-    if (st == LT_OK) st = lt_comm_agree(c, root ? read_body(f, ae) : LT_OK);
+    if (st == LT_OK) st = lt_comm_agree(c, root ? read_body(f, path, ae) : LT_OK);
     if (st == LT_OK) st = bcast_body(c, ae);
     lt_h5_close(&f); /* read-only: nothing to flush */
     if (st != LT_OK) {

@@ -62,7 +62,7 @@ static lt_status read_header(lt_h5 *f, const char *path, header *h)
     LT_CALL(lt_h5_read_attr_int(f, NULL, "n_components", &h->k));
     LT_CALL(lt_h5_read_attr_double(f, NULL, "total_variance", &h->total));
     LT_CHECK(h->d >= 1 && h->k >= 1 && h->k <= h->d && h->n >= 2 && h->d < ((int64_t)1 << 31) &&
-                 h->total > 0,
+                 h->total > 0 && isfinite(h->total),
              LT_ERR_FORMAT,
              "%s: inconsistent PCA model shape (n_samples %lld, n_features %lld, n_components "
              "%lld, total_variance %g)",

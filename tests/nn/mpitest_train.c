@@ -498,6 +498,43 @@ START_TEST(loads_stack_model_saved_before_the_convention)
 }
 END_TEST
 
+/* A model file with a NaN or an infinity (in a kernel, a bias or the
+ * optimizer state: a corrupt file, or one saved by a diverged run) is
+ * refused on every rank with a message naming the dataset, not loaded to
+ * send NaN through every code. */
+static void expect_refused(lt_comm *c, const lt_ae *m, const char *path, const char *what)
+{
+    lt_ae *r = NULL;
+    LT_ASSERT_OK(lt_ae_save(c, m, path));
+    ck_assert_int_eq(lt_ae_load(c, path, &r), LT_ERR_FORMAT);
+    ck_assert_msg(strstr(lt_error_message(), what) && strstr(lt_error_message(), "non-finite"),
+                  "message: %s", lt_error_message());
+    ck_assert_ptr_null(r);
+}
+
+START_TEST(non_finite_model_is_refused)
+{
+    lt_comm *c = lt_test_comm();
+    char fx[1024], path[1024];
+    lt_ae *m = NULL, *r = NULL;
+    LT_ASSERT_OK(lt_ae_load(c, lt_test_fixture(fx, sizeof fx, "nn/ae_stack_v2.h5"), &m));
+    lt_test_path(path, sizeof path, "nonfinite.h5");
+    float *k1 = m->params + m->woff[1], *b3 = m->params + m->boff[3], keep = k1[2];
+    k1[2] = NAN;
+    expect_refused(c, m, path, "/kernel' holds a non-finite value (NaN at index 2)");
+    k1[2] = keep, keep = b3[0], b3[0] = -INFINITY;
+    expect_refused(c, m, path, "/bias' holds a non-finite value (infinity at index 0)");
+    b3[0] = keep, m->state[7] = INFINITY;
+    expect_refused(c, m, path, "'optimizer/state'");
+    m->state[7] = 0;
+    LT_ASSERT_OK(lt_ae_save(c, m, path)); /* and a finite one still loads */
+    LT_ASSERT_OK(lt_ae_load(c, path, &r));
+    lt_ae_destroy(&m);
+    lt_ae_destroy(&r);
+    if (lt_comm_rank(c) == 0) remove(path);
+}
+END_TEST
+
 static Suite *make(void)
 {
     Suite *s = suite_create("nn_train");
@@ -514,6 +551,7 @@ static Suite *make(void)
     tcase_add_test(t, interrupted_epoch_loss_survives_resume);
     tcase_add_test(t, loads_model_saved_before_the_convention);
     tcase_add_test(t, loads_stack_model_saved_before_the_convention);
+    tcase_add_test(t, non_finite_model_is_refused);
     suite_add_tcase(s, t);
     return s;
 }

@@ -290,6 +290,39 @@ START_TEST(model_applied_to_wrong_width)
 }
 END_TEST
 
+/* Non-finite values in a model file (corrupt or edited) are refused on
+ * every rank, with the dataset named: a NaN in the components would turn
+ * every projected row into NaN. */
+START_TEST(non_finite_model_is_refused)
+{
+    lt_comm *c = lt_test_comm();
+    lt_dataset *ds = pf_make(c, "random");
+    lt_pca_opts o = opts(2, LT_PCA_COVARIANCE);
+    lt_pca *p = NULL, *q = NULL;
+    LT_ASSERT_OK(lt_pca_fit(c, &o, ds, &p));
+    char path[1024];
+    lt_test_path(path, sizeof path, "nonfinite.h5");
+    double keep = p->components[5];
+    p->components[5] = NAN;
+    LT_ASSERT_OK(lt_pca_save(c, p, path));
+    ck_assert_int_eq(lt_pca_load(c, path, &q), LT_ERR_FORMAT);
+    ck_assert_ptr_nonnull(strstr(lt_error_message(), "'components' holds a non-finite value"));
+    ck_assert_ptr_null(q);
+    p->components[5] = keep, p->mean[0] = INFINITY;
+    LT_ASSERT_OK(lt_pca_save(c, p, path));
+    ck_assert_int_eq(lt_pca_load(c, path, &q), LT_ERR_FORMAT);
+    ck_assert_ptr_nonnull(strstr(lt_error_message(), "'mean' holds a non-finite value"));
+    p->mean[0] = 0, p->total_variance = INFINITY;
+    LT_ASSERT_OK(lt_pca_save(c, p, path));
+    ck_assert_int_eq(lt_pca_load(c, path, &q), LT_ERR_FORMAT);
+    ck_assert_ptr_nonnull(strstr(lt_error_message(), "total_variance inf"));
+    ck_assert_ptr_null(q);
+    lt_pca_destroy(&p);
+    lt_dataset_destroy(&ds);
+    if (lt_comm_rank(c) == 0) unlink(path);
+}
+END_TEST
+
 static Suite *make(void)
 {
     Suite *s = suite_create("pca_io");
@@ -300,6 +333,7 @@ static Suite *make(void)
     tcase_add_test(t, mixed_overflow_is_an_error);
     tcase_add_test(t, save_load_round_trip);
     tcase_add_test(t, bad_model_files);
+    tcase_add_test(t, non_finite_model_is_refused);
     tcase_add_test(t, loads_format_1_model);
     tcase_add_test(t, model_applied_to_wrong_width);
     suite_add_tcase(s, t);
