@@ -136,9 +136,8 @@ typedef struct lt_tsne_info {
     int64_t n_iter;            /* iterations run (scikit-learn's n_iter_ + 1) */
     double grad_norm;          /* at the last check */
     int64_t grid_side_max;     /* largest FFT side used (0: exact) */
-    /* wall seconds, max over ranks */
-    double seconds_knn, seconds_affinity, seconds_init, seconds_exaggeration, seconds_main,
-        seconds_total;
+    /* No times: each phase is an event of the communicator's timer (tsne_knn,
+     * tsne_affinity, tsne_init, tsne_exaggeration, tsne_main; lt_timer.h). */
 } lt_tsne_info;
 
 typedef struct lt_tsne_result {

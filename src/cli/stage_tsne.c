@@ -40,6 +40,13 @@ lt_status lt_tsne_opts_from_config(const lt_config *cfg, lt_tsne_opts *o)
     return lt_error_in_key(lt_tsne_method_parse(t->method, &o->method), "[tsne] method");
 }
 
+/* The events metrics.json's seconds.* are read from: the five phases of the
+ * fit (their sum is seconds.total), then the quality figures. */
+enum { KNN, AFFINITY, INIT, EXAGGERATION, MAIN, QUALITY, NPHASE, TOTAL = NPHASE };
+static const lt_event phase_event[NPHASE] = {LT_EV_TSNE_KNN, LT_EV_TSNE_AFFINITY, LT_EV_TSNE_INIT,
+                                             LT_EV_TSNE_EXAGGERATION, LT_EV_TSNE_MAIN,
+                                             LT_EV_TSNE_QUALITY};
+
 /* One embedding and what is reported about it. */
 typedef struct tsne_job {
     lt_comm *c;
@@ -54,7 +61,7 @@ typedef struct tsne_job {
     lt_dataset *emb;
     lt_tsne_info info;
     lt_tsne_quality q;
-    double seconds_quality;
+    double seconds[NPHASE + 1]; /* this job's share of each phase event (slowest rank), total */
 } tsne_job;
 
 /* The same seeded rows of X and of the embedding on every rank. */
@@ -63,7 +70,6 @@ static lt_status quality(tsne_job *j, const lt_dataset *X)
     j->q = (lt_tsne_quality){.trust5 = NAN, .trust10 = NAN, .recall10 = NAN, .knn_accuracy10 = NAN};
     int64_t ms = j->cfg->tsne.quality_sample;
     if (ms == 0) return LT_OK;
-    double t0 = lt_wtime();
     lt_event_begin(lt_comm_timer(j->c), LT_EV_TSNE_QUALITY);
     lt_dataset *xs = NULL, *es = NULL;
     uint64_t seed = j->cfg->metrics.seed;
@@ -90,7 +96,6 @@ static lt_status quality(tsne_job *j, const lt_dataset *X)
     lt_dataset_destroy(&xs);
     lt_dataset_destroy(&es);
     lt_event_end(lt_comm_timer(j->c), LT_EV_TSNE_QUALITY, 0);
-    j->seconds_quality = lt_wtime() - t0;
     return st;
 }
 
@@ -153,10 +158,10 @@ static lt_status metrics(tsne_job *j, const lt_tsne_opts *o)
         {"bandwidth_unconverged", (double)i->n_unconverged}, {"mean_sigma", i->mean_sigma},
         {"learning_rate", i->learning_rate}, {"kl", i->kl}, {"kl_exaggerated", i->kl_exaggerated},
         {"iterations", (double)i->n_iter}, {"grad_norm", i->grad_norm},
-        {"grid_side_max", (double)i->grid_side_max}, {"seconds.neighbors", i->seconds_knn},
-        {"seconds.affinities", i->seconds_affinity}, {"seconds.init", i->seconds_init},
-        {"seconds.exaggeration", i->seconds_exaggeration}, {"seconds.main", i->seconds_main},
-        {"seconds.total", i->seconds_total}, {"seconds.quality", j->seconds_quality},
+        {"grid_side_max", (double)i->grid_side_max}, {"seconds.neighbors", j->seconds[KNN]},
+        {"seconds.affinities", j->seconds[AFFINITY]}, {"seconds.init", j->seconds[INIT]},
+        {"seconds.exaggeration", j->seconds[EXAGGERATION]}, {"seconds.main", j->seconds[MAIN]},
+        {"seconds.total", j->seconds[TOTAL]}, {"seconds.quality", j->seconds[QUALITY]},
         {"quality.sample", (double)j->q.n_sample}, {"quality.trustworthiness_5", j->q.trust5},
         {"quality.trustworthiness_10", j->q.trust10}, {"quality.recall_10", j->q.recall10},
         {"quality.knn_accuracy_10", j->q.knn_accuracy10}};
@@ -169,13 +174,33 @@ static void log_job(const tsne_job *j, const lt_dataset *X)
     const lt_tsne_info *i = &j->info;
     lt_log(j->c, "t-SNE of %s (%lld x %lld): KL %.4f after %lld iterations (neighbours %.2f s, "
                  "affinities %.2f s, iterations %.2f s)\n",
-           j->what, (long long)X->n, (long long)X->d, i->kl, (long long)i->n_iter, i->seconds_knn,
-           i->seconds_affinity, i->seconds_exaggeration + i->seconds_main);
+           j->what, (long long)X->n, (long long)X->d, i->kl, (long long)i->n_iter,
+           j->seconds[KNN], j->seconds[AFFINITY], j->seconds[EXAGGERATION] + j->seconds[MAIN]);
     if (!isnan(j->q.trust5))
         lt_log(j->c, "t-SNE of %s: trustworthiness %.4f (5) %.4f (10), 10-NN recall %.4f, "
                      "2-D 10-NN accuracy %.4f, on %lld rows\n",
                j->what, j->q.trust5, j->q.trust10, j->q.recall10, j->q.knn_accuracy10,
                (long long)j->q.n_sample);
+}
+
+/* A run embeds several spaces, so a job's seconds are its share of each
+ * phase event: the times before it (phase_begin), subtracted from those
+ * after it (phase_end, collective: then the slowest rank's). */
+static void phase_begin(tsne_job *j)
+{
+    const lt_timer *t = lt_comm_timer(j->c);
+    for (int p = 0; p < NPHASE; p++) j->seconds[p] = t ? -t->wall[phase_event[p]] : 0.0;
+}
+
+static lt_status phase_end(tsne_job *j)
+{
+    const lt_timer *t = lt_comm_timer(j->c);
+    j->seconds[TOTAL] = 0;
+    for (int p = 0; p < NPHASE; p++) {
+        j->seconds[p] += t ? t->wall[phase_event[p]] : 0.0;
+        if (p != QUALITY) j->seconds[TOTAL] += j->seconds[p];
+    }
+    return lt_comm_max_d(j->c, j->seconds, NPHASE + 1);
 }
 
 /* Fits, measures, writes and draws one embedding of X. Collective. */
@@ -184,6 +209,7 @@ static lt_status tsne_run_job(tsne_job *j, const lt_dataset *X, lt_timer *t)
     lt_tsne_opts o;
     LT_CALL(lt_comm_agree(j->c, lt_tsne_opts_from_config(j->cfg, &o)));
     lt_tsne_result r;
+    phase_begin(j);
     lt_timer_start(t, LT_STAGE_TSNE);
     lt_status st = lt_tsne_fit(j->c, &o, X, &r);
     if (st == LT_OK) {
@@ -192,6 +218,7 @@ static lt_status tsne_run_job(tsne_job *j, const lt_dataset *X, lt_timer *t)
         lt_tsne_result_free(&r);
     }
     if (st == LT_OK) st = quality(j, X);
+    if (st == LT_OK) st = phase_end(j);
     lt_timer_stop(t, LT_STAGE_TSNE);
     LT_CALL(st);
     log_job(j, X);

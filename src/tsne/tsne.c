@@ -345,24 +345,25 @@ static lt_status optimise(lt_comm *c, const lt_tsne_opts *o, const lt_tsne_p *P,
     info->learning_rate = s.lr;
     int64_t n_ex = o->exaggeration_iter < o->n_iter ? o->exaggeration_iter : o->n_iter;
     int64_t it = 0;
-    double err = NAN, t0 = lt_wtime();
+    double err = NAN;
+    lt_timer *tm = lt_comm_timer(c);
     info->kl_exaggerated = NAN;
     if (n_ex > 0) {
-        LT_CALL_GOTO(st, descend(&s, 0, n_ex, o->momentum_early, o->early_exaggeration, n_ex, &it,
-                                 &err),
-                     done);
+        lt_event_begin(tm, LT_EV_TSNE_EXAGGERATION);
+        st = descend(&s, 0, n_ex, o->momentum_early, o->early_exaggeration, n_ex, &it, &err);
+        lt_event_end(tm, LT_EV_TSNE_EXAGGERATION, 0);
+        LT_CALL_GOTO(st, st, done);
         info->kl_exaggerated = err;
         it++;
     }
-    double t1 = lt_wtime();
-    if (it < o->n_iter)
-        LT_CALL_GOTO(st, descend(&s, it, o->n_iter, o->momentum, 1.0, o->n_iter_without_progress,
-                                 &it, &err),
-                     done);
-    else
+    if (it < o->n_iter) {
+        lt_event_begin(tm, LT_EV_TSNE_MAIN);
+        st = descend(&s, it, o->n_iter, o->momentum, 1.0, o->n_iter_without_progress, &it, &err);
+        lt_event_end(tm, LT_EV_TSNE_MAIN, 0);
+        LT_CALL_GOTO(st, st, done);
+    } else {
         it--;
-    info->seconds_exaggeration = t1 - t0;
-    info->seconds_main = lt_wtime() - t1;
+    }
     info->kl = err;
     info->n_iter = it + 1;
     info->grad_norm = s.grad_norm;
@@ -381,14 +382,12 @@ static lt_status affinities(lt_comm *c, const lt_tsne_opts *o, const lt_dataset 
     int64_t k = (int64_t)(3.0 * o->perplexity + 1.0);
     if (k > X->n - 1) k = X->n - 1;
     info->k = k;
-    double t0 = lt_wtime();
     lt_tsne_knn *nn = NULL;
     lt_timer *tm = lt_comm_timer(c);
     lt_event_begin(tm, LT_EV_TSNE_KNN);
     lt_status st = lt_tsne_knn_compute(c, X, k, &nn);
     lt_event_end(tm, LT_EV_TSNE_KNN, 0);
     LT_CALL(st);
-    double t1 = lt_wtime();
     lt_event_begin(tm, LT_EV_TSNE_AFFINITY);
     double *cond = lt_calloc((size_t)(nn->nloc * k) + 1, sizeof *cond);
     double *beta = lt_calloc((size_t)nn->nloc + 1, sizeof *beta);
@@ -410,8 +409,6 @@ static lt_status affinities(lt_comm *c, const lt_tsne_opts *o, const lt_dataset 
     free(cond), free(beta);
     lt_tsne_knn_destroy(&nn);
     lt_event_end(tm, LT_EV_TSNE_AFFINITY, 0);
-    info->seconds_knn = t1 - t0;
-    info->seconds_affinity = lt_wtime() - t1;
     return st;
 }
 
@@ -419,7 +416,6 @@ lt_status lt_tsne_fit(lt_comm *c, const lt_tsne_opts *o, const lt_dataset *X, lt
 {
     memset(res, 0, sizeof *res);
     LT_CALL(lt_tsne_check(c, o, X));
-    double t0 = lt_wtime();
     lt_tsne_info *info = &res->info;
     info->n = X->n;
     res->n = X->n, res->row0 = X->row0, res->nloc = X->nloc;
@@ -427,24 +423,16 @@ lt_status lt_tsne_fit(lt_comm *c, const lt_tsne_opts *o, const lt_dataset *X, lt
     LT_CALL(lt_comm_agree(c, res->y ? LT_OK : LT_ERR_MEM));
     lt_tsne_p *P = NULL;
     lt_status st = affinities(c, o, X, &P, info);
-    double t1 = lt_wtime();
     if (st == LT_OK) {
+        lt_event_begin(lt_comm_timer(c), LT_EV_TSNE_INIT);
         if (o->init == LT_TSNE_INIT_PCA)
             st = init_pca(c, X, res->y);
         else
             init_random(o->seed, X->row0, X->nloc, res->y);
+        lt_event_end(lt_comm_timer(c), LT_EV_TSNE_INIT, 0);
     }
-    info->seconds_init = lt_wtime() - t1;
     if (st == LT_OK) st = optimise(c, o, P, res->y, info);
     lt_tsne_p_destroy(&P);
-    info->seconds_total = lt_wtime() - t0;
-    if (st == LT_OK) {
-        double t[6] = {info->seconds_knn, info->seconds_affinity, info->seconds_init,
-                       info->seconds_exaggeration, info->seconds_main, info->seconds_total};
-        st = lt_comm_max_d(c, t, 6);
-        info->seconds_knn = t[0], info->seconds_affinity = t[1], info->seconds_init = t[2];
-        info->seconds_exaggeration = t[3], info->seconds_main = t[4], info->seconds_total = t[5];
-    }
     if (st != LT_OK) lt_tsne_result_free(res);
     return st;
 }

@@ -33,6 +33,11 @@ assert a["kl"] == b["kl"] and a["quality"] == b["quality"], (a, b)
 q = a["quality"]
 assert q["sample"] == 240 and 0.9 < q["trustworthiness_10"] <= 1 and 0 < q["knn_accuracy_10"] <= 1, q
 assert all(k in a["seconds"] for k in ("neighbors", "affinities", "exaggeration", "main", "total"))
+# one embedding: its seconds are the phase events' times, slowest rank
+ev, sec = json.load(open(sys.argv[1]))["timings"]["events"], a["seconds"]
+for k, e in (("neighbors", "tsne_knn"), ("affinities", "tsne_affinity"), ("init", "tsne_init"),
+             ("exaggeration", "tsne_exaggeration"), ("main", "tsne_main"), ("quality", "tsne_quality")):
+    assert sec[k] == ev[e]["wall_max"], (k, sec, ev)
 PY
 grep -q '"tsne_iter"' "$WORK/t1/metrics.json" || fail "tsne: no tsne_iter event in metrics.json"
 
