@@ -52,6 +52,10 @@ typedef struct lt_svd_opts {
 
 typedef struct lt_svd_result {
     int64_t iterations, matvecs; /* SLEPc iterations; products with X and X^T */
+    double flops;                /* this rank's floating-point operations as PETSc counts
+                                    them: latent's operator products (logged by the shell)
+                                    and PETSc's/SLEPc's vector and basis operations; not
+                                    the LAPACK calls on the small projected problem */
     double max_residual;         /* largest relative error estimate of the k triplets */
 } lt_svd_result;
 

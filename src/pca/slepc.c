@@ -20,7 +20,7 @@ lt_status lt_pca_solve_slepc(lt_comm *c, const lt_pca_opts *o, const lt_dataset 
     lt_svd_result res = {0};
     lt_event_begin(lt_comm_timer(c), LT_EV_PCA_EIGEN);
     lt_status st = lt_petsc_top_svd(c, &pb, k, &so, lambda, V, &res);
-    lt_event_end(lt_comm_timer(c), LT_EV_PCA_EIGEN, 0);
+    lt_event_end(lt_comm_timer(c), LT_EV_PCA_EIGEN, res.flops);
     LT_CALL(st);
     for (int i = 0; i < k; i++) lambda[i] *= lambda[i];
     info->slepc_iterations = res.iterations;
@@ -90,7 +90,8 @@ lt_status lt_pca_fit_csr(lt_comm *c, const lt_pca_opts *o, const struct lt_csr *
                                       : "requested");
     lt_event_begin(lt_comm_timer(c), LT_EV_PCA_MEAN);
     st = csr_moments(c, m, p->mean, ss);
-    lt_event_end(lt_comm_timer(c), LT_EV_PCA_MEAN, 0);
+    /* per stored value: two sums, a difference, its square and sum; per column 5 */
+    lt_event_end(lt_comm_timer(c), LT_EV_PCA_MEAN, 5.0 * (double)m->nnz + 5.0 * (double)d);
     if (st != LT_OK) goto fail;
     lt_svd_problem pb = {.n = m->n, .d = d, .row0 = m->row0, .nloc = m->nloc, .indptr = m->indptr,
                          .indices = m->indices, .data = m->data, .mean = p->mean};
@@ -98,7 +99,7 @@ lt_status lt_pca_fit_csr(lt_comm *c, const lt_pca_opts *o, const struct lt_csr *
     lt_svd_result res = {0};
     lt_event_begin(lt_comm_timer(c), LT_EV_PCA_EIGEN);
     st = lt_petsc_top_svd(c, &pb, k, &so, lambda, V, &res);
-    lt_event_end(lt_comm_timer(c), LT_EV_PCA_EIGEN, 0);
+    lt_event_end(lt_comm_timer(c), LT_EV_PCA_EIGEN, res.flops);
     for (int64_t i = 0; st == LT_OK && i < k; i++) lambda[i] *= lambda[i];
     p->info.slepc_iterations = res.iterations;
     p->info.slepc_matvecs = res.matvecs;

@@ -69,6 +69,8 @@ START_TEST(svd_of_small_matrix)
         ck_assert_msg(fabs(sqrt(nrm) - sigma[a]) < 1e-10 * sigma[0], "%g vs %g", sqrt(nrm), sigma[a]);
     }
     ck_assert(res.matvecs > 0);
+    /* every product's multiply-adds are in PETSc's count, besides its own */
+    ck_assert(res.flops >= (double)res.matvecs * 2.0 * (double)(pb.nloc * pb.d + pb.d));
 }
 END_TEST
 
