@@ -5,8 +5,7 @@
  *   mpirun -n 1 bench_cluster [--lloyd N] [--sil N1,N2,...] [--d D] [--k K]
  * Defaults: --lloyd 1000000 --sil 30000,100000 --d 10 --k 8; --lloyd 0 or
  * --sil "" skip a part. */
-#include "latent/lt_comm_mpi.h"
-#include "latent/lt_blas.h"
+#include "bench_common.h"
 #include "latent/lt_kmeans.h"
 #include "latent/lt_rng.h"
 #include "latent/lt_scores.h"
@@ -156,16 +155,4 @@ static lt_status run(lt_comm *c, int argc, char **argv)
     return LT_OK;
 }
 
-int main(int argc, char **argv)
-{
-    lt_blas_select_kernels(argv);
-    MPI_Init(&argc, &argv);
-    lt_comm *c = NULL;
-    lt_status st = lt_comm_create(MPI_COMM_WORLD, &c);
-    if (st == LT_OK) st = run(c, argc, argv);
-    if (st != LT_OK && (!c || lt_comm_rank(c) == 0))
-        fprintf(stderr, "bench_cluster: %s\n%s", lt_error_message(), lt_error_traceback());
-    lt_comm_destroy(&c);
-    MPI_Finalize();
-    return st == LT_OK ? 0 : 1;
-}
+int main(int argc, char **argv) { return lt_bench_main(argc, argv, "bench_cluster", run); }

@@ -5,8 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "latent/lt_comm_mpi.h"
-#include "latent/lt_blas.h"
+#include "bench_common.h"
 #include "latent/lt_comm.h"
 #include "latent/lt_generate.h"
 #include "latent/lt_log.h"
@@ -58,60 +57,49 @@ static void report(lt_comm *c, const char *what, int64_t rows, double bytes, dou
 }
 
 /* Split, then fit on train and scale both parts; bytes = values read + written. */
-static int split_and_scale(lt_comm *c, const char *name, lt_dataset *all, double ceil)
+static lt_status split_and_scale(lt_comm *c, const char *name, lt_dataset *all, double ceil)
 {
     char label[64];
     lt_dataset *tr = NULL, *te = NULL;
     lt_scaler *s = NULL;
     double vals = (double)all->n * (double)all->d, t0 = t_start(c);
-    if (lt_split(c, all, 0.2, 7, &tr, &te) != LT_OK) return 1;
+    LT_CALL(lt_split(c, all, 0.2, 7, &tr, &te));
     snprintf(label, sizeof label, "split %s", name);
     report(c, label, all->n, 8 * vals, t_stop(c, t0), ceil);
     t0 = t_start(c);
     /* fit reads the train rows twice (mean, then deviations); apply reads and writes all. */
-    if (lt_scaler_fit(c, LT_SCALER_STANDARD, 0, 1, tr, &s) != LT_OK) return 1;
-    if (lt_scaler_apply(s, tr) != LT_OK || lt_scaler_apply(s, te) != LT_OK) return 1;
+    LT_CALL(lt_scaler_fit(c, LT_SCALER_STANDARD, 0, 1, tr, &s));
+    LT_CALL(lt_scaler_apply(s, tr));
+    LT_CALL(lt_scaler_apply(s, te));
     double bytes = 8.0 * (double)tr->n * (double)tr->d + 8 * vals;
     snprintf(label, sizeof label, "scale %s (fit+apply)", name);
     report(c, label, all->n, bytes, t_stop(c, t0), ceil);
     lt_scaler_destroy(&s);
     lt_dataset_destroy(&tr);
     lt_dataset_destroy(&te);
-    return 0;
+    return LT_OK;
 }
 
-static int run(lt_comm *c, int64_t nu)
+static lt_status run(lt_comm *c, int argc, char **argv)
 {
+    int64_t nu = argc > 1 ? atoll(argv[1]) : 1000000;
     double ceil = triad_gbs(c);
     lt_log(c, "ranks %d, triad (a = b + s*c, %.0f MB per rank): %.2f GB/s aggregate\n", lt_comm_size(c),
            TRIAD_BYTES / 1048576, ceil);
     lt_dataset *u = NULL, *b = NULL;
     double t0 = t_start(c);
-    if (lt_generate_uniform(c, nu, 32, 1, &u) != LT_OK) return 1;
+    LT_CALL(lt_generate_uniform(c, nu, 32, 1, &u));
     report(c, "generate uniform 32 cols", nu, 4.0 * nu * 32, t_stop(c, t0), ceil);
     lt_blobs_opts o = {.n_samples = 30000, .n_features = 10, .n_centers = 8, .box_lo = -10,
                        .box_hi = 10, .seed = 2};
     t0 = t_start(c);
-    if (lt_generate_blobs(c, &o, &b) != LT_OK) return 1;
+    LT_CALL(lt_generate_blobs(c, &o, &b));
     report(c, "generate blobs 10 cols", 30000, 44.0 * 30000, t_stop(c, t0), ceil);
-    int rc = split_and_scale(c, "uniform", u, ceil) || split_and_scale(c, "blobs", b, ceil);
+    lt_status st = split_and_scale(c, "uniform", u, ceil);
+    if (st == LT_OK) st = split_and_scale(c, "blobs", b, ceil);
     lt_dataset_destroy(&u);
     lt_dataset_destroy(&b);
-    return rc;
+    return st;
 }
 
-int main(int argc, char **argv)
-{
-    lt_blas_select_kernels(argv);
-    MPI_Init(&argc, &argv);
-    lt_comm *c = NULL;
-    int rc = 1;
-    if (lt_comm_create(MPI_COMM_WORLD, &c) == LT_OK) {
-        int64_t nu = argc > 1 ? atoll(argv[1]) : 1000000;
-        rc = run(c, nu);
-        if (rc) fprintf(stderr, "bench_data: %s\n%s", lt_error_message(), lt_error_traceback());
-        lt_comm_destroy(&c);
-    }
-    MPI_Finalize();
-    return rc;
-}
+int main(int argc, char **argv) { return lt_bench_main(argc, argv, "bench_data", run); }

@@ -13,8 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "latent/lt_comm_mpi.h"
-#include "latent/lt_blas.h"
+#include "bench_common.h"
 #include "latent/lt_pca.h"
 #include "latent/lt_rng.h"
 
@@ -101,9 +100,9 @@ static int fit_once(lt_comm *c, const lt_dataset *ds, lt_pca_opts *o, int reps, 
     return 1;
 }
 
-static int64_t chunk_rows = 0; /* 0: the default */
-
-static void run_shape(lt_comm *c, int64_t n, int64_t d, int64_t k, double dg, double sg)
+/* chunk_rows: the PCA option (0: its default). */
+static void run_shape(lt_comm *c, int64_t n, int64_t d, int64_t k, int64_t chunk_rows, double dg,
+                      double sg)
 {
     lt_dataset *ds = make_data(c, n, d);
     if (!ds) return;
@@ -171,12 +170,8 @@ static void crossover(lt_comm *c)
     }
 }
 
-int main(int argc, char **argv)
+static lt_status run(lt_comm *c, int argc, char **argv)
 {
-    lt_blas_select_kernels(argv);
-    MPI_Init(&argc, &argv);
-    lt_comm *c = NULL;
-    if (lt_comm_create(MPI_COMM_WORLD, &c) != LT_OK) MPI_Abort(MPI_COMM_WORLD, 1);
     double dg = gemm_rate(c, 0), sg = gemm_rate(c, 1);
     if (lt_comm_rank(c) == 0)
         printf("per-rank GEMM rates with %d ranks busy: DGEMM %.1f GFLOP/s, SGEMM %.1f GFLOP/s\n",
@@ -184,13 +179,13 @@ int main(int argc, char **argv)
     if (argc > 1 && !strcmp(argv[1], "--crossover")) {
         crossover(c);
     } else if (argc > 2) {
-        chunk_rows = argc > 4 ? atoll(argv[4]) : 0;
-        run_shape(c, atoll(argv[1]), atoll(argv[2]), argc > 3 ? atoll(argv[3]) : 2, dg, sg);
+        run_shape(c, atoll(argv[1]), atoll(argv[2]), argc > 3 ? atoll(argv[3]) : 2,
+                  argc > 4 ? atoll(argv[4]) : 0, dg, sg);
     } else {
-        run_shape(c, 1000000, 50, 2, dg, sg);
-        run_shape(c, 200000, 784, 2, dg, sg);
+        run_shape(c, 1000000, 50, 2, 0, dg, sg);
+        run_shape(c, 200000, 784, 2, 0, dg, sg);
     }
-    lt_comm_destroy(&c);
-    MPI_Finalize();
-    return 0;
+    return LT_OK;
 }
+
+int main(int argc, char **argv) { return lt_bench_main(argc, argv, "bench_pca", run); }

@@ -16,7 +16,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "latent/lt_comm_mpi.h"
+#include "bench_common.h"
 #include "latent/lt_io.h"
 #include "latent/lt_pca.h"
 #include "latent/lt_petsc.h"
@@ -154,24 +154,20 @@ static lt_status sparse(lt_comm *c, const char *path, int64_t k, int densify)
     return LT_OK;
 }
 
-int main(int argc, char **argv)
+/* PETSc lives between MPI_Init and MPI_Finalize, inside the frame. */
+static lt_status run(lt_comm *c, int argc, char **argv)
 {
-    MPI_Init(&argc, &argv);
-    lt_comm *c = NULL;
-    lt_status st = lt_comm_create(MPI_COMM_WORLD, &c);
-    if (st == LT_OK) st = lt_petsc_init(c);
-    if (st == LT_OK && argc >= 4 && !strcmp(argv[1], "--sparse"))
+    LT_CALL(lt_petsc_init(c));
+    lt_status st;
+    if (argc >= 4 && !strcmp(argv[1], "--sparse"))
         st = sparse(c, argv[2], atoll(argv[3]), argc > 4 && !strcmp(argv[4], "densify"));
-    else if (st == LT_OK && argc >= 3)
+    else if (argc >= 3)
         st = dense(c, argv[1], atoll(argv[2]), !(argc > 3 && !strcmp(argv[3], "nofull")),
                    argc > 4 ? argv[4] : NULL);
-    else if (st == LT_OK) {
-        if (lt_comm_rank(c) == 0) fprintf(stderr, "usage: see bench/bench_slepc.c\n");
-        st = LT_ERR_ARG;
-    }
-    if (st != LT_OK && lt_comm_rank(c) == 0) fprintf(stderr, "bench_slepc: %s\n", lt_error_message());
+    else
+        st = lt_error_raise(LT_ERR_ARG, __FILE__, __LINE__, "usage: see bench/bench_slepc.c");
     lt_petsc_finalize();
-    lt_comm_destroy(&c);
-    MPI_Finalize();
-    return st == LT_OK ? 0 : 1;
+    return st;
 }
+
+int main(int argc, char **argv) { return lt_bench_main(argc, argv, "bench_slepc", run); }

@@ -12,7 +12,7 @@
  * figure is the best of ROUNDS alternating measurements (the VM's speed
  * drifts with its neighbours' load). Data is generated in memory. Rank 0
  * prints. */
-#include "latent/lt_blas.h"
+#include "bench_common.h"
 #include "latent/lt_comm_mpi.h"
 #include "latent/lt_nn.h"
 #include "latent/lt_rng.h"
@@ -183,20 +183,76 @@ static double weights(const net *nt)
     return w;
 }
 
-int main(int argc, char **argv)
+/* SGEMM: one process alone (*g1), then all ranks together; the best of
+ * ROUNDS alternations of each, so that a burst of load from other VMs
+ * during one measurement does not move the ceiling (all ranks / alone). */
+static double machine_ceiling(lt_comm *world, double *g1)
 {
-    lt_blas_select_kernels(argv);
-    MPI_Init(&argc, &argv);
+    double gall = 0;
+    *g1 = 0;
+    for (int r = 0; r < ROUNDS; r++) {
+        if (lt_comm_rank(world) == 0) *g1 = fmax(*g1, sgemm_gflops());
+        idle_barrier(lt_comm_handle(world));
+        double g = sgemm_gflops();
+        lt_comm_sum_d(world, &g, 1);
+        gall = fmax(gall, g);
+    }
+    double ceiling = gall / *g1;
+    lt_comm_bcast(world, &ceiling, sizeof ceiling, 0);
+    if (lt_comm_rank(world) == 0)
+        printf("sgemm 1024: %.1f GFLOP/s alone, %.1f GFLOP/s on %d ranks together (ceiling %.2fx)\n",
+               *g1, gall, lt_comm_size(world), ceiling);
+    return ceiling;
+}
+
+/* One network on rank 0 alone (self) and on all ranks, best of ROUNDS each
+ * (as for the ceiling); rank 0 prints. A failure on rank 0 alone is agreed. */
+static lt_status bench_net(lt_comm *world, lt_comm *self, const net *nt, int mnist, double g1,
+                           double ceiling)
+{
+    int P = lt_comm_size(world), rank = lt_comm_rank(world);
+    result r1 = {0}, rp = {0};
+    double cpu1 = 0;
+    int bad = 0;
+    for (int r = 0; r < ROUNDS; r++) {
+        result a = {0}, b = {0};
+        if (rank == 0) bad |= train(self, nt, &a);
+        idle_barrier(lt_comm_handle(world));
+        if (P > 1) bad |= train(world, nt, &b);
+        if (a.sps > r1.sps) r1 = a;
+        cpu1 = fmax(cpu1, a.cpu_sps);
+        if (b.sps > rp.sps) rp = b;
+    }
+    LT_CALL(lt_comm_agree(world, bad ? lt_error_raise(LT_ERR_INTERNAL, __FILE__, __LINE__,
+                                                      "training %s failed", nt->name)
+                                     : LT_OK));
+    if (rank != 0) return LT_OK;
+    printf("%s, %lld rows, %d epochs\n", nt->name, (long long)nt->n, nt->epochs);
+    printf("  1 rank : %9.0f samples/s  %.3f s/epoch  loss %.5f", r1.sps, r1.secs, r1.loss);
+    if (mnist)
+        printf("  %.1f GFLOP/s (%.0f%% of sgemm)", r1.sps * 6 * weights(nt) / 1e9,
+               100 * r1.sps * 6 * weights(nt) / 1e9 / g1);
+    if (nt->stack)
+        printf("  %.2f MFLOP/sample, %.1f GFLOP/s (%.0f%% of sgemm)", r1.flops / 1e6,
+               r1.sps * r1.flops / 1e9, 100 * r1.sps * r1.flops / 1e9 / g1);
+    printf("\n  1 rank : %9.0f samples per CPU-second (all epochs)\n", cpu1);
+    if (P > 1)
+        printf("  %d ranks: %9.0f samples/s  %.3f s/epoch  loss %.5f  allreduce %.1f%%  "
+               "speedup %.2fx = %.0f%% of the machine ceiling\n",
+               P, rp.sps, rp.secs, rp.loss, 100 * rp.comm, rp.sps / r1.sps,
+               100 * rp.sps / r1.sps / ceiling);
+    fflush(stdout);
+    return LT_OK;
+}
+
+static lt_status run(lt_comm *world, int argc, char **argv)
+{
     double scale = 1.0;
     const char *only = NULL;
     for (int i = 1; i + 1 < argc; i++) {
         if (!strcmp(argv[i], "--epochs-scale")) scale = atof(argv[++i]);
         else if (!strcmp(argv[i], "--only")) only = argv[++i];
     }
-    lt_comm *world = NULL, *self = NULL;
-    if (lt_comm_create(MPI_COMM_WORLD, &world) != LT_OK || lt_comm_create(MPI_COMM_SELF, &self) != LT_OK)
-        MPI_Abort(MPI_COMM_WORLD, 1);
-    int P = lt_comm_size(world), rank = lt_comm_rank(world);
     const lt_activation R = LT_ACT_RELU, L = LT_ACT_LINEAR, S = LT_ACT_SIGMOID;
     net nets[5] = {
         {"seed-000 10-8-6-2-6-8-10 sgd b64", {10, 8, 6, 2, 6, 8, 10}, 7, {R, R, L, R, R, S},
@@ -210,59 +266,19 @@ int main(int argc, char **argv)
         {"seed-003 conv 2 (28,353 params) mse rmsprop b128", {0}, 0, {0}, LT_LOSS_MSE,
          LT_OPT_RMSPROP, 6400, 128, 3, CONV2},
     };
-    /* SGEMM: one process alone, then all ranks together; the best of
-     * ROUNDS alternations of each, so that a burst of load from other VMs
-     * during one measurement does not move the ceiling. */
-    double g1 = 0, gall = 0;
-    for (int r = 0; r < ROUNDS; r++) {
-        if (rank == 0) g1 = fmax(g1, sgemm_gflops());
-        idle_barrier(lt_comm_handle(world));
-        double g = sgemm_gflops();
-        lt_comm_sum_d(world, &g, 1);
-        gall = fmax(gall, g);
-    }
-    double ceiling = gall / g1;
-    lt_comm_bcast(world, &ceiling, sizeof ceiling, 0);
-    if (rank == 0)
-        printf("sgemm 1024: %.1f GFLOP/s alone, %.1f GFLOP/s on %d ranks together (ceiling %.2fx)\n",
-               g1, gall, P, ceiling);
-    for (int k = 0; k < 5; k++) {
+    lt_comm *self = NULL;
+    LT_CALL(lt_comm_create(MPI_COMM_SELF, &self));
+    double g1, ceiling = machine_ceiling(world, &g1);
+    lt_status st = LT_OK;
+    for (int k = 0; st == LT_OK && k < 5; k++) {
         net nt = nets[k];
         if (only && !strstr(nt.name, only)) continue;
         nt.epochs = (int)ceil(nt.epochs * scale);
         if (nt.epochs < 1) nt.epochs = 1;
-        result r1 = {0}, rp = {0};
-        double cpu1 = 0;
-        int bad = 0;
-        for (int r = 0; r < ROUNDS; r++) { /* best of ROUNDS, as for the ceiling */
-            result a = {0}, b = {0};
-            if (rank == 0) bad |= train(self, &nt, &a);
-            idle_barrier(lt_comm_handle(world));
-            if (P > 1) bad |= train(world, &nt, &b);
-            if (a.sps > r1.sps) r1 = a;
-            cpu1 = fmax(cpu1, a.cpu_sps);
-            if (b.sps > rp.sps) rp = b;
-        }
-        if (bad) MPI_Abort(MPI_COMM_WORLD, 1);
-        if (rank != 0) continue;
-        printf("%s, %lld rows, %d epochs\n", nt.name, (long long)nt.n, nt.epochs);
-        printf("  1 rank : %9.0f samples/s  %.3f s/epoch  loss %.5f", r1.sps, r1.secs, r1.loss);
-        if (k == 2)
-            printf("  %.1f GFLOP/s (%.0f%% of sgemm)", r1.sps * 6 * weights(&nt) / 1e9,
-                   100 * r1.sps * 6 * weights(&nt) / 1e9 / g1);
-        if (nt.stack)
-            printf("  %.2f MFLOP/sample, %.1f GFLOP/s (%.0f%% of sgemm)", r1.flops / 1e6,
-                   r1.sps * r1.flops / 1e9, 100 * r1.sps * r1.flops / 1e9 / g1);
-        printf("\n  1 rank : %9.0f samples per CPU-second (all epochs)\n", cpu1);
-        if (P > 1)
-            printf("  %d ranks: %9.0f samples/s  %.3f s/epoch  loss %.5f  allreduce %.1f%%  "
-                   "speedup %.2fx = %.0f%% of the machine ceiling\n",
-                   P, rp.sps, rp.secs, rp.loss, 100 * rp.comm, rp.sps / r1.sps,
-                   100 * rp.sps / r1.sps / ceiling);
-        fflush(stdout);
+        st = bench_net(world, self, &nt, k == 2, g1, ceiling);
     }
     lt_comm_destroy(&self);
-    lt_comm_destroy(&world);
-    MPI_Finalize();
-    return 0;
+    return st;
 }
+
+int main(int argc, char **argv) { return lt_bench_main(argc, argv, "bench_train", run); }

@@ -14,8 +14,7 @@
  * 1000 iterations. --input reads any format latent reads (bench/tsne_sklearn.py
  * hands both sides the same .npy). --out writes the embedding, --input-out
  * the t-SNE input. */
-#include "latent/lt_comm_mpi.h"
-#include "latent/lt_blas.h"
+#include "bench_common.h"
 #include "latent/lt_io.h"
 #include "latent/lt_pca.h"
 #include "latent/lt_tsne.h"
@@ -155,16 +154,4 @@ static lt_status run(lt_comm *c, int argc, char **argv)
     return LT_OK;
 }
 
-int main(int argc, char **argv)
-{
-    lt_blas_select_kernels(argv);
-    MPI_Init(&argc, &argv);
-    lt_comm *c = NULL;
-    lt_status st = lt_comm_create(MPI_COMM_WORLD, &c);
-    if (st == LT_OK) st = run(c, argc, argv);
-    if (st != LT_OK && (!c || lt_comm_rank(c) == 0))
-        fprintf(stderr, "bench_tsne: %s\n%s", lt_error_message(), lt_error_traceback());
-    lt_comm_destroy(&c);
-    MPI_Finalize();
-    return st == LT_OK ? 0 : 1;
-}
+int main(int argc, char **argv) { return lt_bench_main(argc, argv, "bench_tsne", run); }
