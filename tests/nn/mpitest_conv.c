@@ -1,8 +1,7 @@
 /* The first notebook convolutional autoencoder trained data-parallel on 1,
  * 2 and 4 ranks: loss curves against a serial run, bit-identical parameters
  * on every rank, model files of stacks, wrong image widths. */
-#include "lt_test.h"
-#include "latent/lt_nn.h"
+#include "nn_testutil.h"
 #include "latent/lt_rng.h"
 
 #include <math.h>
@@ -59,23 +58,6 @@ static void notebook_train_opts(lt_train_opts *to, int epochs)
     to->seed = 2;
 }
 
-static uint64_t bytes_hash(const void *p, size_t n)
-{
-    uint64_t h = 1469598103934665603ULL;
-    const unsigned char *b = p;
-    for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 1099511628211ULL;
-    return h;
-}
-
-static int same_on_all_ranks(lt_comm *c, const lt_ae *ae)
-{
-    uint64_t h = bytes_hash(ae->params, sizeof(float) * (size_t)ae->nparams), all[64];
-    if (lt_comm_allgather(c, &h, sizeof h, all) != LT_OK) return 0;
-    int ok = 1;
-    for (int r = 0; r < lt_comm_size(c); r++) ok &= all[r] == h;
-    return ok;
-}
-
 #define EPOCHS 3
 
 static void train(lt_comm *cc, double *tl, double *vl, lt_ae **keep)
@@ -102,7 +84,7 @@ START_TEST(model1_loss_curve_matches_serial)
     double tl[EPOCHS], vl[EPOCHS], st[2 * EPOCHS] = {0};
     lt_ae *ae = NULL;
     train(c, tl, vl, &ae);
-    int same = same_on_all_ranks(c, ae);
+    int same = nt_same_on_all_ranks(c, ae);
     if (lt_comm_rank(c) == 0) {
         lt_comm *self = NULL;
         LT_ASSERT_OK(lt_comm_create_self(&self));

@@ -3,8 +3,7 @@
  * loss below Adam's over as many epochs, monotone history, the gradient
  * tolerance with scikit-learn's meaning, resume, bad input; without PETSc
  * the error that names the build. */
-#include "lt_test.h"
-#include "latent/lt_nn.h"
+#include "nn_testutil.h"
 #include "latent/lt_petsc.h"
 #include "latent/lt_rng.h"
 
@@ -42,23 +41,6 @@ static lt_ae *make_ae(lt_comm *c)
     return ae;
 }
 
-static uint64_t param_hash(const lt_ae *ae)
-{
-    uint64_t h = 1469598103934665603ULL;
-    const unsigned char *b = (const unsigned char *)ae->params;
-    for (size_t i = 0; i < sizeof(float) * (size_t)ae->nparams; i++) h = (h ^ b[i]) * 1099511628211ULL;
-    return h;
-}
-
-static int same_on_all_ranks(lt_comm *c, const lt_ae *ae)
-{
-    uint64_t h = param_hash(ae), all[64];
-    if (lt_comm_allgather(c, &h, sizeof h, all) != LT_OK) return 0;
-    int ok = 1;
-    for (int r = 0; r < lt_comm_size(c); r++) ok &= all[r] == h;
-    return ok;
-}
-
 static lt_train_opts lbfgs_opts(int iters)
 {
     lt_train_opts o;
@@ -80,7 +62,7 @@ START_TEST(same_params_and_better_than_adam)
     lt_ae *ae = make_ae(c), *adam = make_ae(c);
     lt_train_opts o = lbfgs_opts(60);
     LT_ASSERT_OK(lt_ae_fit(c, ae, &o, ds, NULL, NULL, NULL));
-    LT_ASSERT_ALL(same_on_all_ranks(c, ae));
+    LT_ASSERT_ALL(nt_same_on_all_ranks(c, ae));
     ck_assert_int_ge(ae->hist.n, 10);
     ck_assert_int_eq(ae->epoch, ae->hist.n);
     for (int i = 1; i < ae->hist.n; i++) /* More-Thuente: sufficient decrease every iteration */
@@ -124,7 +106,7 @@ START_TEST(tolerance_and_resume)
     LT_ASSERT_OK(lt_ae_fit(c, ae, &o, ds, NULL, NULL, NULL));
     ck_assert_int_eq(ae->epoch, n1 + 5);
     ck_assert(ae->hist.train_loss[n1 + 4] < ae->hist.train_loss[n1 - 1]);
-    LT_ASSERT_ALL(same_on_all_ranks(c, ae));
+    LT_ASSERT_ALL(nt_same_on_all_ranks(c, ae));
     o.lbfgs_max_fun = 3; /* evaluations: stops after at most 3 */
     o.epochs = ae->epoch + 50;
     int before = ae->epoch;
