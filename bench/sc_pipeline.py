@@ -15,6 +15,9 @@ packaged in Debian 12, so its recipe is written out as scanpy does it):
   pca        sklearn.decomposition.PCA(n_components, random_state=0)
              (svd_solver 'auto': randomized for this shape in sklearn 1.2)
 
+mean_var and the seurat selection are scripts/scprep_recipe.py's, the same
+code that writes the test fixtures of latent's recipe.
+
 Prints one JSON object: seconds and peak RSS (MB, getrusage: the running
 maximum) after each phase, the shapes, and the leading explained variance
 ratios (to compare with latent's).
@@ -24,13 +27,18 @@ Usage: sc_pipeline.py FILE.h5ad [--min-genes 200] [--min-cells 3] [--n-top 2000]
 """
 import argparse
 import json
+import os
 import resource
+import sys
 import time
 import warnings
 
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+import scprep_recipe as recipe  # noqa: E402
+from scprep_recipe import mean_var  # noqa: E402
 
 warnings.simplefilter("ignore")
 import anndata as ad  # noqa: E402
@@ -42,40 +50,11 @@ def rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def mean_var(x):
-    """scanpy's _get_mean_var: (E[x^2] - mean^2) * n / (n - 1), float64."""
-    n = x.shape[0]
-    if sp.issparse(x):
-        mean = np.asarray(x.mean(axis=0, dtype=np.float64)).ravel()
-        sq = x.copy()
-        sq.data = sq.data.astype(np.float64) ** 2
-        msq = np.asarray(sq.mean(axis=0)).ravel()
-    else:
-        mean = x.mean(axis=0, dtype=np.float64)
-        msq = np.square(x, dtype=np.float64).mean(axis=0)
-    return mean, (msq - mean**2) * (n / (n - 1))
-
-
-def hvg_seurat(x, n_top, n_bins=20):
+def hvg_seurat(x, n_top):
+    """On log data: scanpy's seurat flavour from expm1(x)'s mean and variance."""
     e = x.copy()
     e.data = np.expm1(e.data)
-    mean, var = mean_var(e)
-    mean[mean == 0] = 1e-12
-    disp = var / mean
-    disp[disp == 0] = np.nan
-    disp = np.log(disp)
-    mean = np.log1p(mean)
-    df = pd.DataFrame({"means": mean, "dispersions": disp})
-    df["mean_bin"] = pd.cut(df["means"], bins=n_bins)
-    st = df.groupby("mean_bin", observed=True)["dispersions"].agg(avg="mean", dev="std")
-    one = st["dev"].isnull()
-    st.loc[one, "dev"] = st.loc[one, "avg"]
-    st.loc[one, "avg"] = 0
-    st = st.loc[df["mean_bin"]].set_index(df.index)
-    norm = ((df["dispersions"] - st["avg"]) / st["dev"]).to_numpy()
-    v = norm[~np.isnan(norm)]
-    v[::-1].sort()
-    return np.nan_to_num(norm, nan=-np.inf) >= v[min(n_top, v.size) - 1]
+    return recipe.hvg_seurat(*mean_var(e), n_top)[0]
 
 
 def main():

@@ -14,14 +14,16 @@ ceil_mode=True) (7 -> 4, the padded cells ignored). Each memory format
 epochs after the first (warm-up), and the best format is marked; samples
 per CPU-second of the process (all epochs) is the figure that stays
 comparable with bench_train's on a machine shared with other jobs. Batches are
-sliced from one tensor after a randperm per epoch (no DataLoader).
+sliced from one tensor after a randperm per epoch (no DataLoader;
+bench/torch_epochs.py, shared with torch_train.py).
 """
 import argparse
-import time
 
 import numpy as np
 import torch
 from torch import nn
+
+from torch_epochs import train_epochs
 
 
 def conv(cin, cout, pad=1):
@@ -76,25 +78,8 @@ def run(key, fmt, epochs, batch=128):
     crit = nn.MSELoss()
     # Keras RMSprop defaults (Keras puts eps inside the sqrt; not bit-compatible, same cost).
     o = torch.optim.RMSprop(m.parameters(), lr=0.001, alpha=0.9, eps=1e-7)
-    times, last = [], float("nan")
-    cpu0 = time.process_time()
-    for _ in range(epochs):
-        t0 = time.perf_counter()
-        xs = x[torch.randperm(n)]
-        if fmt == "nhwc":
-            xs = xs.contiguous(memory_format=torch.channels_last)
-        total = 0.0
-        for i in range(0, n, batch):
-            xb = xs[i:i + batch]
-            o.zero_grad(set_to_none=True)
-            lv = crit(m(xb), xb)
-            lv.backward()
-            o.step()
-            total += lv.item() * xb.shape[0]
-        times.append(time.perf_counter() - t0)
-        last = total / n
-    cpu = time.process_time() - cpu0
-    t = np.mean(times[1:]) if len(times) > 1 else times[0]
+    nhwc = (lambda xs: xs.contiguous(memory_format=torch.channels_last)) if fmt == "nhwc" else None
+    t, last, cpu = train_epochs(m, x, crit, o, epochs, batch, nhwc)
     return name, nparams, n, n / t, t, last, n * epochs / cpu
 
 

@@ -5,16 +5,17 @@ batch sizes, losses and optimizers (Keras defaults), timed per epoch.
     /usr/bin/python3 bench/torch_train.py [--threads 1] [--epochs-scale 1] [--only 003]
 
 Batches are sliced from one tensor after a randperm per epoch (no DataLoader,
-the fastest plain PyTorch loop). Prints samples/s as the mean over epochs
-after the first.
+the fastest plain PyTorch loop; bench/torch_epochs.py, shared with
+torch_conv.py). Prints samples/s as the mean over epochs after the first.
 """
 import argparse
 import math
-import time
 
 import numpy as np
 import torch
 from torch import nn
+
+from torch_epochs import train_epochs
 
 NETS = [
     ("seed-000 10-8-6-2-6-8-10 sgd b64", [10, 8, 6, 2, 6, 8, 10],
@@ -55,22 +56,7 @@ def run(net, scale):
         o = torch.optim.Adam(m.parameters(), lr=0.001, eps=1e-7)
     else:
         o = torch.optim.RMSprop(m.parameters(), lr=0.001, alpha=0.9, eps=1e-7)
-    times, last = [], float("nan")
-    for _ in range(epochs):
-        t0 = time.perf_counter()
-        perm = torch.randperm(n)
-        xs = x[perm]
-        total = 0.0
-        for i in range(0, n, batch):
-            xb = xs[i:i + batch]
-            o.zero_grad(set_to_none=True)
-            lv = crit(m(xb), xb)
-            lv.backward()
-            o.step()
-            total += lv.item() * xb.shape[0]
-        times.append(time.perf_counter() - t0)
-        last = total / n
-    t = np.mean(times[1:]) if len(times) > 1 else times[0]
+    t, last, _ = train_epochs(m, x, crit, o, epochs, batch)
     print(f"{name}, {n} rows, {epochs} epochs")
     print(f"  torch {torch.__version__}, {torch.get_num_threads()} thread(s): "
           f"{n / t:9.0f} samples/s  {t:.3f} s/epoch  loss {last:.5f}", flush=True)

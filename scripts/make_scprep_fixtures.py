@@ -30,14 +30,22 @@ every point: tricube weights over the floor(span n) nearest x, weighted
 quadratic least squares. The two agree closely but not bitwise, so the
 seurat_v3 gene set can differ from scanpy's at the margin.
 
+mean_var and the seurat selection are scripts/scprep_recipe.py's, shared
+with bench/sc_pipeline.py.
+
 Run: /usr/bin/python3 scripts/make_scprep_fixtures.py (writes tests/fixtures/sc/prep_*)
 """
 import os
+import sys
 
 import anndata as ad
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import scprep_recipe as recipe  # noqa: E402
+from scprep_recipe import mean_var  # noqa: E402
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures", "sc")
 N_CELLS, N_GENES, N_TYPES = 150, 80, 3
@@ -60,37 +68,12 @@ def counts():
     return x, types
 
 
-def mean_var(x):
-    n = x.shape[0]
-    mean = x.mean(axis=0)
-    var = ((x * x).mean(axis=0) - mean**2) * (n / (n - 1))
-    return mean, var
-
-
-def hvg_seurat(logx, n_top, n_bins=20):
-    e = np.expm1(logx.astype(np.float64))
-    mean, var = mean_var(e)
-    mean[mean == 0] = 1e-12
-    disp = var / mean
-    disp[disp == 0] = np.nan
-    disp = np.log(disp)
-    mean = np.log1p(mean)
-    df = pd.DataFrame({"means": mean, "dispersions": disp})
-    df["mean_bin"] = pd.cut(df["means"], bins=n_bins)
-    g = df.groupby("mean_bin", observed=True)["dispersions"]
-    stats = g.agg(avg="mean", dev="std")
-    one = stats["dev"].isnull()
-    stats.loc[one, "dev"] = stats.loc[one, "avg"]
-    stats.loc[one, "avg"] = 0
-    st = stats.loc[df["mean_bin"]].set_index(df.index)
-    norm = ((df["dispersions"] - st["avg"]) / st["dev"]).to_numpy()
-    x = norm[~np.isnan(norm)]
-    x[::-1].sort()
-    cut = x[min(n_top, x.size) - 1]
+def hvg_seurat(logx, n_top):
+    sel, x = recipe.hvg_seurat(*mean_var(np.expm1(logx.astype(np.float64))), n_top)
     # A fixture whose cutoff falls on a near-tie would test rounding, not the
     # formula (two-gene bins give exactly +-1/sqrt(2), one-gene bins 1).
     assert x[n_top - 1] - x[n_top] > 1e-6, "seurat cutoff on a tie: change N_TOP"
-    return np.nan_to_num(norm, nan=-np.inf) >= cut
+    return sel
 
 
 def local_fit(xs, ys, x0, h):
