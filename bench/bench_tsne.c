@@ -82,7 +82,7 @@ static lt_status fit(lt_comm *c, const lt_tsne_opts *o, const lt_dataset *S, lt_
                      double sec[6])
 {
     static const lt_event ev[5] = {LT_EV_TSNE_KNN, LT_EV_TSNE_AFFINITY, LT_EV_TSNE_INIT,
-                                   LT_EV_TSNE_EXAGGERATION, LT_EV_TSNE_MAIN};
+                                   LT_EV_TSNE_EXAGGERATED, LT_EV_TSNE_MAIN};
     lt_timer tm;
     lt_timer_init(&tm);
     lt_comm_set_timer(c, &tm);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 static lt_comm *test_comm;
+static lt_timer test_timer;
 static char prog[256];
 static int nskipped;
 static char skip_why[256];
@@ -39,6 +40,13 @@ static int isa_unavailable(void)
 }
 
 lt_comm *lt_test_comm(void) { return test_comm; }
+
+const lt_timer *lt_test_timer(void)
+{
+    lt_timer_init(&test_timer);
+    lt_comm_set_timer(test_comm, &test_timer);
+    return &test_timer;
+}
 
 int lt_test_all(int cond)
 {

@@ -27,6 +27,11 @@ const char *lt_test_fixture(char *buf, size_t cap, const char *name);
  * (SKIP_RETURN_CODE), so a summary never counts what did not run. */
 #define LT_TEST_SKIPPED 77
 void lt_test_skip(int ntests, const char *why);
+/* Zeroes the harness's timer, attaches it to lt_test_comm() and returns it:
+ * the events of what the test runs next are recorded there (library code
+ * finds it with lt_comm_timer). It stays attached and lives as long as the
+ * program, so a failing assertion leaves no dangling timer behind. */
+const lt_timer *lt_test_timer(void);
 /* 1 on every rank iff cond is true on every rank (collective). */
 int lt_test_all(int cond);
 

@@ -42,7 +42,7 @@ typedef enum {
     LT_EV_TSNE_KNN,                 /* t-SNE: exact neighbours (ring of row blocks) */
     LT_EV_TSNE_AFFINITY,            /* t-SNE: bandwidth search and symmetric P */
     LT_EV_TSNE_INIT,                /* t-SNE: the starting embedding (PCA or random) */
-    LT_EV_TSNE_EXAGGERATION,        /* t-SNE: the early-exaggeration iterations */
+    LT_EV_TSNE_EXAGGERATED,         /* t-SNE: the early-exaggeration iterations */
     LT_EV_TSNE_MAIN,                /* t-SNE: the iterations after them */
     LT_EV_TSNE_ITER,                /* t-SNE: one gradient-descent iteration (in the two above) */
     LT_EV_TSNE_QUALITY,             /* t-SNE: trustworthiness etc. on the sample */

@@ -137,7 +137,7 @@ typedef struct lt_tsne_info {
     double grad_norm;          /* at the last check */
     int64_t grid_side_max;     /* largest FFT side used (0: exact) */
     /* No times: each phase is an event of the communicator's timer (tsne_knn,
-     * tsne_affinity, tsne_init, tsne_exaggeration, tsne_main; lt_timer.h). */
+     * tsne_affinity, tsne_init, tsne_exaggerated, tsne_main; lt_timer.h). */
 } lt_tsne_info;
 
 typedef struct lt_tsne_result {

@@ -44,7 +44,7 @@ lt_status lt_tsne_opts_from_config(const lt_config *cfg, lt_tsne_opts *o)
  * fit (their sum is seconds.total), then the quality figures. */
 enum { KNN, AFFINITY, INIT, EXAGGERATION, MAIN, QUALITY, NPHASE, TOTAL = NPHASE };
 static const lt_event phase_event[NPHASE] = {LT_EV_TSNE_KNN, LT_EV_TSNE_AFFINITY, LT_EV_TSNE_INIT,
-                                             LT_EV_TSNE_EXAGGERATION, LT_EV_TSNE_MAIN,
+                                             LT_EV_TSNE_EXAGGERATED, LT_EV_TSNE_MAIN,
                                              LT_EV_TSNE_QUALITY};
 
 /* One embedding and what is reported about it. */

@@ -8,7 +8,7 @@ static const char *const event_names[] = {
     "encode",     "kmeans",       "scores",         "tsne",       "report",     "io_read",
     "io_write",   "pca_mean",     "pca_gram",       "pca_eigen",  "pca_transform",
     "train_step", "grad_allreduce", "kmeans_init",  "kmeans_iter", "silhouette_ring",
-    "tsne_knn",   "tsne_affinity", "tsne_init",     "tsne_exaggeration", "tsne_main",
+    "tsne_knn",   "tsne_affinity", "tsne_init",     "tsne_exaggerated", "tsne_main",
     "tsne_iter",  "tsne_quality"};
 /* One name per stage and event: a new event without a name does not build. */
 _Static_assert(sizeof event_names / sizeof event_names[0] == LT_EV_COUNT, "event_names");

@@ -349,9 +349,9 @@ static lt_status optimise(lt_comm *c, const lt_tsne_opts *o, const lt_tsne_p *P,
     lt_timer *tm = lt_comm_timer(c);
     info->kl_exaggerated = NAN;
     if (n_ex > 0) {
-        lt_event_begin(tm, LT_EV_TSNE_EXAGGERATION);
+        lt_event_begin(tm, LT_EV_TSNE_EXAGGERATED);
         st = descend(&s, 0, n_ex, o->momentum_early, o->early_exaggeration, n_ex, &it, &err);
-        lt_event_end(tm, LT_EV_TSNE_EXAGGERATION, 0);
+        lt_event_end(tm, LT_EV_TSNE_EXAGGERATED, 0);
         LT_CALL_GOTO(st, st, done);
         info->kl_exaggerated = err;
         it++;

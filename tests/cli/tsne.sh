@@ -36,7 +36,7 @@ assert all(k in a["seconds"] for k in ("neighbors", "affinities", "exaggeration"
 # one embedding: its seconds are the phase events' times, slowest rank
 ev, sec = json.load(open(sys.argv[1]))["timings"]["events"], a["seconds"]
 for k, e in (("neighbors", "tsne_knn"), ("affinities", "tsne_affinity"), ("init", "tsne_init"),
-             ("exaggeration", "tsne_exaggeration"), ("main", "tsne_main"), ("quality", "tsne_quality")):
+             ("exaggeration", "tsne_exaggerated"), ("main", "tsne_main"), ("quality", "tsne_quality")):
     assert sec[k] == ev[e]["wall_max"], (k, sec, ev)
 PY
 grep -q '"tsne_iter"' "$WORK/t1/metrics.json" || fail "tsne: no tsne_iter event in metrics.json"

@@ -184,6 +184,8 @@ START_TEST(events_nest_count_and_reduce)
     ck_assert(t.bytes[LT_EV_GRAD_ALLREDUCE] == 30 && t.flops[LT_EV_TRAIN_STEP] == 300.0);
     ck_assert_str_eq(lt_event_name(LT_EV_SILHOUETTE_RING), "silhouette_ring");
     ck_assert_str_eq(lt_event_name(LT_EV_COUNT), "?");
+    for (int e = 0; e < LT_EV_COUNT; e++) /* --log-view's name column is 16 wide */
+        ck_assert_msg(strlen(lt_event_name(e)) <= 16, "%s", lt_event_name(e));
     lt_metrics *m = NULL;
     LT_ASSERT_OK(lt_metrics_create(&m));
     LT_ASSERT_OK(lt_metrics_set_timings(m, &t, c));

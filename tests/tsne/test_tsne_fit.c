@@ -12,22 +12,18 @@ static void check_kl(lt_tsne_method m)
     lt_tsne_opts_default(&o);
     o.method = m;
     lt_tsne_result r;
-    lt_timer tm;
-    lt_timer_init(&tm);
-    lt_comm_set_timer(c, &tm);
-    lt_status st = lt_tsne_fit(c, &o, X, &r);
-    lt_comm_set_timer(c, NULL);
-    LT_ASSERT_OK(st);
+    const lt_timer *tm = lt_test_timer();
+    LT_ASSERT_OK(lt_tsne_fit(c, &o, X, &r));
     double want = tt_ref("kl_bh_pca");
     if (getenv("TT_VERBOSE"))
         printf("%s: KL %.6f (scikit-learn %.6f), %lld iterations, %.2f s exaggerated + %.2f s\n",
                lt_tsne_method_name(m), r.info.kl, want, (long long)r.info.n_iter,
-               tm.wall[LT_EV_TSNE_EXAGGERATION], tm.wall[LT_EV_TSNE_MAIN]);
+               tm->wall[LT_EV_TSNE_EXAGGERATED], tm->wall[LT_EV_TSNE_MAIN]);
     static const lt_event once[] = {LT_EV_TSNE_KNN, LT_EV_TSNE_AFFINITY, LT_EV_TSNE_INIT,
-                                    LT_EV_TSNE_EXAGGERATION, LT_EV_TSNE_MAIN};
-    for (int e = 0; e < 5; e++) ck_assert(tm.count[once[e]] == 1 && tm.wall[once[e]] > 0);
-    ck_assert_int_eq(tm.count[LT_EV_TSNE_ITER], r.info.n_iter);
-    ck_assert(tm.wall[LT_EV_TSNE_ITER] <= tm.wall[LT_EV_TSNE_EXAGGERATION] + tm.wall[LT_EV_TSNE_MAIN]);
+                                    LT_EV_TSNE_EXAGGERATED, LT_EV_TSNE_MAIN};
+    for (int e = 0; e < 5; e++) ck_assert(tm->count[once[e]] == 1 && tm->wall[once[e]] > 0);
+    ck_assert_int_eq(tm->count[LT_EV_TSNE_ITER], r.info.n_iter);
+    ck_assert(tm->wall[LT_EV_TSNE_ITER] <= tm->wall[LT_EV_TSNE_EXAGGERATED] + tm->wall[LT_EV_TSNE_MAIN]);
     ck_assert_msg(fabs(r.info.kl - want) <= 0.02 * want, "KL %.6f vs scikit-learn's %.6f",
                   r.info.kl, want);
     ck_assert_int_eq(r.info.n_iter, (int64_t)tt_ref("n_iter_bh_pca") + 1);
