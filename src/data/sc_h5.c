@@ -295,9 +295,11 @@ lt_status lt_sch5_read_strings(hid_t dset, int64_t start, int64_t count, lt_strl
     char *buf = lt_calloc((size_t)count, width);
     herr_t e = buf && fs >= 0 && ms >= 0 ? H5Sselect_hyperslab(fs, H5S_SELECT_SET, st, NULL, ct, NULL) : -1;
     if (e >= 0) e = H5Dread(dset, mt, ms, fs, H5P_DEFAULT, buf);
-    lt_status s = e >= 0 ? LT_OK
-                         : lt_error_raise(LT_ERR_FORMAT, __FILE__, __LINE__,
-                                          "%s: reading strings of '%s' failed", path, name);
+    /* (a failed lt_calloc has raised "out of memory" already) */
+    lt_status s = !buf     ? LT_ERR_MEM
+                  : e >= 0 ? LT_OK
+                           : lt_error_raise(LT_ERR_FORMAT, __FILE__, __LINE__,
+                                            "%s: reading strings of '%s' failed", path, name);
     for (int64_t i = 0; s == LT_OK && i < count; i++) {
         const char *p = vlen ? ((char **)buf)[i] : buf + (size_t)i * width;
         if (!p) p = "";

@@ -458,7 +458,7 @@ static lt_status hvg_seurat_v3(lt_comm *c, const lt_csr *m, const lt_hvg_opts *o
     double *var = h->dispersions;
     mean_var(s1, s2, d, n, h->means, var);
     double *x = lt_malloc(sizeof *x * (size_t)(3 * d + 3));
-    LT_CALL(lt_comm_agree(c, x ? LT_OK : LT_ERR_MEM));
+    LT_AGREE_ALLOC(c, x);
     double *y = x + d, *fit = x + 2 * d, *reg = s1, *clip = s2;
     int64_t nc = 0;
     for (int64_t j = 0; j < d; j++)
@@ -514,6 +514,10 @@ lt_status lt_sc_hvg(lt_comm *c, const lt_csr *m, const lt_hvg_opts *o, lt_hvg **
     if (st == LT_OK)
         st = o->flavor == LT_HVG_SEURAT_V3 ? hvg_seurat_v3(c, m, o, h, s, s + m->d)
                                            : hvg_seurat(c, m, o, h, s, s + m->d);
+    /* Both end with local work after their last collective (the binning,
+     * the ranking's scratch): a failure there is one rank's (found by the
+     * fault sweep: the ranks that went on waited in the next collective). */
+    st = lt_comm_agree(c, st);
     free(s);
     if (st != LT_OK) lt_hvg_destroy(&h);
     *out = h;

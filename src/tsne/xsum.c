@@ -79,12 +79,16 @@ lt_status lt_xsum_allreduce(lt_comm *c, lt_xsum *s, int m)
 {
     /* Renormalised limbs are below 2^32 in magnitude (the top one is the
      * sum's high part), so sums over up to 2^31 ranks cannot overflow. */
-    int64_t buf[LT_XSUM_LIMBS + 1];
+    /* Up to 4 sums on the stack: t-SNE's gradient reduces 1 or 3 per
+     * iteration, with no allocation; more (column means, once) are
+     * allocated and agreed, since the other ranks would wait in the sum. */
+    int64_t buf[4 * (LT_XSUM_LIMBS + 1)];
     int64_t *all = NULL;
-    if (m > 1) {
-        LT_ALLOC(all, (int64_t)m * (LT_XSUM_LIMBS + 1));
+    if (m > 4) {
+        all = lt_calloc((size_t)m * (LT_XSUM_LIMBS + 1), sizeof *all);
+        LT_AGREE_ALLOC(c, all);
     }
-    int64_t *b = m > 1 ? all : buf;
+    int64_t *b = m > 4 ? all : buf;
     for (int q = 0; q < m; q++) {
         renorm(&s[q]);
         memcpy(b + (int64_t)q * (LT_XSUM_LIMBS + 1), s[q].limb, sizeof s[q].limb);

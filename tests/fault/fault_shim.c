@@ -426,16 +426,21 @@ static int fapl_parallel(hid_t fapl)
     return fapl != H5P_DEFAULT && fapl >= 0 && H5Pget_driver(fapl) == H5FD_MPIO;
 }
 
-/* 1 if loc lives in a file open through MPI-IO (collective metadata). */
+/* 1 if loc lives in a file open through MPI-IO (collective metadata). Local:
+ * not H5Fget_access_plist, which duplicates the file's communicator
+ * (MPI_Comm_dup, collective), so the check itself hung the ranks that went
+ * on reading a file independently after another rank's failure (found by
+ * the single-cell sweep: every h5ad case after the matrix). The MPI
+ * atomicity query exists for MPI-IO files only and asks MPI_File locally. */
 static int loc_parallel(hid_t loc)
 {
     hid_t f = H5Iget_file_id(loc);
     if (f < 0) return 0;
-    hid_t fapl = H5Fget_access_plist(f);
-    int par = fapl_parallel(fapl);
-    if (fapl >= 0) H5Pclose(fapl);
+    hbool_t atomic = 0;
+    herr_t r = -1;
+    H5E_BEGIN_TRY { r = H5Fget_mpi_atomicity(f, &atomic); } H5E_END_TRY;
     __real_H5Fclose(f);
-    return par;
+    return r >= 0;
 }
 
 static int file_hit(hid_t fapl, const char *what, void *ra)
