@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lt_test.h"
+#include "latent/lt_nn.h"
 
 typedef struct {
     char *text;
@@ -91,6 +92,42 @@ static inline const char *line_text(const fixture *f, const char *key, char *buf
     memcpy(buf, p, n);
     buf[n] = '\0';
     return buf;
+}
+
+/* The fixture's three recorded training steps (the nn reference tests): ae
+ * starts from the np parameters p0 on the nx values x (rows of ae's input
+ * width), one batch per fit call (to.epochs = s); each step's loss, gradient
+ * and parameters must match loss<s>, grad<s> and params<s>. Collective. */
+static inline void check_three_steps(lt_comm *c, const fixture *f, const char *name, lt_ae *ae,
+                                     lt_train_opts to, const double *p0, int np, const double *x,
+                                     int nx)
+{
+    int d = ae->arch.widths[0], rows = nx / d, n;
+    to.batch_size = rows;
+    to.shuffle = 0;
+    for (int i = 0; i < np; i++) ae->params[i] = (float)p0[i];
+    lt_dataset *ds = NULL;
+    LT_ASSERT_OK(lt_dataset_create(c, rows, d, 0, &ds));
+    for (int64_t i = 0; i < ds->nloc * ds->d; i++) ds->x[i] = (float)x[ds->row0 * ds->d + i];
+    for (int s = 1; s <= 3; s++) {
+        to.epochs = s;
+        LT_ASSERT_OK(lt_ae_fit(c, ae, &to, ds, NULL, NULL, NULL));
+        char key[32];
+        snprintf(key, sizeof key, "grad%d", s);
+        double *g = values(f, key, &n);
+        snprintf(key, sizeof key, "params%d", s);
+        double *p = values(f, key, &n);
+        snprintf(key, sizeof key, "loss%d", s);
+        double loss = scalar(f, key), got = ae->hist.train_loss[s - 1];
+        double eg = rel_err(ae->grads, g, np), ep = rel_err(ae->params, p, np);
+        ck_assert_msg(fabs(got - loss) <= 1e-5 * fabs(loss), "%s step %d: loss %.9g, torch %.9g",
+                      name, s, got, loss);
+        ck_assert_msg(eg < 2e-5, "%s step %d: gradient differs by %.3g (relative)", name, s, eg);
+        ck_assert_msg(ep < 2e-6, "%s step %d: parameters differ by %.3g (relative)", name, s, ep);
+        free(g);
+        free(p);
+    }
+    lt_dataset_destroy(&ds);
 }
 
 #endif

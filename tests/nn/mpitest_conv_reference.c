@@ -31,7 +31,6 @@ static void run_case(const char *name)
         to.epsilon = scalar(&f, "epsilon");
         to.rho = scalar(&f, "rho");
     }
-    to.shuffle = 0;
     lt_ae *ae = NULL;
     LT_ASSERT_OK(lt_ae_create(c, &ao, &ae));
     ck_assert_int_eq(ae->nparams, np);
@@ -50,32 +49,8 @@ static void run_case(const char *name)
                           "layer %d: %dx%dx%d, torch %gx%gx%g", l + 1, o.h, o.w, o.c, s[0], s[1], s[2]);
         free(s);
     }
-    int d = ae->arch.widths[0], rows = nx / d;
-    to.batch_size = rows;
-    for (int i = 0; i < np; i++) ae->params[i] = (float)p0[i];
-    lt_dataset *ds = NULL;
-    LT_ASSERT_OK(lt_dataset_create(c, rows, d, 0, &ds));
-    for (int64_t i = 0; i < ds->nloc * ds->d; i++) ds->x[i] = (float)x[ds->row0 * ds->d + i];
-    for (int s = 1; s <= 3; s++) {
-        to.epochs = s; /* one batch per epoch: each fit call takes one step */
-        LT_ASSERT_OK(lt_ae_fit(c, ae, &to, ds, NULL, NULL, NULL));
-        char key[32];
-        snprintf(key, sizeof key, "grad%d", s);
-        double *g = values(&f, key, &n);
-        snprintf(key, sizeof key, "params%d", s);
-        double *p = values(&f, key, &n);
-        snprintf(key, sizeof key, "loss%d", s);
-        double loss = scalar(&f, key), got = ae->hist.train_loss[s - 1];
-        double eg = rel_err(ae->grads, g, np), ep = rel_err(ae->params, p, np);
-        ck_assert_msg(fabs(got - loss) <= 1e-5 * fabs(loss), "%s step %d: loss %.9g, torch %.9g",
-                      name, s, got, loss);
-        ck_assert_msg(eg < 2e-5, "%s step %d: gradient differs by %.3g (relative)", name, s, eg);
-        ck_assert_msg(ep < 2e-6, "%s step %d: parameters differ by %.3g (relative)", name, s, ep);
-        free(g);
-        free(p);
-    }
+    check_three_steps(c, &f, name, ae, to, p0, np, x, nx);
     lt_ae_destroy(&ae);
-    lt_dataset_destroy(&ds);
     free(is);
     free(x);
     free(p0);
