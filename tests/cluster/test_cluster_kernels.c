@@ -14,56 +14,84 @@ static void fill(float *x, int64_t m, uint64_t seed, double scale)
     for (int64_t i = 0; i < m; i++) x[i] = (float)(scale * lt_rng_normal(&r));
 }
 
-/* One (k, d) case: labels equal the double argmin, and the sums and counts
- * move exactly the rows whose label changed (from -1: added only). path 0:
- * the portable loop (no norms); 1: the row-major x86 kernel; 2: the tiled
- * AVX-512 kernel where the CPU has it (else 1 again). */
-static void check_assign(int64_t k, int64_t d, double offset, uint64_t seed, int path)
+/* One (k, d, offset) case and its double-precision reference, computed once
+ * for all the paths checked against it: the argmin label of every row, and
+ * the sums and counts that move the rows whose label changed from the
+ * starting labels (i % 2 ? -1 : 0; from -1: added only). */
+typedef struct {
+    int64_t k, d, n, kp;
+    double offset;
+    float *x, *ct;
+    double *cd, *ref;
+    int32_t *best;
+    int64_t want_changed;
+} assign_case;
+
+static void case_create(int64_t k, int64_t d, double offset, uint64_t seed, assign_case *c)
 {
     int64_t n = 1001, kp = lt_km_lanes(k);
-    float *x = malloc(sizeof(float) * (size_t)(n * d));
+    *c = (assign_case){k, d, n, kp, offset, NULL, NULL, NULL, NULL, NULL, 0};
+    c->x = malloc(sizeof(float) * (size_t)(n * d));
     float *cf = malloc(sizeof(float) * (size_t)(k * d));
-    float *ct = malloc(sizeof(float) * (size_t)(kp * d));
-    double *cd = malloc(sizeof(double) * (size_t)(k * d));
-    double *sums = calloc((size_t)(k * d + k), sizeof(double));
-    double *ref = calloc((size_t)(k * d + k), sizeof(double));
-    int32_t *lab = malloc(sizeof(int32_t) * (size_t)n);
-    fill(x, n * d, seed, 3.0);
+    c->ct = malloc(sizeof(float) * (size_t)(kp * d));
+    c->cd = malloc(sizeof(double) * (size_t)(k * d));
+    c->ref = calloc((size_t)(k * d + k), sizeof(double));
+    c->best = malloc(sizeof(int32_t) * (size_t)n);
+    fill(c->x, n * d, seed, 3.0);
     fill(cf, k * d, seed + 1000, 3.0);
     /* far from the origin too: float distances must still not decide ties */
-    for (int64_t i = 0; i < n * d; i++) x[i] += (float)offset;
-    for (int64_t q = 0; q < k * d; q++) cd[q] = cf[q] + offset;
+    for (int64_t i = 0; i < n * d; i++) c->x[i] += (float)offset;
+    for (int64_t q = 0; q < k * d; q++) c->cd[q] = cf[q] + offset;
+    lt_km_pack_centers(c->cd, k, d, kp, c->ct);
+    for (int64_t i = 0; i < n; i++) {
+        const float *xi = c->x + i * d;
+        int best = lt_km_exact_argmin(xi, c->cd, k, d), old = i % 2 ? -1 : 0;
+        c->best[i] = best;
+        if (best == old) continue;
+        c->want_changed++;
+        for (int64_t j = 0; j < d; j++) c->ref[best * d + j] += xi[j];
+        c->ref[k * d + best] += 1;
+        if (old < 0) continue;
+        for (int64_t j = 0; j < d; j++) c->ref[old * d + j] -= xi[j];
+        c->ref[k * d + old] -= 1;
+    }
+    free(cf);
+}
+
+static void case_destroy(assign_case *c)
+{
+    free(c->x), free(c->ct), free(c->cd), free(c->ref), free(c->best);
+}
+
+/* Labels equal the double argmin, and the sums and counts move exactly the
+ * rows whose label changed. path 0: the portable loop (no norms); 1: the
+ * row-major x86 kernel; 2: the tiled AVX-512 kernel where the CPU has it
+ * (else 1 again). */
+static void check_assign(const assign_case *c, int path)
+{
+    int64_t k = c->k, d = c->d, n = c->n;
+    double *sums = calloc((size_t)(k * d + k), sizeof(double));
+    int32_t *lab = malloc(sizeof(int32_t) * (size_t)n);
     lt_km_rows r;
-    ck_assert_int_eq(lt_km_rows_create(x, n, d, path == 2, &r), LT_OK);
+    ck_assert_int_eq(lt_km_rows_create(c->x, n, d, path == 2, &r), LT_OK);
     int tiled = path == 2 && lt_cpu_level() >= LT_ISA_AVX512 && d <= LT_KM_MAXD_LANES;
     ck_assert(tiled ? r.xt != NULL : r.xt == NULL);
     if (path == 0) lt_km_rows_destroy(&r);
     lt_km_scratch as;
     ck_assert_int_eq(lt_km_scratch_create(k, d, 1, &as), LT_OK);
-    lt_km_pack_centers(cd, k, d, kp, ct);
     for (int64_t i = 0; i < n; i++) lab[i] = i % 2 ? -1 : 0;
-    int64_t changed = lt_km_assign(&r, &as, ct, kp, k, cd, lab, sums, sums + k * d);
-    int64_t want_changed = 0;
-    for (int64_t i = 0; i < n; i++) {
-        int best = lt_km_exact_argmin(x + i * d, cd, k, d), old = i % 2 ? -1 : 0;
-        ck_assert_msg(lab[i] == best, "k=%lld d=%lld offset=%g row %lld: %d vs %d", (long long)k,
-                      (long long)d, offset, (long long)i, lab[i], best);
-        if (best == old) continue;
-        want_changed++;
-        for (int64_t j = 0; j < d; j++) ref[best * d + j] += x[i * d + j];
-        ref[k * d + best] += 1;
-        if (old < 0) continue;
-        for (int64_t j = 0; j < d; j++) ref[old * d + j] -= x[i * d + j];
-        ref[k * d + old] -= 1;
-    }
-    ck_assert_int_eq(changed, want_changed);
+    int64_t changed = lt_km_assign(&r, &as, c->ct, c->kp, k, c->cd, lab, sums, sums + k * d);
+    for (int64_t i = 0; i < n; i++)
+        ck_assert_msg(lab[i] == c->best[i], "k=%lld d=%lld offset=%g path %d row %lld: %d vs %d",
+                      (long long)k, (long long)d, c->offset, path, (long long)i, lab[i], c->best[i]);
+    ck_assert_int_eq(changed, c->want_changed);
     for (int64_t q = 0; q < k * d + k; q++)
-        ck_assert(fabs(sums[q] - ref[q]) <= 1e-12 * (1 + fabs(ref[q])));
+        ck_assert(fabs(sums[q] - c->ref[q]) <= 1e-12 * (1 + fabs(c->ref[q])));
     /* without sums: labels only, nothing changes the second time */
-    ck_assert_int_eq(lt_km_assign(&r, &as, ct, kp, k, cd, lab, NULL, NULL), 0);
+    ck_assert_int_eq(lt_km_assign(&r, &as, c->ct, c->kp, k, c->cd, lab, NULL, NULL), 0);
     lt_km_rows_destroy(&r);
     lt_km_scratch_destroy(&as);
-    free(x), free(cf), free(ct), free(cd), free(sums), free(ref), free(lab);
+    free(sums), free(lab);
 }
 
 START_TEST(assign_matches_double_argmin)
@@ -72,16 +100,22 @@ START_TEST(assign_matches_double_argmin)
      * centers or several; d specialised up to 12, 16, 32), the rest and
      * calls without norms the generic one; n = 1001 leaves a tail of 9 rows
      * after the tiles of 16. Below avx512 path 2 is path 1, below avx2 path
-     * 1 is path 0 (the test runs at each level, tests/CMakeLists.txt). */
+     * 1 is path 0 (the test runs at each level, tests/CMakeLists.txt).
+     * Beyond the lanes (k > 256 or d > 64) paths 1 and 2 are path 0 again
+     * (lt_km_assign), the same code on the same data: checked once. */
     const int64_t ks[] = {1, 2, 3, 8, 9, 13, 16, 17, 40, 257}, ds[] = {1, 3, 10, 12, 17, 32, 33, 64, 70};
+    const double offsets[] = {0.0, 300.0, 1e5};
     int paths = lt_cpu_level() >= LT_ISA_AVX512 ? 3 : lt_cpu_level() >= LT_ISA_AVX2 ? 2 : 1;
     for (size_t a = 0; a < sizeof ks / sizeof *ks; a++)
-        for (size_t b = 0; b < sizeof ds / sizeof *ds; b++)
-            for (int path = 0; path < paths; path++) {
-                check_assign(ks[a], ds[b], 0.0, 1 + a * 10 + b, path);
-                check_assign(ks[a], ds[b], 300.0, 1 + a * 10 + b, path);
-                check_assign(ks[a], ds[b], 1e5, 1 + a * 10 + b, path);
+        for (size_t b = 0; b < sizeof ds / sizeof *ds; b++) {
+            int lanes = ks[a] <= LT_KM_MAXK_LANES && ds[b] <= LT_KM_MAXD_LANES;
+            for (size_t o = 0; o < sizeof offsets / sizeof *offsets; o++) {
+                assign_case c;
+                case_create(ks[a], ds[b], offsets[o], 1 + a * 10 + b, &c);
+                for (int path = 0; path < (lanes ? paths : 1); path++) check_assign(&c, path);
+                case_destroy(&c);
             }
+        }
 }
 END_TEST
 
