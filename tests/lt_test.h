@@ -35,6 +35,20 @@ const lt_timer *lt_test_timer(void);
 /* 1 on every rank iff cond is true on every rank (collective). */
 int lt_test_all(int cond);
 
+/* 1 in an AddressSanitizer build (the asan preset; GCC and clang), where
+ * code runs some 10 times slower: a test may run a smaller case there when
+ * the release build runs and checks the full one (say so where it does). */
+#if defined(__SANITIZE_ADDRESS__)
+#define LT_TEST_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define LT_TEST_SANITIZED 1
+#endif
+#endif
+#ifndef LT_TEST_SANITIZED
+#define LT_TEST_SANITIZED 0
+#endif
+
 #define LT_ASSERT_ALL(cond) ck_assert_msg(lt_test_all(cond), "failed on some rank: %s", #cond)
 /* Asserts an lt_status call succeeded, printing the error record if not. */
 #define LT_ASSERT_OK(expr)                                                         \
