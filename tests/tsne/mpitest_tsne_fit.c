@@ -20,7 +20,9 @@ static double *fit_all(lt_comm *c, const lt_tsne_opts *o, int64_t n, lt_tsne_inf
 static void check_bits(lt_tsne_method m, lt_tsne_init init)
 {
     lt_comm *c = lt_test_comm();
-    const int64_t n = 300;
+    /* Under ASan half the rows (4 ranks still hold 37 or 38 each) at a
+     * quarter of the cost; the release build checks the 300. */
+    const int64_t n = LT_TEST_SANITIZED ? 150 : 300;
     lt_tsne_opts o;
     lt_tsne_opts_default(&o);
     o.init = init;
