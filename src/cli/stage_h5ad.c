@@ -133,7 +133,7 @@ static lt_status add_tsne(lt_run *r, const row_ids *ids, out_parts *p, const cha
 {
     const lt_dataset *other = r->eval_is_test ? r->train : r->test;
     float *nan = lt_malloc(sizeof *nan * (size_t)(other->nloc * e->d + 1));
-    LT_CALL(lt_comm_agree(r->c, nan ? LT_OK : LT_ERR_MEM));
+    LT_AGREE_ALLOC(r->c, nan);
     for (int64_t i = 0; i < other->nloc * e->d; i++) nan[i] = NAN;
     lt_dataset *m = NULL;
     lt_status st = merge(r, ids, p->o.n, e->d, r->eval_is_test ? nan : e->x,
@@ -205,7 +205,7 @@ static lt_status add_pca(lt_run *r, out_parts *p, const lt_scprep_info *in)
     const lt_pca *pc = r->pca;
     int64_t k = pc->n_components, kd = pc->n_features;
     p->pcs = lt_calloc((size_t)(p->o.d * k + 1), sizeof *p->pcs);
-    LT_CALL(lt_comm_agree(r->c, p->pcs ? LT_OK : LT_ERR_MEM));
+    LT_AGREE_ALLOC(r->c, p->pcs);
     for (int64_t a = 0; a < kd; a++) {
         int64_t g = in ? in->cols[a] : a;
         for (int64_t q = 0; q < k; q++) p->pcs[g * k + q] = (float)pc->components[q * kd + a];
@@ -222,7 +222,7 @@ static lt_status add_genes(lt_run *r, out_parts *p, lt_scdata *sd, const lt_scpr
     p->o.var_names = sd->var_names;
     if (!in->hvg) return LT_OK;
     p->hv = lt_malloc((size_t)in->d + 1);
-    LT_CALL(lt_comm_agree(r->c, p->hv ? LT_OK : LT_ERR_MEM));
+    LT_AGREE_ALLOC(r->c, p->hv);
     memcpy(p->hv, in->hvg->highly_variable, (size_t)in->d);
     p->o.highly_variable = p->hv;
     int v3 = !strcmp(r->cfg.singlecell.hvg, "seurat_v3");

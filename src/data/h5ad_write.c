@@ -88,7 +88,7 @@ static lt_status write_obs_index(lt_comm *c, hid_t f, const lt_h5ad_out *o, int6
     }
     LT_CALL(lt_comm_max_i64(c, &width, 1));
     char *buf = lt_calloc((size_t)(nloc + 1), (size_t)width);
-    LT_CALL(lt_comm_agree(c, buf ? LT_OK : LT_ERR_MEM));
+    LT_AGREE_ALLOC(c, buf);
     for (int64_t i = 0; i < nloc; i++) {
         const char *s = o->obs_names ? lt_strlist_get(o->obs_names, i) : num;
         if (!o->obs_names) snprintf(num, sizeof num, "%lld", (long long)(row0 + i));
@@ -116,7 +116,7 @@ static lt_status write_csr(lt_comm *c, hid_t f, const lt_csr *m)
     /* The rank holding the last cell also writes indptr[n]. */
     int last = m->nloc > 0 && m->row0 + m->nloc == m->n;
     int64_t *ip = lt_malloc(sizeof *ip * (size_t)(m->nloc + 2));
-    LT_CALL(lt_comm_agree(c, ip ? LT_OK : LT_ERR_MEM));
+    LT_AGREE_ALLOC(c, ip);
     for (int64_t i = 0; i <= m->nloc; i++) ip[i] = m->indptr[i] + base;
     if (m->n == 0) ip[0] = 0, last = lt_comm_rank(c) == 0;
     hid_t it = nnz < INT32_MAX ? H5T_STD_I32LE : H5T_STD_I64LE;

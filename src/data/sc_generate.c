@@ -288,7 +288,7 @@ static lt_status draw_cells(lt_comm *c, const lt_counts_opts *o, const type_tabl
     LT_CALL(lt_csr_create(c, o->n_cells, o->n_genes, cap, &m));
     s->x = m;
     s->labels = lt_malloc(sizeof *s->labels * (size_t)(nloc + 1));
-    LT_CALL(lt_comm_agree(c, s->labels ? LT_OK : LT_ERR_MEM));
+    LT_AGREE_ALLOC(c, s->labels);
     int passes = 1;
     while (passes < 4 && (o->n_genes >> (8 * passes)) > 0) passes++;
     row_buf b = {0};

@@ -143,7 +143,7 @@ lt_status lt_sc_filter_cells(lt_comm *c, lt_scdata *s, int64_t min_genes)
 {
     lt_csr *m = s->x;
     uint8_t *keep = lt_malloc((size_t)m->nloc + 1);
-    LT_CALL(lt_comm_agree(c, keep ? LT_OK : LT_ERR_MEM));
+    LT_AGREE_ALLOC(c, keep);
     for (int64_t i = 0; i < m->nloc; i++) {
         int64_t g = 0;
         for (int64_t k = m->indptr[i]; k < m->indptr[i + 1]; k++) g += m->data[k] > 0;
@@ -168,7 +168,7 @@ lt_status lt_sc_filter_genes(lt_comm *c, lt_scdata *s, int64_t min_cells, int64_
     int64_t d = m->d;
     if (kept) *kept = NULL;
     int64_t *cnt = lt_calloc((size_t)d + 1, sizeof *cnt);
-    LT_CALL(lt_comm_agree(c, cnt ? LT_OK : LT_ERR_MEM));
+    LT_AGREE_ALLOC(c, cnt);
     for (int64_t k = 0; k < m->nnz; k++) cnt[m->indices[k]] += m->data[k] > 0;
     lt_status st = lt_comm_sum_i64(c, cnt, d);
     /* cnt becomes the new index of each gene (-1: dropped) */
@@ -230,7 +230,7 @@ lt_status lt_sc_normalize_total(lt_comm *c, lt_csr *m, double target_sum, double
     double *tot = NULL;
     if (target_sum <= 0) {
         tot = lt_calloc((size_t)m->n + 1, sizeof *tot);
-        LT_CALL(lt_comm_agree(c, tot ? LT_OK : LT_ERR_MEM));
+        LT_AGREE_ALLOC(c, tot);
     }
     double *mine = lt_malloc(sizeof *mine * (size_t)(m->nloc + 1));
     lt_status st = lt_comm_agree(c, mine ? LT_OK : LT_ERR_MEM);
@@ -715,7 +715,7 @@ static lt_status attach_labels(lt_comm *c, const lt_scdata *s, lt_dataset *ds, i
     LT_CALL(lt_comm_sum_i64(c, &missing, 1));
     *na = missing ? (int32_t)s->categories->n : -1;
     ds->y = lt_malloc(sizeof *ds->y * (size_t)(ds->nloc + 1));
-    LT_CALL(lt_comm_agree(c, ds->y ? LT_OK : LT_ERR_MEM));
+    LT_AGREE_ALLOC(c, ds->y);
     for (int64_t i = 0; i < ds->nloc; i++) ds->y[i] = s->labels[i] < 0 ? *na : s->labels[i];
     return LT_OK;
 }
@@ -795,7 +795,7 @@ lt_status lt_scprep_run(lt_comm *c, lt_scdata *s, const lt_scprep_opts *o, lt_da
     *out = NULL;
     *info = NULL;
     lt_scprep_info *in = lt_calloc(1, sizeof *in);
-    LT_CALL(lt_comm_agree(c, in ? LT_OK : LT_ERR_MEM));
+    LT_AGREE_ALLOC(c, in);
     in->cells_in = s->x->n;
     in->label_na = -1;
     in->genes_in = s->x->d;

@@ -100,7 +100,10 @@ static lt_status plan_halo(lt_comm *c, lt_tsne_grad *g, int64_t **halo_ids)
     int64_t *b[4];
     int64_t *tmp = lt_calloc(4 * (size_t)np, sizeof *tmp);
     st = lt_comm_agree(c, tmp ? LT_OK : LT_ERR_MEM);
-    if (st != LT_OK) goto out;
+    if (st != LT_OK) { /* freed on the ranks where it succeeded (ASan sweep) */
+        free(tmp);
+        goto out;
+    }
     for (int k = 0; k < 4; k++) b[k] = tmp + k * np;
     for (int q = 0; q < np; q++) {
         b[0][q] = 8 * req[q], b[1][q] = 8 * reqd[q];
@@ -145,7 +148,7 @@ lt_status lt_tsne_grad_create(lt_comm *c, const lt_tsne_p *P, lt_tsne_method met
                                  : lt_error_raise(LT_ERR_ARG, __FILE__, __LINE__,
                                                   "bad t-SNE method %d", (int)method)));
     lt_tsne_grad *g = lt_calloc(1, sizeof *g);
-    LT_CALL(lt_comm_agree(c, g ? LT_OK : LT_ERR_MEM));
+    LT_AGREE_ALLOC(c, g);
     g->P = P, g->method = method, g->n = P->n, g->row0 = P->row0, g->nloc = P->nloc;
     g->cap = P->nloc;
     lt_status st = lt_comm_max_i64(c, &g->cap, 1);

@@ -88,7 +88,7 @@ lt_status lt_tsne_quality_compute(lt_comm *c, int64_t m, int64_t d, const float 
     int64_t p = lt_comm_size(c), r = lt_comm_rank(c);
     int64_t lo = m * r / p, hi = m * (r + 1) / p;
     double *dx = lt_malloc(sizeof(double) * (size_t)(m + 1));
-    LT_CALL(lt_comm_agree(c, dx ? LT_OK : LT_ERR_MEM));
+    LT_AGREE_ALLOC(c, dx);
     int64_t sums[5] = {0, 0, 0, 0, y != NULL};
     if (m > QK)
         for (int64_t i = lo; i < hi; i++) score_row(i, m, d, X, E, y, dx, sums);

@@ -119,7 +119,7 @@ static lt_status exact_mean(lt_comm *c, const lt_dataset *X, double *mean)
 {
     int64_t d = X->d;
     lt_xsum *s = lt_calloc((size_t)d, sizeof *s);
-    LT_CALL(lt_comm_agree(c, s ? LT_OK : LT_ERR_MEM));
+    LT_AGREE_ALLOC(c, s);
     for (int64_t j = 0; j < d; j++) lt_xsum_init(&s[j]);
     for (int64_t i = 0; i < X->nloc; i++)
         for (int64_t j = 0; j < d; j++) lt_xsum_add(&s[j], X->x[i * d + j]);
@@ -420,7 +420,7 @@ lt_status lt_tsne_fit(lt_comm *c, const lt_tsne_opts *o, const lt_dataset *X, lt
     info->n = X->n;
     res->n = X->n, res->row0 = X->row0, res->nloc = X->nloc;
     res->y = lt_calloc(2 * (size_t)X->nloc + 2, sizeof(double));
-    LT_CALL(lt_comm_agree(c, res->y ? LT_OK : LT_ERR_MEM));
+    LT_AGREE_ALLOC(c, res->y);
     lt_tsne_p *P = NULL;
     lt_status st = affinities(c, o, X, &P, info);
     if (st == LT_OK) {
