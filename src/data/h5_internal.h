@@ -22,4 +22,13 @@ static inline void lt_h5_close_id(hid_t *id, herr_t (*fn)(hid_t))
     *id = -1;
 }
 
+/* The shape is outside data: a data set may declare far more values than
+ * the file stores (never written, or a few chunks of a huge extent), and a
+ * reader would allocate and fill all of them (154 GB from a 10 kB file,
+ * found by fuzz_h5; a 2^62-row h5ad X by fuzz_h5ad). Refuses a data set of
+ * `nvalues` values declaring over 1 MiB and over 10^4 times the bytes the
+ * file stores (compression ratios stay far below that). Raises
+ * LT_ERR_FORMAT naming path and name; not collective. */
+int lt_h5_declared_exceeds_stored(hid_t ds, double nvalues, const char *path, const char *name);
+
 #endif

@@ -5,6 +5,7 @@
  * independently by every rank; the matrix itself collectively, each rank
  * its own hyperslab. */
 #include "latent/lt_comm_mpi.h"
+#include "h5_internal.h"
 #include "sc_internal.h"
 
 #include <dlfcn.h>
@@ -205,6 +206,9 @@ lt_status lt_sch5_open_numeric(hid_t loc, const char *name, int ndim, const char
         st = lt_error_raise(LT_ERR_FORMAT, __FILE__, __LINE__,
                             "%s: '%s' is not numeric (need an integer or float type)", path,
                             name);
+    else if (lt_h5_declared_exceeds_stored(ds, (double)hd[0] * (ndim == 2 ? (double)hd[1] : 1.0),
+                                           path, name))
+        st = LT_ERR_FORMAT;
     else
         st = lt_sch5_filters_ok(ds, path, name);
     if (st != LT_OK) {
