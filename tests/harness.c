@@ -83,7 +83,7 @@ int lt_test_main(Suite *(*make)(void), int argc, char **argv)
     int isa = isa_unavailable();
     if (isa) {
         lt_comm_destroy(&test_comm);
-        MPI_Finalize();
+        lt_mpi_finalize();
         return isa > 0 ? LT_TEST_SKIPPED : 1;
     }
     if (lt_petsc_init(test_comm) != LT_OK) { /* no-op without PETSc */
@@ -108,7 +108,7 @@ int lt_test_main(Suite *(*make)(void), int argc, char **argv)
     int rank = lt_comm_rank(test_comm);
     lt_petsc_finalize();
     lt_comm_destroy(&test_comm);
-    MPI_Finalize();
+    lt_mpi_finalize();
     if (!total && nskipped && rank == 0)
         printf("%s: %d test%s skipped: %s\n", prog, nskipped, nskipped > 1 ? "s" : "", skip_why);
     return total ? 1 : nskipped ? LT_TEST_SKIPPED : 0;

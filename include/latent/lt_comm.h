@@ -24,6 +24,8 @@ lt_status lt_comm_create_self(lt_comm **out);
 /* The MPI library's version string, first line (for --version). Not collective. */
 void lt_comm_library_version(char *buf, size_t cap);
 void lt_comm_destroy(lt_comm **c);
+/* MPI_Finalize, every rank, after the last lt_comm_destroy (src/core/pin.c: why, under ASan). */
+void lt_mpi_finalize(void);
 
 /* This rank and the number of ranks. Not collective. */
 int lt_comm_rank(const lt_comm *c);

@@ -138,7 +138,7 @@ static int finish(lt_cli *cli, lt_status st)
     }
     lt_petsc_finalize(); /* before the communicator it runs on goes */
     lt_comm_destroy(&cli->comm);
-    MPI_Finalize();
+    lt_mpi_finalize();
     return lt_status_exit_code(st);
 }
 
@@ -168,7 +168,7 @@ int main(int argc, char **argv)
         int rank = 0;
         MPI_Comm_rank(MPI_COMM_WORLD, &rank);
         if (rank == 0) fprintf(stderr, "latent: error: cannot set up MPI: %s\n", lt_error_message());
-        MPI_Finalize();
+        lt_mpi_finalize();
         return lt_status_exit_code(st0);
     }
     lt_comm_set_timer(cli.comm, &cli.timer);

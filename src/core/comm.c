@@ -2,6 +2,7 @@
  * (cli/main.c), MPI-IO (data/io.c), and the handle given to parallel HDF5
  * and BLACS (lt_comm_handle). */
 #include "latent/lt_comm_mpi.h"
+#include "pin.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -82,6 +83,12 @@ int lt_comm_rank(const lt_comm *c) { return c->rank; }
 int lt_comm_size(const lt_comm *c) { return c->size; }
 MPI_Comm lt_comm_handle(const lt_comm *c) { return c->comm; }
 void lt_comm_set_timer(lt_comm *c, lt_timer *t) { c->timer = t; }
+
+void lt_mpi_finalize(void)
+{
+    lt_pin_loaded_libraries();
+    MPI_Finalize();
+}
 
 lt_status lt_comm_agree(lt_comm *c, lt_status local)
 {

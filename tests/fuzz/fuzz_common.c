@@ -32,7 +32,7 @@ void lt_fuzz_finalize(void)
     finish();
     int fin = 0;
     MPI_Finalized(&fin);
-    if (!fin) MPI_Finalize();
+    if (!fin) lt_mpi_finalize();
 }
 
 lt_comm *lt_fuzz_comm(void)
