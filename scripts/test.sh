@@ -11,6 +11,8 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_TH
 scripts/install-deps.sh --petsc python3-anndata hdf5-plugin-lzf liblzf1
 # release and asan use PETSc/SLEPc where installed (LATENT_WITH_PETSC=auto,
 # as --petsc above makes sure here): the whole suite, tests/petsc included.
+# The test presets run 4 tests at once on any machine: most of a command-line
+# test is waiting on process start-up (docs/reliability.md, "Suite time").
 for preset in release asan; do
   scripts/build.sh "$preset"
   echo "=== tests: $preset ==="
