@@ -40,18 +40,17 @@ static hid_t open_file(lt_comm *c, const char *path, int create)
     return f;
 }
 
-int lt_h5_declared_exceeds_stored(hid_t ds, double nvalues, const char *path, const char *name)
+lt_status lt_h5_check_stored_size(hid_t ds, double nvalues, const char *path, const char *name)
 {
     hid_t ty = H5Dget_type(ds);
     double want = nvalues * (ty >= 0 ? (double)H5Tget_size(ty) : 1.0);
     if (ty >= 0) H5Tclose(ty);
     double stored = (double)H5Dget_storage_size(ds);
-    if (want <= (double)(1 << 20) || want <= 1e4 * stored) return 0;
-    lt_error_raise(LT_ERR_FORMAT, __FILE__, __LINE__,
-                   "%s: data set '%s' declares %.3g bytes of values but the file stores only %.0f "
-                   "bytes of them",
-                   path, name, want, stored);
-    return 1;
+    if (want <= (double)(1 << 20) || want <= 1e4 * stored) return LT_OK;
+    return lt_error_raise(LT_ERR_FORMAT, __FILE__, __LINE__,
+                          "%s: data set '%s' declares %.3g bytes of values but the file stores "
+                          "only %.0f bytes of them",
+                          path, name, want, stored);
 }
 
 /* Opens `name`, checks rank and type class; dims[0..ndim) filled. Not collective
@@ -82,10 +81,9 @@ static lt_status open_dset(hid_t f, const char *path, const char *name, int ndim
     else if (dims[0] == 0 || (ndim == 2 && dims[1] == 0))
         st = lt_error_raise(LT_ERR_DATA, __FILE__, __LINE__, "%s: data set '%s' is empty", path,
                             name);
-    if (st == LT_OK &&
-        lt_h5_declared_exceeds_stored(ds, (double)dims[0] * (ndim == 2 ? (double)dims[1] : 1.0),
-                                      path, name))
-        st = LT_ERR_FORMAT;
+    if (st == LT_OK)
+        st = lt_h5_check_stored_size(ds, (double)dims[0] * (ndim == 2 ? (double)dims[1] : 1.0),
+                                     path, name);
     if (st != LT_OK) {
         H5Dclose(ds);
         return st;

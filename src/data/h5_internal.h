@@ -4,6 +4,8 @@
 
 #include <hdf5.h>
 
+#include "latent/lt_error.h"
+
 /* HDF5 prints its error stack by default; latent's library code never prints.
  * lt_h5_quiet_on saves the current handler and silences HDF5, lt_h5_quiet_off
  * restores it (pairs nest). Every HDF5 call in latent runs between a pair. */
@@ -28,7 +30,7 @@ static inline void lt_h5_close_id(hid_t *id, herr_t (*fn)(hid_t))
  * found by fuzz_h5; a 2^62-row h5ad X by fuzz_h5ad). Refuses a data set of
  * `nvalues` values declaring over 1 MiB and over 10^4 times the bytes the
  * file stores (compression ratios stay far below that). Raises
- * LT_ERR_FORMAT naming path and name; not collective. */
-int lt_h5_declared_exceeds_stored(hid_t ds, double nvalues, const char *path, const char *name);
+ * LT_ERR_FORMAT naming path and name (returned); not collective. */
+lt_status lt_h5_check_stored_size(hid_t ds, double nvalues, const char *path, const char *name);
 
 #endif

@@ -206,11 +206,10 @@ lt_status lt_sch5_open_numeric(hid_t loc, const char *name, int ndim, const char
         st = lt_error_raise(LT_ERR_FORMAT, __FILE__, __LINE__,
                             "%s: '%s' is not numeric (need an integer or float type)", path,
                             name);
-    else if (lt_h5_declared_exceeds_stored(ds, (double)hd[0] * (ndim == 2 ? (double)hd[1] : 1.0),
-                                           path, name))
-        st = LT_ERR_FORMAT;
     else
-        st = lt_sch5_filters_ok(ds, path, name);
+        st = lt_h5_check_stored_size(ds, (double)hd[0] * (ndim == 2 ? (double)hd[1] : 1.0), path,
+                                     name);
+    if (st == LT_OK) st = lt_sch5_filters_ok(ds, path, name);
     if (st != LT_OK) {
         H5Dclose(ds);
         return st;
