@@ -110,6 +110,13 @@ lt_status lt_stage_preprocess(lt_comm *c, const lt_config *cfg, lt_dataset **all
         LT_CALL(load_test_file(c, cfg, (*all)->d, test));
         *train = *all; /* every row of path trains, in file order */
         *all = NULL;
+    } else if (p->test_fraction == 0 && *all) {
+        /* No test rows: the rows train where they are. lt_split would move
+           each to the same place through a full copy, doubling the peak
+           memory (1,000,000 x 2,000 on 2 ranks: 7.9 GB a rank, not 4). */
+        LT_CALL(lt_dataset_create(c, 0, (*all)->d, (*all)->y != NULL, test));
+        *train = *all;
+        *all = NULL;
     } else {
         LT_CALL(lt_split(c, *all, p->test_fraction, p->split_seed, train, test));
         lt_dataset_destroy(all);
