@@ -328,6 +328,13 @@ static lt_status check_size(const char *path, const header *h)
              "%s: model header describes %lld parameters (%.3g bytes), more than the file (%.0f "
              "bytes) can hold",
              path, (long long)np, want, have);
+    /* The history's 5 series and the per-rank partial losses, in double
+       (fuzz_ae: a 9-byte input declared 2^31 epochs of history, 80 GB). */
+    double hist = 8.0 * (5.0 * h->nhist + h->npart);
+    LT_CHECK(hist <= (double)(1 << 20) || hist <= 1e4 * have, LT_ERR_FORMAT,
+             "%s: the loss history declares %d epochs (%.3g bytes), more than the file (%.0f "
+             "bytes) can hold",
+             path, h->nhist, hist, have);
     return LT_OK;
 }
 
