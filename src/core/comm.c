@@ -244,7 +244,7 @@ lt_status lt_comm_ring_shift(lt_comm *c, const void *send, int64_t sbytes, void 
 
 void lt_shard_range(int64_t n, int nranks, int rank, int64_t *row0, int64_t *nloc)
 {
-    int64_t mb = nranks > 0 ? (n + nranks - 1) / nranks : n;
+    int64_t mb = nranks > 0 ? n / nranks + (n % nranks != 0) : n; /* no n + P - 1 overflow */
     int64_t lo = (int64_t)rank * mb, hi = lo + mb;
     if (lo > n) lo = n;
     if (hi > n) hi = n;

@@ -6,6 +6,7 @@
  * codes data set whose `categories` attribute references
  * obs/__categories/NAME), plain or nullable strings and integers (factorised:
  * categories sorted, as pandas does). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,8 @@ static lt_status matrix_layout(hid_t f, const char *path, const char *elem, matr
                 st = lt_error_raise(LT_ERR_FORMAT, __FILE__, __LINE__,
                                     "%s: '%s' (%s) has no valid 2-value shape attribute", path,
                                     elem, enc);
+            else
+                st = lt_sch5_check_shape(path, elem, sh[0], sh[1]);
             shape[0] = sh[0];
             shape[1] = sh[1];
         } else if (!enc[0]) {
@@ -190,6 +193,14 @@ static lt_status factorise_strings(const lt_strlist *vals, const uint8_t *mask, 
     return st;
 }
 
+/* A category name from a number: integers as scanpy prints them; a value
+ * beyond int64 (outside data: fuzz_h5ad) in %.17g, never converted. */
+static int number_name(char *b, size_t cap, double v, int integer)
+{
+    if (integer && fabs(v) < 9.2e18) return snprintf(b, cap, "%lld", (long long)v);
+    return snprintf(b, cap, "%.17g", v);
+}
+
 static lt_status factorise_numbers(const double *v, const uint8_t *mask, int64_t n, int integer,
                                    label_set *ls)
 {
@@ -207,8 +218,7 @@ static lt_status factorise_numbers(const double *v, const uint8_t *mask, int64_t
     lt_status st = lt_strlist_create(&ls->names);
     for (int64_t i = 0; i < k && st == LT_OK; i++) {
         char b[64];
-        int w = integer ? snprintf(b, sizeof b, "%lld", (long long)u[i])
-                        : snprintf(b, sizeof b, "%.17g", u[i]);
+        int w = number_name(b, sizeof b, u[i], integer);
         st = lt_strlist_push(ls->names, b, (size_t)w);
     }
     for (int64_t i = 0; i < n && st == LT_OK; i++) {
@@ -274,8 +284,7 @@ static lt_status category_names(hid_t ds, const char *path, const char *name, lt
     lt_status st = lt_sch5_read_small(ds, H5T_NATIVE_DOUBLE, v, path, name);
     for (hssize_t i = 0; i < k && st == LT_OK; i++) {
         char b[64];
-        int w = cls == H5T_INTEGER ? snprintf(b, sizeof b, "%lld", (long long)v[i])
-                                   : snprintf(b, sizeof b, "%.17g", v[i]);
+        int w = number_name(b, sizeof b, v[i], cls == H5T_INTEGER);
         st = lt_strlist_push(*out, b, (size_t)w);
     }
     free(v);

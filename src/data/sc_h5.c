@@ -152,6 +152,14 @@ static int read_one(hid_t dset)
     return ok;
 }
 
+lt_status lt_sch5_check_shape(const char *path, const char *what, int64_t rows, int64_t cols)
+{
+    LT_CHECK(rows >= 0 && cols >= 0 && rows <= LT_SC_MAX_DIM && cols <= LT_SC_MAX_DIM,
+             LT_ERR_FORMAT, "%s: '%s' declares a %lld x %lld matrix (each side must be 0 to 2^40)",
+             path, what, (long long)rows, (long long)cols);
+    return LT_OK;
+}
+
 lt_status lt_sch5_filters_ok(hid_t dset, const char *path, const char *name)
 {
     hid_t dcpl = H5Dget_create_plist(dset);
@@ -288,6 +296,8 @@ lt_status lt_sch5_read_strings(hid_t dset, int64_t start, int64_t count, lt_strl
     LT_CHECK(ft >= 0 && H5Tget_class(ft) == H5T_STRING, LT_ERR_FORMAT,
              "%s: '%s' is not a string data set", path, name);
     LT_CALL(lt_sch5_filters_ok(dset, path, name));
+    /* (fuzz_h5ad: 2^31 declared category names in a small file, a 21 GB calloc) */
+    LT_CALL(lt_h5_check_stored_size(dset, (double)start + (double)count, path, name));
     int vlen = H5Tis_variable_str(ft) > 0;
     size_t width = vlen ? sizeof(char *) : H5Tget_size(ft);
     int spacepad = !vlen && H5Tget_strpad(ft) == H5T_STR_SPACEPAD;

@@ -28,6 +28,11 @@ lt_status lt_sch5_open_numeric(hid_t loc, const char *name, int ndim, const char
                                hid_t *out, int64_t *dims);
 /* Filters check only (for string data sets too). */
 lt_status lt_sch5_filters_ok(hid_t dset, const char *path, const char *name);
+/* A matrix shape from outside data: each of rows, cols in [0, LT_SC_MAX_DIM]
+ * (2^40: far above any atlas, far below where n + 1 or n * P overflow), or
+ * LT_ERR_FORMAT naming `what`. Not collective. */
+#define LT_SC_MAX_DIM ((int64_t)1 << 40)
+lt_status lt_sch5_check_shape(const char *path, const char *what, int64_t rows, int64_t cols);
 /* Collective: this rank reads elements [start, start + count) of a 1-D data
  * set as memtype (esize bytes each) in chunks; ranks with count 0 join. */
 lt_status lt_sch5_read_range(lt_comm *c, hid_t dset, hid_t memtype, size_t esize, int64_t start,

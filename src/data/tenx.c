@@ -30,6 +30,7 @@ static lt_status read_shape(hid_t g, const char *path, const char *grp, int64_t 
     H5Dclose(ds);
     LT_CALL(st);
     LT_CHECK(v[0] >= 0 && v[1] >= 0, LT_ERR_FORMAT, "%s: '%s' is negative", path, name);
+    LT_CALL(lt_sch5_check_shape(path, name, v[1], v[0]));
     *genes = v[0];
     *cells = v[1];
     return LT_OK;
