@@ -117,7 +117,7 @@ static int parse_line(const char **p, int field, lt_triplet *t)
     ok &= *s == '\n' || *s == '\0';
     while (*s && *s != '\n') s++;
     *p = *s ? s + 1 : s;
-    t->row = ci - 1;
+    t->row = ci >= 1 ? ci - 1 : -1; /* (ci - 1 overflowed for LLONG_MIN: fuzz_mtx) */
     t->col = gi >= 1 && gi <= 0x7fffffff ? (int32_t)(gi - 1) : -1;
     t->val = (float)v;
     return ok ? 1 : -1;
