@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "h5_internal.h"
 #include "sc_internal.h"
 
 typedef enum { M_DENSE, M_CSR, M_CSC } matrix_kind;
@@ -279,6 +280,8 @@ static lt_status category_names(hid_t ds, const char *path, const char *name, lt
     if (cls == H5T_STRING) return lt_sch5_read_strings(ds, 0, k, *out, path, name);
     LT_CHECK(cls == H5T_INTEGER || cls == H5T_FLOAT, LT_ERR_FORMAT,
              "%s: categories '%s' are neither strings nor numbers", path, name);
+    /* (fuzz_h5ad replay: 2^32 declared numeric categories, a 32 GB malloc) */
+    LT_CALL(lt_h5_check_stored_size(ds, (double)k, path, name));
     double *v = lt_malloc(sizeof *v * (size_t)(k + 1));
     LT_CHECK(v, LT_ERR_MEM, "out of memory");
     lt_status st = lt_sch5_read_small(ds, H5T_NATIVE_DOUBLE, v, path, name);
