@@ -110,7 +110,7 @@ lt_status lt_stage_preprocess(lt_comm *c, const lt_config *cfg, lt_dataset **all
         LT_CALL(load_test_file(c, cfg, (*all)->d, test));
         *train = *all; /* every row of path trains, in file order */
         *all = NULL;
-    } else if (p->test_fraction == 0 && *all) {
+    } else if (p->test_fraction == 0 && *all && (*all)->n >= 1) { /* n = 0: lt_split says why */
         /* No test rows: the rows train where they are. lt_split would move
            each to the same place through a full copy, doubling the peak
            memory (1,000,000 x 2,000 on 2 ranks: 7.9 GB a rank, not 4). */
